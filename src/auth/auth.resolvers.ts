@@ -1,0 +1,48 @@
+import { AppError } from '../errors.js';
+import type { GraphQLContext } from '../graphql/context.js';
+import type { Resolvers, ResolversTypes } from '../graphql/__generated__/resolvers-types.js';
+import type { AuthTokens } from './auth.service.js';
+
+/** The GraphQL payload for tokens; in cookie mode the refresh token lives only in its cookie. */
+function toPayload(tokens: AuthTokens, ctx: GraphQLContext, cookieMode: boolean): ResolversTypes['AuthPayload'] {
+  if (!cookieMode) return { ...tokens, refreshToken: tokens.refreshToken };
+  if (!ctx.cookies) throw new AppError('BAD_USER_INPUT', 'cookieMode is only available over HTTP', { field: 'cookieMode' });
+  ctx.cookies.set(tokens);
+  return { ...tokens, refreshToken: null };
+}
+
+function requireCookiesIf(ctx: GraphQLContext, cookieMode: boolean | null | undefined): void {
+  if (cookieMode && !ctx.cookies) {
+    throw new AppError('BAD_USER_INPUT', 'cookieMode is only available over HTTP', { field: 'cookieMode' });
+  }
+}
+
+export const authResolvers: Resolvers = {
+  Mutation: {
+    signUp: async (_p, { input }, ctx) => {
+      requireCookiesIf(ctx, input.cookieMode);
+      const tokens = await ctx.services.auth.signUp(input, { ip: ctx.ip });
+      return toPayload(tokens, ctx, input.cookieMode === true);
+    },
+    logIn: async (_p, { input }, ctx) => {
+      requireCookiesIf(ctx, input.cookieMode);
+      const tokens = await ctx.services.auth.logIn(input, { ip: ctx.ip });
+      return toPayload(tokens, ctx, input.cookieMode === true);
+    },
+    refreshToken: async (_p, args, ctx) => {
+      requireCookiesIf(ctx, args.cookieMode);
+      const fromCookie = !args.refreshToken ? ctx.cookies?.refreshToken : undefined;
+      const presented = args.refreshToken || fromCookie;
+      if (!presented) throw new AppError('UNAUTHENTICATED', 'No refresh token was presented', { reason: 'missing' });
+      const tokens = await ctx.services.auth.refresh(presented, { ip: ctx.ip });
+      return toPayload(tokens, ctx, args.cookieMode === true || fromCookie !== undefined);
+    },
+    logOut: async (_p, args, ctx) => {
+      const refreshToken = args.refreshToken || ctx.cookies?.refreshToken;
+      if (refreshToken) await ctx.services.auth.logOut({ refreshToken });
+      else if (ctx.viewer) await ctx.services.auth.logOut({ familyId: ctx.viewer.familyId });
+      ctx.cookies?.clear();
+      return true;
+    },
+  },
+};

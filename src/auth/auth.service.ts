@@ -1,0 +1,235 @@
+import { createHash, randomBytes, randomUUID } from 'node:crypto';
+import type { Kysely } from 'kysely';
+import { z } from 'zod';
+import type { Clock } from '../clock.js';
+import { isUniqueViolation, type Database } from '../db/database.js';
+import { AppError, badInput } from '../errors.js';
+import { logSecurityEvent, type Logger } from '../logger.js';
+import { findUserByEmail, findUserById, insertUser } from '../users/user.repository.js';
+import type { User } from '../users/user.model.js';
+import { toUser } from '../users/user.model.js';
+import {
+  type AccessTokenSettings,
+  signAccessToken,
+  type TokenRejection,
+  verifyAccessToken,
+} from './access-token.js';
+import { hashPassword, verifyPassword } from './password.js';
+import {
+  consumeRefreshToken,
+  findActiveUserForLogin,
+  findRefreshToken,
+  insertFamily,
+  insertRefreshToken,
+  revokeFamily,
+} from './refresh-token.repository.js';
+
+/** The authenticated caller of an operation. */
+export interface Viewer {
+  userId: string;
+  /** The log-in (refresh-token family) the access token belongs to. */
+  familyId: string;
+  /** When the access token that authenticated this viewer expires. */
+  tokenExpiresAt: Date;
+}
+
+/** Tokens handed to a client after sign-up, log-in or refresh. */
+export interface AuthTokens {
+  accessToken: string;
+  /** Opaque, single-use; rotate it with `refreshToken`. */
+  refreshToken: string;
+  /** When the access token expires. */
+  expiresAt: Date;
+  refreshExpiresAt: Date;
+  user: User;
+}
+
+/** Where a request came from, for security logs. */
+export interface RequestOrigin {
+  ip: string | undefined;
+}
+
+/** Result of authenticating an access token. */
+export type Authentication = { ok: true; viewer: Viewer } | { ok: false; reason: TokenRejection };
+
+/** Settings the auth service needs from the configuration. */
+export interface AuthSettings extends AccessTokenSettings {
+  refreshTtlSeconds: number;
+  scryptLogN: number;
+}
+
+export const PASSWORD_MIN_LENGTH = 10;
+export const PASSWORD_MAX_LENGTH = 128;
+const EMAIL_MAX_LENGTH = 254;
+
+const credentialsSchema = z.object({
+  email: z
+    .string()
+    .trim()
+    .max(EMAIL_MAX_LENGTH, 'email is too long')
+    .pipe(z.email('email is not a valid email address')),
+  password: z.string(),
+});
+
+/** Hash of a refresh token as stored: SHA-256 is enough for 256 random bits. */
+function hashRefreshToken(token: string): string {
+  return createHash('sha256').update(token).digest('hex');
+}
+
+/**
+ * Accounts and credentials: sign-up, log-in, rotating refresh tokens with reuse detection,
+ * log-out, and authentication of access tokens. Shared by every transport.
+ */
+export class AuthService {
+  // Verifying against a real hash when the email is unknown keeps both failures equally slow.
+  #dummyHash: Promise<string> | undefined;
+
+  constructor(
+    private readonly db: Kysely<Database>,
+    private readonly settings: AuthSettings,
+    private readonly clock: Clock,
+    private readonly logger: Logger,
+  ) {}
+
+  /**
+   * Creates an account and logs it in. BAD_USER_INPUT for a malformed email or weak password,
+   * EMAIL_TAKEN when the email (case-insensitively) is in use.
+   */
+  async signUp(input: { email: string; password: string }, origin: RequestOrigin): Promise<AuthTokens> {
+    const { email, password } = parseCredentials(input);
+    const problem = passwordWeakness(password, email);
+    if (problem) throw badInput('password', problem);
+    const passwordHash = await hashPassword(password, this.settings.scryptLogN);
+    try {
+      const row = await insertUser(this.db, { id: randomUUID(), email, passwordHash });
+      return await this.#startLogin(toUser(row));
+    } catch (err) {
+      if (isUniqueViolation(err, 'users_email_lower_key')) {
+        logSecurityEvent(this.logger, 'auth.signup_rejected', { reason: 'email_taken', ip: origin.ip });
+        throw new AppError('EMAIL_TAKEN');
+      }
+      throw err;
+    }
+  }
+
+  /** Logs in. INVALID_CREDENTIALS alike for an unknown email, a wrong password or a disabled account. */
+  async logIn(input: { email: string; password: string }, origin: RequestOrigin): Promise<AuthTokens> {
+    const { email, password } = parseCredentials(input);
+    const row = await findUserByEmail(this.db, email);
+    const matches = await verifyPassword(password, row?.password_hash ?? (await this.#getDummyHash()));
+    if (!row || !matches || row.disabled_at !== null) {
+      const reason = !row ? 'unknown_email' : !matches ? 'wrong_password' : 'user_disabled';
+      logSecurityEvent(this.logger, 'auth.login_failed', { reason, ip: origin.ip, userId: row?.id });
+      throw new AppError('INVALID_CREDENTIALS');
+    }
+    return this.#startLogin(toUser(row));
+  }
+
+  /**
+   * Exchanges a refresh token for a new pair. The presented token is spent; presenting a spent
+   * token again revokes its whole family (every device of that log-in must log in again).
+   * UNAUTHENTICATED for an unknown, expired, spent or revoked token.
+   */
+  async refresh(refreshToken: string, origin: RequestOrigin): Promise<AuthTokens> {
+    const tokenHash = hashRefreshToken(refreshToken);
+    const now = this.clock.now();
+    const consumed = await consumeRefreshToken(this.db, tokenHash, now);
+    if (!consumed) {
+      const stored = await findRefreshToken(this.db, tokenHash);
+      if (stored?.usedAt) {
+        await revokeFamily(this.db, stored.familyId, 'refresh_token_reuse', now);
+        logSecurityEvent(this.logger, 'auth.refresh_reuse_detected', {
+          ip: origin.ip,
+          userId: stored.userId,
+          familyId: stored.familyId,
+        });
+      } else {
+        logSecurityEvent(this.logger, 'auth.refresh_rejected', { ip: origin.ip, reason: stored ? 'expired_or_revoked' : 'unknown' });
+      }
+      throw new AppError('UNAUTHENTICATED', 'Refresh token is invalid, expired or already used');
+    }
+    const row = await findUserById(this.db, consumed.userId);
+    if (!row) throw new AppError('UNAUTHENTICATED', 'Refresh token is invalid, expired or already used');
+    return this.#issue(toUser(row), consumed.familyId);
+  }
+
+  /** Ends a log-in: its refresh tokens and access tokens stop working at once. Idempotent. */
+  async logOut(by: { refreshToken: string } | { familyId: string }): Promise<void> {
+    const now = this.clock.now();
+    if ('familyId' in by) {
+      await revokeFamily(this.db, by.familyId, 'logout', now);
+      return;
+    }
+    const stored = await findRefreshToken(this.db, hashRefreshToken(by.refreshToken));
+    if (stored) await revokeFamily(this.db, stored.familyId, 'logout', now);
+  }
+
+  /**
+   * Checks an access token: signature, algorithm, expiry, issuer, audience, and that its user
+   * exists, is enabled, and its log-in has not been revoked.
+   */
+  async authenticate(token: string | undefined): Promise<Authentication> {
+    if (token === undefined) return { ok: false, reason: 'missing' };
+    const verified = verifyAccessToken(this.settings, token, this.clock.now());
+    if (!verified.ok) return verified;
+    const { userId, familyId, expiresAt } = verified.claims;
+    const user = await findActiveUserForLogin(this.db, userId, familyId);
+    if (!user) return { ok: false, reason: 'revoked' };
+    return { ok: true, viewer: { userId, familyId, tokenExpiresAt: expiresAt } };
+  }
+
+  /** The account of an authenticated viewer. */
+  async getUser(viewer: Viewer): Promise<User> {
+    const row = await findUserById(this.db, viewer.userId);
+    if (!row) throw new AppError('UNAUTHENTICATED');
+    return toUser(row);
+  }
+
+  async #startLogin(user: User): Promise<AuthTokens> {
+    const familyId = randomUUID();
+    await insertFamily(this.db, { id: familyId, userId: user.id });
+    return this.#issue(user, familyId);
+  }
+
+  async #issue(user: User, familyId: string): Promise<AuthTokens> {
+    const now = this.clock.now();
+    const refreshToken = randomBytes(32).toString('base64url');
+    const refreshExpiresAt = new Date(now.getTime() + this.settings.refreshTtlSeconds * 1000);
+    await insertRefreshToken(this.db, {
+      id: randomUUID(),
+      familyId,
+      tokenHash: hashRefreshToken(refreshToken),
+      expiresAt: refreshExpiresAt,
+    });
+    const access = signAccessToken(this.settings, { userId: user.id, familyId }, now);
+    return { accessToken: access.token, expiresAt: access.expiresAt, refreshToken, refreshExpiresAt, user };
+  }
+
+  #getDummyHash(): Promise<string> {
+    return (this.#dummyHash ??= hashPassword(randomBytes(16).toString('hex'), this.settings.scryptLogN));
+  }
+}
+
+function parseCredentials(input: { email: string; password: string }): { email: string; password: string } {
+  const parsed = credentialsSchema.safeParse(input);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    throw badInput(String(issue?.path[0] ?? 'input'), issue?.message ?? 'Invalid input');
+  }
+  return parsed.data;
+}
+
+/**
+ * Why a password is too weak to accept, or undefined. Rules (NIST SP 800-63B in spirit): length
+ * between {@link PASSWORD_MIN_LENGTH} and {@link PASSWORD_MAX_LENGTH}, not mostly one repeated
+ * character, and not containing the email's local part.
+ */
+export function passwordWeakness(password: string, email: string): string | undefined {
+  const length = [...password].length;
+  if (length < PASSWORD_MIN_LENGTH) return `password must be at least ${PASSWORD_MIN_LENGTH} characters`;
+  if (length > PASSWORD_MAX_LENGTH) return `password must be at most ${PASSWORD_MAX_LENGTH} characters`;
+  if (new Set(password).size < 5) return 'password must use at least 5 different characters';
+  const local = email.split('@')[0]?.toLowerCase() ?? '';
+  if (local.length >= 4 && password.toLowerCase().includes(local)) return 'password must not contain your email';
+  return undefined;
+}

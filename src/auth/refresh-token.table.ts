@@ -1,0 +1,27 @@
+import type { ColumnType, Generated, Selectable } from 'kysely';
+
+/**
+ * `refresh_token_families`: one row per log-in. Every refresh token issued by rotating from that
+ * log-in belongs to the family, and access tokens carry the family id as `sid`, so revoking the
+ * family (log-out, reuse detected) ends the whole log-in at once.
+ */
+export interface RefreshTokenFamilyTable {
+  id: string;
+  user_id: string;
+  created_at: Generated<Date>;
+  revoked_at: ColumnType<Date | null, Date | null | undefined, Date | null>;
+  revoked_reason: ColumnType<string | null, string | null | undefined, string | null>;
+}
+
+/** `refresh_tokens`: opaque single-use tokens, stored only as their SHA-256. */
+export interface RefreshTokenTable {
+  id: string;
+  family_id: string;
+  token_hash: string;
+  created_at: Generated<Date>;
+  expires_at: Date;
+  used_at: ColumnType<Date | null, Date | null | undefined, Date | null>;
+}
+
+export type RefreshTokenFamilyRow = Selectable<RefreshTokenFamilyTable>;
+export type RefreshTokenRow = Selectable<RefreshTokenTable>;

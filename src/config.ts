@@ -1,0 +1,124 @@
+import { randomBytes } from 'node:crypto';
+import { z } from 'zod';
+
+const bool = z.enum(['true', 'false', '1', '0']).transform((v) => v === 'true' || v === '1');
+const int = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
+const csv = z
+  .string()
+  .transform((v) => v.split(',').map((s) => s.trim()).filter((s) => s.length > 0));
+
+/**
+ * Every environment variable studyclock reads, with its default and meaning. `loadConfig` parses
+ * them all at once; the README's configuration table lists exactly these names (a test checks).
+ */
+export const configVariables = {
+  NODE_ENV: {
+    schema: z.enum(['development', 'production', 'test']).default('development'),
+    doc: '`production` requires `JWT_SECRET` and hides development conveniences.',
+  },
+  HOST: { schema: z.string().min(1).default('0.0.0.0'), doc: 'Interface the HTTP server binds to.' },
+  PORT: { schema: int(0, 65535).default(4000), doc: 'Port for HTTP and WebSocket, both on `/graphql`.' },
+  LOG_LEVEL: {
+    schema: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+    doc: 'pino log level; logs are JSON lines on stdout.',
+  },
+  DATABASE_URL: {
+    schema: z.url({ protocol: /^postgres(ql)?$/ }).optional(),
+    doc: 'PostgreSQL connection string. Unset: run on the embedded PostgreSQL (PGlite).',
+  },
+  DATABASE_POOL_MAX: { schema: int(1, 200).default(10), doc: 'Maximum connections in the `pg` pool.' },
+  EMBEDDED_DB_DIR: {
+    schema: z.string().min(1).default('./data'),
+    doc: 'Where the embedded database keeps its files when `DATABASE_URL` is unset; `memory://` keeps it in memory only.',
+  },
+  JWT_SECRET: {
+    schema: z.string().min(32, 'must be at least 32 bytes').optional(),
+    doc: 'HS256 signing secret, at least 32 bytes. Required in production; in development a random one is made per process (tokens die with it).',
+  },
+  JWT_ISSUER: { schema: z.string().min(1).default('studyclock'), doc: '`iss` of issued access tokens, required on verify.' },
+  JWT_AUDIENCE: {
+    schema: z.string().min(1).default('studyclock-api'),
+    doc: '`aud` of issued access tokens, required on verify.',
+  },
+  ACCESS_TOKEN_TTL_SECONDS: { schema: int(5, 86_400).default(900), doc: 'Lifetime of an access token.' },
+  REFRESH_TOKEN_TTL_SECONDS: {
+    schema: int(60, 31_536_000).default(2_592_000),
+    doc: 'Lifetime of a refresh token (each use rotates it).',
+  },
+  COOKIE_SECURE: {
+    schema: bool.default(true),
+    doc: 'Mark auth cookies `Secure`. Browsers accept Secure cookies from `http://localhost`; turn off only for plain-HTTP hosts in development.',
+  },
+  COOKIE_SAME_SITE: {
+    schema: z.enum(['strict', 'lax', 'none']).default('strict'),
+    doc: '`SameSite` attribute of auth cookies.',
+  },
+  ALLOWED_ORIGINS: {
+    schema: csv.default([]),
+    doc: 'Comma-separated exact origins allowed by CORS (with credentials). Empty: no cross-origin browser access.',
+  },
+  PASSWORD_SCRYPT_LOG_N: {
+    schema: int(14, 20).default(17),
+    doc: 'scrypt cost as log2(N) (r=8, p=1) for new password hashes; 17 is OWASP\'s recommendation. Existing hashes keep their own cost.',
+  },
+  COMPLETION_SWEEP_SECONDS: {
+    schema: int(1, 3600).default(1),
+    doc: 'How often running POMODORO sessions whose time is up are marked COMPLETED when nobody is reading them.',
+  },
+  SHUTDOWN_TIMEOUT_SECONDS: {
+    schema: int(1, 300).default(10),
+    doc: 'How long graceful shutdown waits for in-flight requests before closing them.',
+  },
+} as const;
+
+type Vars = typeof configVariables;
+type Parsed = { [K in keyof Vars]: z.output<Vars[K]['schema']> };
+
+/** The validated, frozen configuration. Nothing else in the code reads `process.env`. */
+export interface Config extends Omit<Parsed, 'JWT_SECRET'> {
+  /** The HS256 secret in use; random per process in development when `JWT_SECRET` is unset. */
+  readonly JWT_SECRET: string;
+  /** True when the secret was generated because `JWT_SECRET` was unset. */
+  readonly jwtSecretGenerated: boolean;
+}
+
+/** Thrown by {@link loadConfig} with every problem found, one per line. */
+export class ConfigError extends Error {
+  readonly problems: readonly string[];
+  constructor(problems: string[]) {
+    super(`Invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+    this.name = 'ConfigError';
+    this.problems = problems;
+  }
+}
+
+/**
+ * Parses the environment into a frozen {@link Config}. Reports every invalid variable at once
+ * by throwing {@link ConfigError}; empty strings count as unset.
+ */
+export function loadConfig(env: Record<string, string | undefined> = process.env): Config {
+  const shape = Object.fromEntries(Object.entries(configVariables).map(([k, v]) => [k, v.schema]));
+  const input = Object.fromEntries(
+    Object.keys(configVariables).map((k) => [k, env[k] === '' ? undefined : env[k]]),
+  );
+  const result = z.object(shape).safeParse(input);
+  const problems: string[] = [];
+  if (!result.success) {
+    for (const issue of result.error.issues) problems.push(`${issue.path.join('.')}: ${issue.message}`);
+    throw new ConfigError(problems);
+  }
+  const parsed = result.data as Parsed;
+  if (parsed.NODE_ENV === 'production' && !parsed.JWT_SECRET) {
+    problems.push('JWT_SECRET: required when NODE_ENV=production');
+  }
+  if (parsed.COOKIE_SAME_SITE === 'none' && !parsed.COOKIE_SECURE) {
+    problems.push('COOKIE_SAME_SITE: "none" requires COOKIE_SECURE=true');
+  }
+  if (problems.length > 0) throw new ConfigError(problems);
+  return Object.freeze({
+    ...parsed,
+    ALLOWED_ORIGINS: Object.freeze([...parsed.ALLOWED_ORIGINS]),
+    JWT_SECRET: parsed.JWT_SECRET ?? randomBytes(48).toString('base64url'),
+    jwtSecretGenerated: parsed.JWT_SECRET === undefined,
+  }) as Config;
+}

@@ -1,0 +1,32 @@
+import { ConfigError, loadConfig } from '../config.js';
+import { createLogger } from '../logger.js';
+import { openDatabase } from './database.js';
+import { migrateDown, migrateToLatest } from './migrator.js';
+
+// `npm run migrate` applies pending migrations; `npm run migrate -- down` reverts the last one.
+let config;
+try {
+  config = loadConfig(process.env);
+} catch (err) {
+  if (err instanceof ConfigError) {
+    process.stderr.write(`${err.message}\n`);
+    process.exit(78);
+  }
+  throw err;
+}
+const logger = createLogger(config.LOG_LEVEL);
+const database = await openDatabase(
+  config.DATABASE_URL ? { url: config.DATABASE_URL } : { embeddedDir: config.EMBEDDED_DB_DIR },
+  logger,
+);
+try {
+  const direction = process.argv[2] === 'down' ? 'down' : 'up';
+  const result = direction === 'down' ? await migrateDown(database.db) : await migrateToLatest(database.db);
+  for (const r of result.results ?? []) logger.info({ migration: r.migrationName, direction: r.direction, status: r.status }, 'migration');
+  if ((result.results ?? []).length === 0) logger.info('no migrations to apply');
+} catch (err) {
+  logger.fatal({ err }, 'migration failed');
+  process.exitCode = 1;
+} finally {
+  await database.close();
+}

@@ -1,0 +1,29 @@
+import type { Kysely } from 'kysely';
+import { type Migration, type MigrationResultSet, Migrator } from 'kysely/migration';
+import * as initial from './migrations/2026-11-23T1200_initial.js';
+
+/**
+ * Every migration, by timestamped name. Listed statically (rather than read from the folder at
+ * run time) so the same list works under tsx, Jest and the compiled build.
+ */
+export const migrations: Record<string, Migration> = {
+  '2026-11-23T1200_initial': initial,
+};
+
+function migrator(db: Kysely<any>): Migrator {
+  return new Migrator({ db, provider: { getMigrations: async () => migrations } });
+}
+
+/** Applies every pending migration; throws the first failure (nothing after it is applied). */
+export async function migrateToLatest(db: Kysely<any>): Promise<MigrationResultSet> {
+  const result = await migrator(db).migrateToLatest();
+  if (result.error) throw result.error;
+  return result;
+}
+
+/** Reverts the most recent migration. */
+export async function migrateDown(db: Kysely<any>): Promise<MigrationResultSet> {
+  const result = await migrator(db).migrateDown();
+  if (result.error) throw result.error;
+  return result;
+}

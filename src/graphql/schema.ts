@@ -1,0 +1,73 @@
+import { readdirSync, readFileSync } from 'node:fs';
+import { makeExecutableSchema } from '@graphql-tools/schema';
+import { GraphQLError, type GraphQLFormattedError, type GraphQLSchema } from 'graphql';
+import { DateTimeResolver } from 'graphql-scalars';
+import { authResolvers } from '../auth/auth.resolvers.js';
+import { AppError, ErrorCodes } from '../errors.js';
+import type { Logger } from '../logger.js';
+import { sessionResolvers } from '../sessions/session.resolvers.js';
+import { subjectResolvers } from '../subjects/subject.resolvers.js';
+import { userResolvers } from '../users/user.resolvers.js';
+import type { Resolvers } from './__generated__/resolvers-types.js';
+
+/** The `schema/` folder at the project root (the same relative place from `src/` and `dist/`). */
+export const schemaDir = new URL('../../schema/', import.meta.url);
+
+/** The SDL of every file in `schema/`, in name order. */
+export function loadTypeDefs(): string[] {
+  return readdirSync(schemaDir)
+    .filter((f) => f.endsWith('.graphql'))
+    .sort()
+    .map((f) => readFileSync(new URL(f, schemaDir), 'utf8'));
+}
+
+const resolvers: Resolvers[] = [
+  { DateTime: DateTimeResolver },
+  userResolvers,
+  authResolvers,
+  subjectResolvers,
+  sessionResolvers,
+];
+
+/** The executable schema: SDL from `schema/`, resolvers from each domain. */
+export function buildSchema(): GraphQLSchema {
+  return makeExecutableSchema({ typeDefs: loadTypeDefs(), resolvers });
+}
+
+// Codes GraphQL.js, Apollo and graphql-ws attach to errors about the request itself: their
+// messages describe the client's document, not the server, and are safe to pass on.
+const requestErrorCodes = new Set([
+  'GRAPHQL_PARSE_FAILED',
+  'GRAPHQL_VALIDATION_FAILED',
+  'BAD_USER_INPUT',
+  'BAD_REQUEST',
+  'PERSISTED_QUERY_NOT_FOUND',
+  'PERSISTED_QUERY_NOT_SUPPORTED',
+  'OPERATION_RESOLUTION_FAILURE',
+]);
+
+/**
+ * Turns any error into what a client may see: AppErrors keep their code and message, errors
+ * about the request document pass through, anything else becomes INTERNAL_SERVER_ERROR with a
+ * fixed message (the original is logged, never sent).
+ */
+export function formatError(logger: Logger, formatted: GraphQLFormattedError, error: unknown): GraphQLFormattedError {
+  const original = error instanceof GraphQLError ? (error.originalError ?? error) : error;
+  if (original instanceof AppError) {
+    return { ...original.toGraphQLError().toJSON(), ...(formatted.path && { path: formatted.path }), ...(formatted.locations && { locations: formatted.locations }) };
+  }
+  const code = formatted.extensions?.code;
+  if (original instanceof GraphQLError && !original.originalError && (code === undefined || requestErrorCodes.has(String(code)))) {
+    // A GraphQLError raised by GraphQL.js itself (validation, variable coercion): no stack, no internals.
+    return { message: formatted.message, ...(formatted.locations && { locations: formatted.locations }), ...(formatted.path && { path: formatted.path }), extensions: { code: code ?? 'BAD_USER_INPUT' } };
+  }
+  if (typeof code === 'string' && requestErrorCodes.has(code)) {
+    return { message: formatted.message, ...(formatted.locations && { locations: formatted.locations }), extensions: { code } };
+  }
+  logger.error({ err: original, path: formatted.path }, 'unexpected error in operation');
+  return {
+    message: ErrorCodes.INTERNAL_SERVER_ERROR,
+    ...(formatted.path && { path: formatted.path }),
+    extensions: { code: 'INTERNAL_SERVER_ERROR' },
+  };
+}

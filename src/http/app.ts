@@ -1,0 +1,103 @@
+import type { ApolloServer } from '@apollo/server';
+import { expressMiddleware } from '@as-integrations/express5';
+import cookieParser from 'cookie-parser';
+import cors from 'cors';
+import express, { type ErrorRequestHandler, type Request } from 'express';
+import type { Kysely } from 'kysely';
+import { pinoHttp } from 'pino-http';
+import type { Clock } from '../clock.js';
+import type { Config } from '../config.js';
+import { type Database, isDatabaseReachable } from '../db/database.js';
+import type { GraphQLContext, Services } from '../graphql/context.js';
+import { logSecurityEvent, type Logger } from '../logger.js';
+import { accessTokenFromCookies, authCookieJar, bearerToken } from './auth-cookies.js';
+
+/** Largest accepted JSON body on `/graphql`. */
+export const HTTP_BODY_LIMIT = '100kb';
+
+export interface HttpAppDeps {
+  config: Config;
+  logger: Logger;
+  clock: Clock;
+  db: Kysely<Database>;
+  services: Services;
+  apollo: ApolloServer<GraphQLContext>;
+}
+
+/**
+ * Builds the context of one HTTP operation: authenticates the bearer token (or, failing that,
+ * the access cookie) and logs a rejected one as a security event.
+ */
+export async function httpContext(deps: HttpAppDeps, req: Request, res: express.Response): Promise<GraphQLContext> {
+  const { services, logger, clock, config } = deps;
+  const token = bearerToken(req.headers.authorization) ?? accessTokenFromCookies(req.cookies);
+  const auth = await services.auth.authenticate(token);
+  if (!auth.ok && auth.reason !== 'missing') {
+    logSecurityEvent(logger, 'auth.token_rejected', { transport: 'http', reason: auth.reason, ip: req.ip });
+  }
+  return {
+    services,
+    logger,
+    clock,
+    viewer: auth.ok ? auth.viewer : null,
+    authFailure: auth.ok ? null : auth.reason,
+    ip: req.ip,
+    cookies: authCookieJar(req, res, config),
+  };
+}
+
+/** The Express app: health endpoints and Apollo on `/graphql`. */
+export function createHttpApp(deps: HttpAppDeps): express.Express {
+  const { config, logger, db, apollo } = deps;
+  const app = express();
+  app.disable('x-powered-by');
+
+  app.use(
+    pinoHttp({
+      logger,
+      // Health probes every few seconds would drown the log.
+      autoLogging: { ignore: (req) => req.url === '/healthz' || req.url === '/readyz' },
+      customLogLevel: (_req, res, err) => (err || res.statusCode >= 500 ? 'error' : res.statusCode >= 400 ? 'warn' : 'info'),
+    }),
+  );
+
+  app.get('/healthz', (_req, res) => {
+    res.json({ status: 'ok' });
+  });
+
+  app.get('/readyz', async (_req, res) => {
+    const database = await isDatabaseReachable(db);
+    res.status(database ? 200 : 503).json({ status: database ? 'ready' : 'unavailable', database });
+  });
+
+  app.use(
+    '/graphql',
+    cors<cors.CorsRequest>({ origin: [...config.ALLOWED_ORIGINS], credentials: true, maxAge: 600 }),
+    express.json({ limit: HTTP_BODY_LIMIT }),
+    cookieParser(),
+    expressMiddleware(apollo, { context: ({ req, res }) => httpContext(deps, req, res) }),
+  );
+
+  app.use((_req, res) => {
+    res.status(404).json({ error: 'Not found' });
+  });
+
+  // Body-parser failures (too large, invalid JSON) and anything else thrown before Apollo:
+  // answer in GraphQL's error shape, never with Express's HTML page or a stack trace.
+  const onError: ErrorRequestHandler = (err: { status?: number; statusCode?: number; type?: string }, _req, res, next) => {
+    if (res.headersSent) return next(err);
+    const status = err.status ?? err.statusCode ?? 500;
+    if (status >= 500) logger.error({ err }, 'unhandled HTTP error');
+    const message =
+      err.type === 'entity.too.large'
+        ? `Request body exceeds ${HTTP_BODY_LIMIT}`
+        : err.type === 'entity.parse.failed'
+          ? 'Request body is not valid JSON'
+          : status >= 500
+            ? 'Internal server error'
+            : 'Bad request';
+    res.status(status).json({ errors: [{ message, extensions: { code: status >= 500 ? 'INTERNAL_SERVER_ERROR' : 'BAD_REQUEST' } }] });
+  };
+  app.use(onError);
+  return app;
+}

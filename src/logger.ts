@@ -1,0 +1,52 @@
+import { pino, type Logger } from 'pino';
+
+export type { Logger };
+
+/**
+ * Paths pino removes from every log line. Tokens, cookies, passwords and hashes never reach
+ * the logs, whichever object they travel in.
+ */
+export const redactedPaths = [
+  'req.headers.authorization',
+  'req.headers.cookie',
+  'res.headers["set-cookie"]',
+  '*.password',
+  '*.passwordHash',
+  '*.password_hash',
+  '*.token',
+  '*.accessToken',
+  '*.refreshToken',
+  '*.token_hash',
+  'variables.input.password',
+  'variables.refreshToken',
+];
+
+/** The root logger: JSON lines on stdout (or `destination`), secrets redacted. */
+export function createLogger(level: string, destination?: pino.DestinationStream): Logger {
+  return pino(
+    {
+      level,
+      redact: { paths: redactedPaths, censor: '[redacted]' },
+      base: { service: 'studyclock' },
+      timestamp: pino.stdTimeFunctions.isoTime,
+    },
+    destination,
+  );
+}
+
+/** Names of the security events studyclock logs (field `event`), for alerting and tests. */
+export type SecurityEvent =
+  | 'auth.login_failed'
+  | 'auth.token_rejected'
+  | 'auth.refresh_rejected'
+  | 'auth.refresh_reuse_detected'
+  | 'auth.signup_rejected'
+  | 'access.denied';
+
+/**
+ * Logs a security-relevant event at `warn` in a fixed shape: `{ security: true, event, ...details }`.
+ * Callers pass reasons and addresses, never a credential.
+ */
+export function logSecurityEvent(logger: Logger, event: SecurityEvent, details: Record<string, unknown>): void {
+  logger.warn({ security: true, event, ...details }, event);
+}

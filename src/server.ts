@@ -1,0 +1,167 @@
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { ApolloServer } from '@apollo/server';
+import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
+import { AuthService } from './auth/auth.service.js';
+import { type Clock, systemClock } from './clock.js';
+import type { Config } from './config.js';
+import { type DatabaseHandle, openDatabase } from './db/database.js';
+import { migrateToLatest } from './db/migrator.js';
+import type { GraphQLContext, Services } from './graphql/context.js';
+import { buildSchema, formatError } from './graphql/schema.js';
+import { createHttpApp } from './http/app.js';
+import { createLogger, type Logger } from './logger.js';
+import { SessionService } from './sessions/session.service.js';
+import { SubjectService } from './subjects/subject.service.js';
+
+/** A running studyclock server. */
+export interface StudyclockServer {
+  /** `http://host:port` the server listens on. */
+  readonly origin: string;
+  readonly port: number;
+  readonly services: Services;
+  readonly database: DatabaseHandle;
+  readonly logger: Logger;
+  /**
+   * Stops accepting connections, lets in-flight requests finish (up to SHUTDOWN_TIMEOUT_SECONDS),
+   * stops background work and closes the database. Idempotent.
+   */
+  close(): Promise<void>;
+}
+
+/** What {@link startServer} needs; everything but `config` has a production default. */
+export interface ServerOptions {
+  config: Config;
+  clock?: Clock;
+  logger?: Logger;
+  /** An already-open database (tests); otherwise opened from the configuration and closed with the server. */
+  database?: DatabaseHandle;
+}
+
+/** Builds the services every transport shares. */
+export function createServices(database: DatabaseHandle, config: Config, clock: Clock, logger: Logger): Services {
+  return {
+    auth: new AuthService(
+      database.db,
+      {
+        secret: config.JWT_SECRET,
+        issuer: config.JWT_ISSUER,
+        audience: config.JWT_AUDIENCE,
+        ttlSeconds: config.ACCESS_TOKEN_TTL_SECONDS,
+        refreshTtlSeconds: config.REFRESH_TOKEN_TTL_SECONDS,
+        scryptLogN: config.PASSWORD_SCRYPT_LOG_N,
+      },
+      clock,
+      logger,
+    ),
+    subjects: new SubjectService(database.db),
+    sessions: new SessionService(database.db, clock),
+  };
+}
+
+/**
+ * Opens the database, applies migrations, and starts HTTP on `config.HOST:config.PORT`
+ * (PORT 0 picks a free port). Rejects if any step fails, releasing what it had opened.
+ */
+export async function startServer(options: ServerOptions): Promise<StudyclockServer> {
+  const { config } = options;
+  const clock = options.clock ?? systemClock;
+  const logger = options.logger ?? createLogger(config.LOG_LEVEL);
+  const ownsDatabase = !options.database;
+  const database =
+    options.database ??
+    (await openDatabase(
+      config.DATABASE_URL
+        ? { url: config.DATABASE_URL, poolMax: config.DATABASE_POOL_MAX }
+        : { embeddedDir: config.EMBEDDED_DB_DIR },
+      logger,
+    ));
+  const closeOwnedDatabase = () => (ownsDatabase ? database.close() : Promise.resolve());
+  try {
+    await migrateToLatest(database.db);
+  } catch (err) {
+    await closeOwnedDatabase();
+    throw err;
+  }
+  if (config.jwtSecretGenerated) {
+    logger.warn('JWT_SECRET is unset: using a random secret for this process; tokens will not survive a restart');
+  }
+
+  const services = createServices(database, config, clock, logger);
+  const httpServer: Server = createServer();
+  const apollo = new ApolloServer<GraphQLContext>({
+    schema: buildSchema(),
+    formatError: (formatted, error) => formatError(logger, formatted, error),
+    includeStacktraceInErrorResponses: false,
+    introspection: config.NODE_ENV !== 'production',
+    csrfPrevention: true,
+    plugins: [ApolloServerPluginDrainHttpServer({ httpServer, stopGracePeriodMillis: config.SHUTDOWN_TIMEOUT_SECONDS * 1000 })],
+  });
+  await apollo.start();
+  httpServer.on('request', createHttpApp({ config, logger, clock, db: database.db, services, apollo }));
+
+  const sweeper = startCompletionSweeper(services, clock, logger, config.COMPLETION_SWEEP_SECONDS * 1000);
+
+  try {
+    await new Promise<void>((resolve, reject) => {
+      httpServer.once('error', reject);
+      httpServer.listen(config.PORT, config.HOST, () => {
+        httpServer.off('error', reject);
+        resolve();
+      });
+    });
+  } catch (err) {
+    sweeper.stop();
+    await apollo.stop();
+    await closeOwnedDatabase();
+    throw err;
+  }
+  const { port } = httpServer.address() as AddressInfo;
+  const host = config.HOST === '0.0.0.0' || config.HOST === '::' ? 'localhost' : config.HOST;
+  const origin = `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
+  logger.info({ port, database: database.kind }, `studyclock listening on ${origin}/graphql`);
+
+  let closing: Promise<void> | undefined;
+  return {
+    origin,
+    port,
+    services,
+    database,
+    logger,
+    close: () =>
+      (closing ??= (async () => {
+        logger.info('shutting down');
+        sweeper.stop();
+        await apollo.stop(); // the drain plugin closes the HTTP server and waits for in-flight requests
+        await sweeper.idle();
+        await closeOwnedDatabase();
+        logger.info('shut down');
+      })()),
+  };
+}
+
+/**
+ * Completes expired POMODORO sessions nobody is reading, every `intervalMs`. Runs never overlap;
+ * a failed run (database away) is logged and retried on the next interval.
+ */
+function startCompletionSweeper(services: Services, clock: Clock, logger: Logger, intervalMs: number) {
+  let running: Promise<void> = Promise.resolve();
+  let busy = false;
+  const timer = setInterval(() => {
+    if (busy) return;
+    busy = true;
+    running = services.sessions
+      .completeExpired(clock.now())
+      .then(
+        (done) => {
+          if (done.length > 0) logger.debug({ count: done.length }, 'completed expired sessions');
+        },
+        (err: unknown) => logger.warn({ err }, 'completion sweep failed'),
+      )
+      .finally(() => {
+        busy = false;
+      });
+  }, intervalMs);
+  timer.unref();
+  return { stop: () => clearInterval(timer), idle: () => running };
+}

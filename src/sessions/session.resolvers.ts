@@ -1,0 +1,16 @@
+import type { Resolvers } from '../graphql/__generated__/resolvers-types.js';
+import { requireViewer } from '../graphql/require-viewer.js';
+
+export const sessionResolvers: Resolvers = {
+  Query: {
+    session: (_p, { id }, ctx) => ctx.services.sessions.get(requireViewer(ctx).userId, id),
+    sessions: (_p, args, ctx) => ctx.services.sessions.list(requireViewer(ctx).userId, args),
+    activeSession: (_p, _a, ctx) => ctx.services.sessions.active(requireViewer(ctx).userId),
+  },
+  Mutation: {
+    startSession: (_p, { input }, ctx) => ctx.services.sessions.start(requireViewer(ctx).userId, input),
+    pauseSession: (_p, { sessionId }, ctx) => ctx.services.sessions.pause(requireViewer(ctx).userId, sessionId),
+    resumeSession: (_p, { sessionId }, ctx) => ctx.services.sessions.resume(requireViewer(ctx).userId, sessionId),
+    stopSession: (_p, { sessionId }, ctx) => ctx.services.sessions.stop(requireViewer(ctx).userId, sessionId),
+  },
+};

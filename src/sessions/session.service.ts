@@ -1,0 +1,227 @@
+import { randomUUID } from 'node:crypto';
+import type { Kysely, Transaction } from 'kysely';
+import type { Clock } from '../clock.js';
+import { isUniqueViolation, type Database } from '../db/database.js';
+import { AppError, badInput, sessionNotFound, subjectNotFound } from '../errors.js';
+import { isUuid, parseId } from '../ids.js';
+import { findSubjectForOwner } from '../subjects/subject.repository.js';
+import { toSubject } from '../subjects/subject.service.js';
+import { type SessionRecord, type StudySession, viewSession } from './session.model.js';
+import {
+  findActiveSession,
+  findExpiredPomodoros,
+  findSessionForOwner,
+  insertSession,
+  listSessions,
+  updateTimer,
+} from './session.repository.js';
+import type { SessionStatusValue, SessionTypeValue } from './session.table.js';
+import { applyAction, settle, startedTimer, type TimerAction } from './timer.js';
+
+/** Bounds of `focusMinutes` for POMODORO sessions, and the default when it is omitted. */
+export const FOCUS_MINUTES = { min: 1, max: 180, default: 25 } as const;
+/** Bounds of `first` for session pages, and the default when it is omitted. */
+export const PAGE_SIZE = { min: 1, max: 100, default: 20 } as const;
+
+const ACTIVE_INDEX = 'study_sessions_one_active_per_user';
+
+/** A page of sessions in the shape of a GraphQL cursor connection. */
+export interface SessionPage {
+  edges: { cursor: string; node: StudySession }[];
+  pageInfo: { hasNextPage: boolean; endCursor: string | null };
+}
+
+/**
+ * The rules of study sessions: starting, the pause/resume/stop transitions, timer arithmetic
+ * (delegated to the pure functions in `timer.ts`) and ownership. Every query names the owner,
+ * so a foreign id and a missing id both end in NOT_FOUND without touching anything.
+ */
+export class SessionService {
+  constructor(
+    private readonly db: Kysely<Database>,
+    private readonly clock: Clock,
+  ) {}
+
+  /**
+   * Starts a RUNNING session. BAD_USER_INPUT for a malformed subject id or out-of-range
+   * `focusMinutes` (or any `focusMinutes` on a FREE session), NOT_FOUND for a foreign or missing
+   * subject, SESSION_ALREADY_ACTIVE (extensions.activeSessionId) when one is RUNNING or PAUSED.
+   */
+  async start(
+    userId: string,
+    input: { subjectId: string; type: SessionTypeValue; focusMinutes?: number | null },
+  ): Promise<StudySession> {
+    const subjectId = parseId('subjectId', input.subjectId);
+    const focusSeconds = plannedFocusSeconds(input.type, input.focusMinutes);
+    const now = this.clock.now();
+    const id = randomUUID();
+    try {
+      const record = await this.db.transaction().execute(async (trx) => {
+        const subject = await findSubjectForOwner(trx, { userId, subjectId });
+        if (!subject) throw subjectNotFound();
+        const active = await this.#settleActive(trx, userId, now);
+        if (active) throw alreadyActive(active.id);
+        const timer = startedTimer(input.type, focusSeconds, now);
+        await insertSession(trx, { id, userId, subjectId, startedAt: now, timer });
+        return { id, userId, subject: toSubject(subject), startedAt: now, timer } satisfies SessionRecord;
+      });
+      return viewSession(record, now);
+    } catch (err) {
+      // Two starts racing past the check above: the partial unique index stops the second.
+      if (isUniqueViolation(err, ACTIVE_INDEX)) {
+        const active = await findActiveSession(this.db, userId);
+        throw alreadyActive(active?.id);
+      }
+      throw err;
+    }
+  }
+
+  /** Pauses a RUNNING session. NOT_FOUND / INVALID_SESSION_STATE as for every transition. */
+  pause(userId: string, sessionId: string): Promise<StudySession> {
+    return this.#transition(userId, sessionId, { kind: 'pause', reason: 'USER' });
+  }
+
+  /** Resumes a PAUSED session. */
+  resume(userId: string, sessionId: string): Promise<StudySession> {
+    return this.#transition(userId, sessionId, { kind: 'resume' });
+  }
+
+  /** Stops a RUNNING or PAUSED session for good. */
+  stop(userId: string, sessionId: string): Promise<StudySession> {
+    return this.#transition(userId, sessionId, { kind: 'stop' });
+  }
+
+  /** One of the student's sessions. BAD_USER_INPUT for a malformed id, NOT_FOUND for a foreign or missing one. */
+  async get(userId: string, sessionId: string): Promise<StudySession> {
+    const id = parseId('id', sessionId);
+    const record = await findSessionForOwner(this.db, { userId, sessionId: id });
+    if (!record) throw sessionNotFound();
+    return viewSession(record, this.clock.now());
+  }
+
+  /** The student's RUNNING or PAUSED session, if any. */
+  async active(userId: string): Promise<StudySession | null> {
+    const now = this.clock.now();
+    await this.completeExpired(now, { userId });
+    const record = await findActiveSession(this.db, userId);
+    return record ? viewSession(record, now) : null;
+  }
+
+  /**
+   * A page of the student's sessions, newest first. BAD_USER_INPUT for `first` out of range,
+   * a malformed cursor or subject id.
+   */
+  async list(
+    userId: string,
+    args: { first?: number | null; after?: string | null; subjectId?: string | null; status?: SessionStatusValue | null },
+  ): Promise<SessionPage> {
+    const first = args.first ?? PAGE_SIZE.default;
+    if (!Number.isInteger(first) || first < PAGE_SIZE.min || first > PAGE_SIZE.max) {
+      throw badInput('first', `first must be between ${PAGE_SIZE.min} and ${PAGE_SIZE.max}`);
+    }
+    const after = args.after ? decodeCursor(args.after) : undefined;
+    const subjectId = args.subjectId ? parseId('subjectId', args.subjectId) : undefined;
+    const now = this.clock.now();
+    // Persist any expired POMODORO first so that a status filter sees the true status.
+    await this.completeExpired(now, { userId });
+    const records = await listSessions(this.db, {
+      userId,
+      limit: first + 1,
+      ...(after && { after }),
+      ...(subjectId && { subjectId }),
+      ...(args.status && { status: args.status }),
+    });
+    const edges = records.slice(0, first).map((r) => ({ cursor: encodeCursor(r), node: viewSession(r, now) }));
+    return {
+      edges,
+      pageInfo: { hasNextPage: records.length > first, endCursor: edges.at(-1)?.cursor ?? null },
+    };
+  }
+
+  /**
+   * Marks RUNNING POMODORO sessions whose plan ran out by `now` as COMPLETED, each at its exact
+   * completion instant, and returns them. Safe to run concurrently with anything: each write is
+   * a compare-and-set on the state it read.
+   */
+  async completeExpired(now: Date, options: { userId?: string; limit?: number } = {}): Promise<StudySession[]> {
+    const candidates = await findExpiredPomodoros(this.db, now, { limit: options.limit ?? 500, ...options });
+    const completed: StudySession[] = [];
+    for (const record of candidates) {
+      const timer = settle(record.timer, now);
+      if (timer !== record.timer && (await updateTimer(this.db, record.id, record.timer, timer))) {
+        completed.push(viewSession({ ...record, timer }, now));
+      }
+    }
+    return completed;
+  }
+
+  /** Locks the student's unfinished session, completing it first if its plan ran out. */
+  async #settleActive(trx: Transaction<Database>, userId: string, now: Date): Promise<SessionRecord | undefined> {
+    const active = await findActiveSession(trx, userId, { forUpdate: true });
+    if (!active) return undefined;
+    const timer = settle(active.timer, now);
+    if (timer === active.timer) return active;
+    await updateTimer(trx, active.id, active.timer, timer);
+    return undefined;
+  }
+
+  async #transition(userId: string, rawId: string, action: TimerAction): Promise<StudySession> {
+    const sessionId = parseId('sessionId', rawId);
+    const now = this.clock.now();
+    const outcome = await this.db.transaction().execute(async (trx) => {
+      const record = await findSessionForOwner(trx, { userId, sessionId }, { forUpdate: true });
+      if (!record) return { error: sessionNotFound() };
+      const settled = settle(record.timer, now);
+      const next = applyAction(settled, action, now);
+      const written = next ?? settled;
+      // A POMODORO found expired is persisted as COMPLETED even when the action itself is refused.
+      if (written !== record.timer) await updateTimer(trx, sessionId, record.timer, written);
+      if (!next) {
+        return {
+          error: new AppError('INVALID_SESSION_STATE', `Cannot ${action.kind} a session that is ${settled.status}`, {
+            status: settled.status,
+          }),
+        };
+      }
+      return { record: { ...record, timer: next } };
+    });
+    if ('error' in outcome) throw outcome.error;
+    return viewSession(outcome.record, now);
+  }
+}
+
+function alreadyActive(activeSessionId: string | undefined): AppError {
+  return new AppError('SESSION_ALREADY_ACTIVE', undefined, { activeSessionId: activeSessionId ?? null });
+}
+
+/** The planned focus time in seconds for a new session, validating `focusMinutes`. */
+function plannedFocusSeconds(type: SessionTypeValue, focusMinutes: number | null | undefined): number | null {
+  if (type === 'FREE') {
+    if (focusMinutes != null) throw badInput('focusMinutes', 'focusMinutes applies to POMODORO sessions only');
+    return null;
+  }
+  const minutes = focusMinutes ?? FOCUS_MINUTES.default;
+  if (!Number.isInteger(minutes) || minutes < FOCUS_MINUTES.min || minutes > FOCUS_MINUTES.max) {
+    throw badInput('focusMinutes', `focusMinutes must be between ${FOCUS_MINUTES.min} and ${FOCUS_MINUTES.max}`);
+  }
+  return minutes * 60;
+}
+
+/** Opaque page cursor: the keyset position (start instant, id) of a session. */
+export function encodeCursor(record: { startedAt: Date; id: string }): string {
+  return Buffer.from(JSON.stringify([record.startedAt.toISOString(), record.id])).toString('base64url');
+}
+
+/** Inverse of {@link encodeCursor}; BAD_USER_INPUT (field `after`) for anything it did not produce. */
+export function decodeCursor(cursor: string): { startedAt: Date; id: string } {
+  try {
+    const value: unknown = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
+    if (Array.isArray(value) && value.length === 2 && typeof value[0] === 'string' && typeof value[1] === 'string') {
+      const startedAt = new Date(value[0]);
+      if (!Number.isNaN(startedAt.getTime()) && isUuid(value[1])) return { startedAt, id: value[1] };
+    }
+  } catch {
+    // fall through to the error below
+  }
+  throw badInput('after', 'after is not a valid cursor');
+}

@@ -1,0 +1,99 @@
+import type { PauseReasonValue, SessionStatusValue, SessionTypeValue } from './session.table.js';
+
+/**
+ * The stored state of a session's timer. Everything the API shows about time is a pure function
+ * of this state and an instant, so values never drift and survive restarts.
+ */
+export interface TimerState {
+  readonly type: SessionTypeValue;
+  readonly status: SessionStatusValue;
+  /** Planned focus time (POMODORO); null for FREE. */
+  readonly focusSeconds: number | null;
+  /** Time banked by runs that have ended (by pause). */
+  readonly accumulatedMs: number;
+  /** Start of the current run; set exactly when RUNNING. */
+  readonly runStartedAt: Date | null;
+  readonly endedAt: Date | null;
+  readonly pausedReason: PauseReasonValue | null;
+}
+
+/** A transition a student (or the server on their behalf) can ask for. */
+export type TimerAction = { kind: 'pause'; reason: PauseReasonValue } | { kind: 'resume' } | { kind: 'stop' };
+
+/** Milliseconds studied as of `now`, capped at the plan for POMODORO. A clock going backwards counts as zero. */
+export function elapsedMs(state: TimerState, now: Date): number {
+  const run = state.status === 'RUNNING' && state.runStartedAt ? Math.max(0, now.getTime() - state.runStartedAt.getTime()) : 0;
+  const total = state.accumulatedMs + run;
+  return state.focusSeconds === null ? total : Math.min(total, state.focusSeconds * 1000);
+}
+
+/** Whole seconds studied as of `now` (rounded down, as a stopwatch shows them). */
+export function elapsedSeconds(state: TimerState, now: Date): number {
+  return Math.floor(elapsedMs(state, now) / 1000);
+}
+
+/**
+ * Whole seconds left of the plan as of `now` (rounded up, as a countdown shows them, so that
+ * elapsed + remaining = focus), or null for FREE sessions.
+ */
+export function remainingSeconds(state: TimerState, now: Date): number | null {
+  if (state.focusSeconds === null) return null;
+  return Math.ceil((state.focusSeconds * 1000 - elapsedMs(state, now)) / 1000);
+}
+
+/** The instant a RUNNING POMODORO uses up its plan; null for anything else. */
+export function completionInstant(state: TimerState): Date | null {
+  if (state.status !== 'RUNNING' || state.focusSeconds === null || !state.runStartedAt) return null;
+  return new Date(state.runStartedAt.getTime() + state.focusSeconds * 1000 - state.accumulatedMs);
+}
+
+/**
+ * The state as of `now`: a RUNNING POMODORO whose plan is used up becomes COMPLETED, ended at
+ * the exact instant it ran out with elapsed equal to the plan. Any other state is returned as is.
+ */
+export function settle(state: TimerState, now: Date): TimerState {
+  const completesAt = completionInstant(state);
+  if (!completesAt || completesAt.getTime() > now.getTime() || state.focusSeconds === null) return state;
+  return {
+    ...state,
+    status: 'COMPLETED',
+    accumulatedMs: state.focusSeconds * 1000,
+    runStartedAt: null,
+    endedAt: completesAt,
+    pausedReason: null,
+  };
+}
+
+/** Statuses from which each action is allowed. */
+const allowedFrom: Record<TimerAction['kind'], readonly SessionStatusValue[]> = {
+  pause: ['RUNNING'],
+  resume: ['PAUSED'],
+  stop: ['RUNNING', 'PAUSED'],
+};
+
+/** True when the session is over (COMPLETED or STOPPED). */
+export function isFinished(status: SessionStatusValue): boolean {
+  return status === 'COMPLETED' || status === 'STOPPED';
+}
+
+/**
+ * Applies `action` at `now` to a settled state. Returns the new state, or `null` when the action
+ * is not allowed from the current status (the caller answers INVALID_SESSION_STATE).
+ */
+export function applyAction(state: TimerState, action: TimerAction, now: Date): TimerState | null {
+  if (!allowedFrom[action.kind].includes(state.status)) return null;
+  const banked = { accumulatedMs: Math.round(elapsedMs(state, now)), runStartedAt: null };
+  switch (action.kind) {
+    case 'pause':
+      return { ...state, ...banked, status: 'PAUSED', pausedReason: action.reason };
+    case 'resume':
+      return { ...state, status: 'RUNNING', runStartedAt: now, pausedReason: null };
+    case 'stop':
+      return { ...state, ...banked, status: 'STOPPED', endedAt: now, pausedReason: null };
+  }
+}
+
+/** The state of a session started at `now`. */
+export function startedTimer(type: SessionTypeValue, focusSeconds: number | null, now: Date): TimerState {
+  return { type, status: 'RUNNING', focusSeconds, accumulatedMs: 0, runStartedAt: now, endedAt: null, pausedReason: null };
+}

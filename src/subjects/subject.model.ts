@@ -1,0 +1,6 @@
+/** Something a student studies; sessions are started for a subject. */
+export interface Subject {
+  id: string;
+  name: string;
+  createdAt: Date;
+}

@@ -1,0 +1,42 @@
+import { randomUUID } from 'node:crypto';
+import type { Kysely } from 'kysely';
+import { isUniqueViolation, type Database } from '../db/database.js';
+import { AppError, badInput } from '../errors.js';
+import type { Subject } from './subject.model.js';
+import { insertSubject, listSubjects } from './subject.repository.js';
+import type { SubjectRow } from './subject.table.js';
+
+export const SUBJECT_NAME_MAX_LENGTH = 80;
+
+/** Subjects of one student. */
+export class SubjectService {
+  constructor(private readonly db: Kysely<Database>) {}
+
+  /**
+   * Creates a subject. BAD_USER_INPUT for an empty (after trimming) or over-long name,
+   * SUBJECT_NAME_TAKEN when the student already has one by that name (case-insensitively).
+   */
+  async create(userId: string, input: { name: string }): Promise<Subject> {
+    const name = input.name.trim().replace(/\s+/g, ' ');
+    if (name.length === 0) throw badInput('name', 'name must not be empty');
+    if ([...name].length > SUBJECT_NAME_MAX_LENGTH) {
+      throw badInput('name', `name must be at most ${SUBJECT_NAME_MAX_LENGTH} characters`);
+    }
+    try {
+      return toSubject(await insertSubject(this.db, { id: randomUUID(), userId, name }));
+    } catch (err) {
+      if (isUniqueViolation(err, 'subjects_user_name_key')) throw new AppError('SUBJECT_NAME_TAKEN');
+      throw err;
+    }
+  }
+
+  /** The student's subjects, oldest first. */
+  async list(userId: string): Promise<Subject[]> {
+    return (await listSubjects(this.db, userId)).map(toSubject);
+  }
+}
+
+/** Maps a row to the API model. */
+export function toSubject(row: Pick<SubjectRow, 'id' | 'name' | 'created_at'>): Subject {
+  return { id: row.id, name: row.name, createdAt: row.created_at };
+}

@@ -1,0 +1,34 @@
+import { type Kysely, sql } from 'kysely';
+import type { Database } from '../db/database.js';
+import type { UserRow } from './user.table.js';
+
+/** Inserts a user. Throws PostgreSQL's unique_violation (index `users_email_lower_key`) on a taken email. */
+export async function insertUser(
+  db: Kysely<Database>,
+  user: { id: string; email: string; passwordHash: string },
+): Promise<UserRow> {
+  return db
+    .insertInto('users')
+    .values({ id: user.id, email: user.email, password_hash: user.passwordHash })
+    .returningAll()
+    .executeTakeFirstOrThrow();
+}
+
+/** The user with this email, compared case-insensitively. */
+export async function findUserByEmail(db: Kysely<Database>, email: string): Promise<UserRow | undefined> {
+  return db
+    .selectFrom('users')
+    .selectAll()
+    .where(sql<string>`lower(email)`, '=', email.toLowerCase())
+    .executeTakeFirst();
+}
+
+/** The user with this id. */
+export async function findUserById(db: Kysely<Database>, id: string): Promise<UserRow | undefined> {
+  return db.selectFrom('users').selectAll().where('id', '=', id).executeTakeFirst();
+}
+
+/** Marks a user disabled from `at`; their tokens stop working on the next check. */
+export async function disableUser(db: Kysely<Database>, id: string, at: Date): Promise<void> {
+  await db.updateTable('users').set({ disabled_at: at }).where('id', '=', id).execute();
+}

@@ -1,0 +1,12 @@
+import type { ColumnType, Generated, Selectable } from 'kysely';
+
+/** `users`: one row per student account. Email is unique case-insensitively (index on lower(email)). */
+export interface UserTable {
+  id: string;
+  email: string;
+  password_hash: string;
+  created_at: Generated<Date>;
+  disabled_at: ColumnType<Date | null, Date | null | undefined, Date | null>;
+}
+
+export type UserRow = Selectable<UserTable>;
