@@ -1,0 +1,49 @@
+import { randomBytes } from 'node:crypto';
+import pg from 'pg';
+import { type DatabaseHandle, openDatabase } from '../../src/db/database.js';
+import { createLogger } from '../../src/logger.js';
+
+/** A database that exists for one test file only. */
+export interface TestDatabase {
+  handle: DatabaseHandle;
+  /** Connection string when it is a real server (undefined on PGlite). */
+  url: string | undefined;
+  /** Closes the connections and drops the database. */
+  dispose(): Promise<void>;
+}
+
+/**
+ * A fresh, empty database: a new database on the server named by TEST_DATABASE_URL when it is
+ * set (CI uses the machine's PostgreSQL), otherwise an in-memory PGlite instance.
+ */
+export async function createTestDatabase(): Promise<TestDatabase> {
+  const logger = createLogger('silent');
+  const adminUrl = process.env.TEST_DATABASE_URL;
+  if (!adminUrl) {
+    const handle = await openDatabase({ embeddedDir: 'memory://' }, logger);
+    return { handle, url: undefined, dispose: () => handle.close() };
+  }
+  const name = `studyclock_test_${randomBytes(6).toString('hex')}`;
+  await withAdmin(adminUrl, (c) => c.query(`create database ${name}`));
+  const url = new URL(adminUrl);
+  url.pathname = `/${name}`;
+  const handle = await openDatabase({ url: url.toString(), poolMax: 25 }, logger);
+  return {
+    handle,
+    url: url.toString(),
+    dispose: async () => {
+      await handle.close();
+      await withAdmin(adminUrl, (c) => c.query(`drop database if exists ${name} with (force)`));
+    },
+  };
+}
+
+async function withAdmin(url: string, fn: (client: pg.Client) => Promise<unknown>): Promise<void> {
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  try {
+    await fn(client);
+  } finally {
+    await client.end();
+  }
+}

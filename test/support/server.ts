@@ -1,0 +1,77 @@
+import { Writable } from 'node:stream';
+import { type Config, loadConfig } from '../../src/config.js';
+import { createLogger } from '../../src/logger.js';
+import { type StudyclockServer, startServer } from '../../src/server.js';
+import { createTestDatabase, type TestDatabase } from './database.js';
+import { GraphQLTestClient } from './graphql-client.js';
+import { ManualClock } from './manual-clock.js';
+
+/** Environment every test server starts from; tests override single variables. */
+export const testEnv: Record<string, string> = {
+  NODE_ENV: 'test',
+  HOST: '127.0.0.1',
+  PORT: '0',
+  LOG_LEVEL: 'info',
+  JWT_SECRET: 'test-secret-that-is-at-least-32-bytes-long!',
+  PASSWORD_SCRYPT_LOG_N: '14',
+  COMPLETION_SWEEP_SECONDS: '1',
+};
+
+/** A server on port 0 with its own database, a manual clock and captured JSON logs. */
+export interface TestServer {
+  server: StudyclockServer;
+  config: Config;
+  db: TestDatabase;
+  clock: ManualClock;
+  /** `http://127.0.0.1:PORT/graphql` */
+  graphqlUrl: string;
+  origin: string;
+  /** Every log line the server wrote, parsed. */
+  logs: Record<string, unknown>[];
+  /** The raw log text, for "never contains" checks. */
+  rawLogs(): string;
+  /** A client with no credentials. */
+  client(): GraphQLTestClient;
+  /** Closes the server, then drops its database. */
+  close(): Promise<void>;
+}
+
+/** Starts a test server; `env` overrides {@link testEnv}. */
+export async function startTestServer(options: { env?: Record<string, string>; clock?: ManualClock } = {}): Promise<TestServer> {
+  const config = loadConfig({ ...testEnv, ...options.env });
+  const clock = options.clock ?? new ManualClock();
+  const lines: string[] = [];
+  const sink = new Writable({
+    write(chunk: Buffer, _enc, cb) {
+      lines.push(...chunk.toString('utf8').split('\n').filter((l) => l.length > 0));
+      cb();
+    },
+  });
+  const logger = createLogger(config.LOG_LEVEL, sink);
+  const db = await createTestDatabase();
+  let server: StudyclockServer;
+  try {
+    server = await startServer({ config, clock, logger, database: db.handle });
+  } catch (err) {
+    await db.dispose();
+    throw err;
+  }
+  const graphqlUrl = `${server.origin}/graphql`;
+  return {
+    server,
+    config,
+    db,
+    clock,
+    graphqlUrl,
+    origin: server.origin,
+    get logs() {
+      return lines.map((l) => JSON.parse(l) as Record<string, unknown>);
+    },
+    rawLogs: () => lines.join('\n'),
+    client: () => new GraphQLTestClient(graphqlUrl),
+    close: async () => {
+      await server.close();
+      await db.dispose();
+    },
+  };
+}
