@@ -17,6 +17,7 @@ const config: CodegenConfig = {
           Subject: '../../subjects/subject.model.js#Subject',
           StudySession: '../../sessions/session.model.js#StudySession',
           StudySessionConnection: '../../sessions/session.service.js#SessionPage',
+          TimerUpdate: '../../sessions/timer-feed.js#TimerUpdate',
         },
         scalars: { DateTime: { input: 'Date', output: 'Date | string' }, ID: 'string' },
         enumsAsTypes: true,

@@ -3,6 +3,7 @@ import { z } from 'zod';
 
 const bool = z.enum(['true', 'false', '1', '0']).transform((v) => v === 'true' || v === '1');
 const int = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
+const seconds = (min: number, max: number) => z.coerce.number().min(min).max(max);
 const csv = z
   .string()
   .transform((v) => v.split(',').map((s) => s.trim()).filter((s) => s.length > 0));
@@ -40,7 +41,7 @@ export const configVariables = {
     schema: z.string().min(1).default('studyclock-api'),
     doc: '`aud` of issued access tokens, required on verify.',
   },
-  ACCESS_TOKEN_TTL_SECONDS: { schema: int(5, 86_400).default(900), doc: 'Lifetime of an access token.' },
+  ACCESS_TOKEN_TTL_SECONDS: { schema: int(2, 86_400).default(900), doc: 'Lifetime of an access token.' },
   REFRESH_TOKEN_TTL_SECONDS: {
     schema: int(60, 31_536_000).default(2_592_000),
     doc: 'Lifetime of a refresh token (each use rotates it).',
@@ -64,6 +65,34 @@ export const configVariables = {
   COMPLETION_SWEEP_SECONDS: {
     schema: int(1, 3600).default(1),
     doc: 'How often running POMODORO sessions whose time is up are marked COMPLETED when nobody is reading them.',
+  },
+  TICK_INTERVAL_MS: {
+    schema: int(50, 60_000).default(1000),
+    doc: 'Period of `timerUpdated` ticks while a session runs; each session ticks on its own phase.',
+  },
+  DISCONNECT_GRACE_SECONDS: {
+    schema: seconds(0, 3600).default(15),
+    doc: 'How long a student may have no WebSocket before their RUNNING session is paused (reason DISCONNECT), counted to the instant the last one was lost.',
+  },
+  LAST_SEEN_HEARTBEAT_SECONDS: {
+    schema: seconds(0.1, 300).default(15),
+    doc: 'How often connected students\' `last_seen_at` is written, so sessions left running by a crash are paused at start-up.',
+  },
+  WS_KEEPALIVE_SECONDS: {
+    schema: seconds(0, 300).default(12),
+    doc: 'Ping period on WebSockets; a socket that misses a pong for as long is terminated. 0 disables.',
+  },
+  WS_MAX_PAYLOAD_BYTES: {
+    schema: int(1024, 10 * 1024 * 1024).default(65_536),
+    doc: 'Largest WebSocket message accepted; a larger one closes the socket with 1009.',
+  },
+  WS_MAX_OPERATIONS: {
+    schema: int(1, 10_000).default(100),
+    doc: 'Operations (subscriptions included) one socket may have in flight; beyond it an operation gets TOO_MANY_OPERATIONS.',
+  },
+  WS_ALLOW_QUERY_TOKEN: {
+    schema: bool.default(false),
+    doc: 'Accept the access token from a `token` query parameter of the WebSocket URL. Off: URLs end up in logs.',
   },
   SHUTDOWN_TIMEOUT_SECONDS: {
     schema: int(1, 300).default(10),

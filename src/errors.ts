@@ -14,6 +14,7 @@ export const ErrorCodes = {
   EMAIL_TAKEN: 'An account with that email already exists',
   SUBJECT_NAME_TAKEN: 'You already have a subject with that name',
   INVALID_CREDENTIALS: 'Email or password is incorrect',
+  TOO_MANY_OPERATIONS: 'Too many operations in flight on this connection',
   INTERNAL_SERVER_ERROR: 'Internal server error',
 } as const;
 

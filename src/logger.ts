@@ -41,7 +41,9 @@ export type SecurityEvent =
   | 'auth.refresh_rejected'
   | 'auth.refresh_reuse_detected'
   | 'auth.signup_rejected'
-  | 'access.denied';
+  | 'access.denied'
+  | 'ws.connection_rejected'
+  | 'ws.operation_rejected';
 
 /**
  * Logs a security-relevant event at `warn` in a fixed shape: `{ security: true, event, ...details }`.

@@ -13,6 +13,22 @@ import { createHttpApp } from './http/app.js';
 import { createLogger, type Logger } from './logger.js';
 import { SessionService } from './sessions/session.service.js';
 import { SubjectService } from './subjects/subject.service.js';
+import { Presence } from './presence/presence.js';
+import { TimerFeed } from './sessions/timer-feed.js';
+import { attachWebSocketServer } from './ws/ws-server.js';
+
+/**
+ * Live counts of everything connections and subscriptions hold. Each returns to zero when
+ * every client has gone; logged at shutdown.
+ */
+export interface RealtimeStats {
+  openSockets: number;
+  authenticatedConnections: number;
+  activeSubscriptions: number;
+  tickerRegistrations: number;
+  pubsubListeners: number;
+  pendingDisconnectPauses: number;
+}
 
 /** A running studyclock server. */
 export interface StudyclockServer {
@@ -22,6 +38,10 @@ export interface StudyclockServer {
   readonly services: Services;
   readonly database: DatabaseHandle;
   readonly logger: Logger;
+  /** Live counts of sockets, subscriptions and what they hold. */
+  stats(): RealtimeStats;
+  /** Presence tracking (pause on disconnect); exposed for tests of crash recovery. */
+  readonly presence: Presence;
   /**
    * Stops accepting connections, lets in-flight requests finish (up to SHUTDOWN_TIMEOUT_SECONDS),
    * stops background work and closes the database. Idempotent.
@@ -38,8 +58,16 @@ export interface ServerOptions {
   database?: DatabaseHandle;
 }
 
-/** Builds the services every transport shares. */
+/** Builds the services every transport shares, wired to each other. */
 export function createServices(database: DatabaseHandle, config: Config, clock: Clock, logger: Logger): Services {
+  const sessions = new SessionService(database.db, clock);
+  const timer = new TimerFeed(
+    clock,
+    config.TICK_INTERVAL_MS,
+    (sessionId, now) => sessions.completeExpired(now, { sessionId }),
+    logger,
+  );
+  sessions.setChangeListener(timer);
   return {
     auth: new AuthService(
       database.db,
@@ -55,7 +83,8 @@ export function createServices(database: DatabaseHandle, config: Config, clock: 
       logger,
     ),
     subjects: new SubjectService(database.db),
-    sessions: new SessionService(database.db, clock),
+    sessions,
+    timer,
   };
 }
 
@@ -88,19 +117,47 @@ export async function startServer(options: ServerOptions): Promise<StudyclockSer
   }
 
   const services = createServices(database, config, clock, logger);
+  const presence = new Presence({
+    db: database.db,
+    clock,
+    logger,
+    graceMs: config.DISCONNECT_GRACE_SECONDS * 1000,
+    heartbeatMs: config.LAST_SEEN_HEARTBEAT_SECONDS * 1000,
+    pause: (userId, lostAt) => services.sessions.pauseForDisconnect(userId, lostAt),
+  });
+  const schema = buildSchema();
   const httpServer: Server = createServer();
+  const ws = attachWebSocketServer({ httpServer, schema, services, presence, config, logger, clock });
+  services.auth.setEventsListener({
+    loginRevoked: (familyId) => ws.closeLogin(familyId, 'loggedOut'),
+    userDisabled: (userId) => ws.closeUser(userId, 'disabled'),
+  });
+  const stats = (): RealtimeStats => ({
+    ...ws.stats,
+    ...services.timer.stats,
+    pendingDisconnectPauses: presence.pendingPauses,
+  });
   const apollo = new ApolloServer<GraphQLContext>({
-    schema: buildSchema(),
+    schema,
     formatError: (formatted, error) => formatError(logger, formatted, error),
     includeStacktraceInErrorResponses: false,
     introspection: config.NODE_ENV !== 'production',
     csrfPrevention: true,
-    plugins: [ApolloServerPluginDrainHttpServer({ httpServer, stopGracePeriodMillis: config.SHUTDOWN_TIMEOUT_SECONDS * 1000 })],
+    plugins: [
+      ApolloServerPluginDrainHttpServer({ httpServer, stopGracePeriodMillis: config.SHUTDOWN_TIMEOUT_SECONDS * 1000 }),
+      // Sockets are closed (1001 Going away) when Apollo drains, before the HTTP server stops.
+      { serverWillStart: async () => ({ drainServer: () => ws.dispose() }) },
+    ],
   });
   await apollo.start();
   httpServer.on('request', createHttpApp({ config, logger, clock, db: database.db, services, apollo }));
 
   const sweeper = startCompletionSweeper(services, clock, logger, config.COMPLETION_SWEEP_SECONDS * 1000);
+  const recovered = await presence.recover().catch((err: unknown) => {
+    logger.error({ err }, 'could not look for sessions left running by a previous run');
+    return 0;
+  });
+  if (recovered > 0) logger.info({ students: recovered }, 'sessions left running will be paused unless their students reconnect');
 
   try {
     await new Promise<void>((resolve, reject) => {
@@ -113,6 +170,8 @@ export async function startServer(options: ServerOptions): Promise<StudyclockSer
   } catch (err) {
     sweeper.stop();
     await apollo.stop();
+    services.timer.close();
+    await presence.close();
     await closeOwnedDatabase();
     throw err;
   }
@@ -128,14 +187,19 @@ export async function startServer(options: ServerOptions): Promise<StudyclockSer
     services,
     database,
     logger,
+    stats,
+    presence,
     close: () =>
       (closing ??= (async () => {
         logger.info('shutting down');
         sweeper.stop();
-        await apollo.stop(); // the drain plugin closes the HTTP server and waits for in-flight requests
+        // Drains: WebSockets closed with 1001, then in-flight HTTP requests finish.
+        await apollo.stop();
+        services.timer.close();
+        await presence.close();
         await sweeper.idle();
         await closeOwnedDatabase();
-        logger.info('shut down');
+        logger.info({ stats: stats() }, 'shut down');
       })()),
   };
 }

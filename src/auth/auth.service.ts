@@ -5,7 +5,7 @@ import type { Clock } from '../clock.js';
 import { isUniqueViolation, type Database } from '../db/database.js';
 import { AppError, badInput } from '../errors.js';
 import { logSecurityEvent, type Logger } from '../logger.js';
-import { findUserByEmail, findUserById, insertUser } from '../users/user.repository.js';
+import { disableUser, findUserByEmail, findUserById, insertUser } from '../users/user.repository.js';
 import type { User } from '../users/user.model.js';
 import { toUser } from '../users/user.model.js';
 import {
@@ -52,6 +52,12 @@ export interface RequestOrigin {
 /** Result of authenticating an access token. */
 export type Authentication = { ok: true; viewer: Viewer } | { ok: false; reason: TokenRejection };
 
+/** Told when log-ins or accounts stop being valid, so live connections can be closed. */
+export interface AuthEventsListener {
+  loginRevoked(familyId: string): void;
+  userDisabled(userId: string): void;
+}
+
 /** Settings the auth service needs from the configuration. */
 export interface AuthSettings extends AccessTokenSettings {
   refreshTtlSeconds: number;
@@ -61,6 +67,11 @@ export interface AuthSettings extends AccessTokenSettings {
 export const PASSWORD_MIN_LENGTH = 10;
 export const PASSWORD_MAX_LENGTH = 128;
 const EMAIL_MAX_LENGTH = 254;
+/**
+ * A spent refresh token presented again within this long of its use is refused without
+ * revoking its log-in: two tabs refreshing at the same moment are not a theft. Later reuse is.
+ */
+export const REFRESH_REUSE_GRACE_MS = 10_000;
 
 const credentialsSchema = z.object({
   email: z
@@ -83,6 +94,7 @@ function hashRefreshToken(token: string): string {
 export class AuthService {
   // Verifying against a real hash when the email is unknown keeps both failures equally slow.
   #dummyHash: Promise<string> | undefined;
+  #listener: AuthEventsListener | undefined;
 
   constructor(
     private readonly db: Kysely<Database>,
@@ -90,6 +102,17 @@ export class AuthService {
     private readonly clock: Clock,
     private readonly logger: Logger,
   ) {}
+
+  /** Sets who hears about revoked log-ins and disabled users (the WebSocket endpoint). */
+  setEventsListener(listener: AuthEventsListener | undefined): void {
+    this.#listener = listener;
+  }
+
+  /** Disables an account: log-in is refused and every token of it stops working at once. */
+  async disableUser(userId: string): Promise<void> {
+    await disableUser(this.db, userId, this.clock.now());
+    this.#listener?.userDisabled(userId);
+  }
 
   /**
    * Creates an account and logs it in. BAD_USER_INPUT for a malformed email or weak password,
@@ -127,8 +150,9 @@ export class AuthService {
 
   /**
    * Exchanges a refresh token for a new pair. The presented token is spent; presenting a spent
-   * token again revokes its whole family (every device of that log-in must log in again).
-   * UNAUTHENTICATED for an unknown, expired, spent or revoked token.
+   * token again more than {@link REFRESH_REUSE_GRACE_MS} after its use revokes its whole family
+   * (every device of that log-in must log in again). UNAUTHENTICATED for an unknown, expired,
+   * spent or revoked token.
    */
   async refresh(refreshToken: string, origin: RequestOrigin): Promise<AuthTokens> {
     const tokenHash = hashRefreshToken(refreshToken);
@@ -136,15 +160,18 @@ export class AuthService {
     const consumed = await consumeRefreshToken(this.db, tokenHash, now);
     if (!consumed) {
       const stored = await findRefreshToken(this.db, tokenHash);
-      if (stored?.usedAt) {
+      const concurrent = stored?.usedAt && now.getTime() - stored.usedAt.getTime() < REFRESH_REUSE_GRACE_MS;
+      if (stored?.usedAt && !concurrent) {
         await revokeFamily(this.db, stored.familyId, 'refresh_token_reuse', now);
+        this.#listener?.loginRevoked(stored.familyId);
         logSecurityEvent(this.logger, 'auth.refresh_reuse_detected', {
           ip: origin.ip,
           userId: stored.userId,
           familyId: stored.familyId,
         });
       } else {
-        logSecurityEvent(this.logger, 'auth.refresh_rejected', { ip: origin.ip, reason: stored ? 'expired_or_revoked' : 'unknown' });
+        const reason = concurrent ? 'used_moments_ago' : stored ? 'expired_or_revoked' : 'unknown';
+        logSecurityEvent(this.logger, 'auth.refresh_rejected', { ip: origin.ip, reason });
       }
       throw new AppError('UNAUTHENTICATED', 'Refresh token is invalid, expired or already used');
     }
@@ -156,12 +183,11 @@ export class AuthService {
   /** Ends a log-in: its refresh tokens and access tokens stop working at once. Idempotent. */
   async logOut(by: { refreshToken: string } | { familyId: string }): Promise<void> {
     const now = this.clock.now();
-    if ('familyId' in by) {
-      await revokeFamily(this.db, by.familyId, 'logout', now);
-      return;
-    }
-    const stored = await findRefreshToken(this.db, hashRefreshToken(by.refreshToken));
-    if (stored) await revokeFamily(this.db, stored.familyId, 'logout', now);
+    const familyId =
+      'familyId' in by ? by.familyId : (await findRefreshToken(this.db, hashRefreshToken(by.refreshToken)))?.familyId;
+    if (!familyId) return;
+    await revokeFamily(this.db, familyId, 'logout', now);
+    this.#listener?.loginRevoked(familyId);
   }
 
   /**

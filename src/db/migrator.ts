@@ -1,6 +1,7 @@
 import type { Kysely } from 'kysely';
 import { type Migration, type MigrationResultSet, Migrator } from 'kysely/migration';
 import * as initial from './migrations/2026-11-23T1200_initial.js';
+import * as realtime from './migrations/2026-11-23T1800_realtime.js';
 
 /**
  * Every migration, by timestamped name. Listed statically (rather than read from the folder at
@@ -8,6 +9,7 @@ import * as initial from './migrations/2026-11-23T1200_initial.js';
  */
 export const migrations: Record<string, Migration> = {
   '2026-11-23T1200_initial': initial,
+  '2026-11-23T1800_realtime': realtime,
 };
 
 function migrator(db: Kysely<any>): Migrator {

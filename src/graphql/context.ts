@@ -4,12 +4,15 @@ import type { TokenRejection } from '../auth/access-token.js';
 import type { Logger } from '../logger.js';
 import type { SessionService } from '../sessions/session.service.js';
 import type { SubjectService } from '../subjects/subject.service.js';
+import type { TimerFeed } from '../sessions/timer-feed.js';
 
 /** The domain services, one instance each per server, shared by every transport. */
 export interface Services {
   auth: AuthService;
   subjects: SubjectService;
   sessions: SessionService;
+  /** Live timer updates (the `timerUpdated` subscription). */
+  timer: TimerFeed;
 }
 
 /**

@@ -34,8 +34,8 @@ export function buildSchema(): GraphQLSchema {
   return makeExecutableSchema({ typeDefs: loadTypeDefs(), resolvers });
 }
 
-// Codes GraphQL.js, Apollo and graphql-ws attach to errors about the request itself: their
-// messages describe the client's document, not the server, and are safe to pass on.
+// Codes GraphQL.js, Apollo and studyclock attach to errors about the request itself: their
+// messages describe the client's document or variables, not the server, and are safe to pass on.
 const requestErrorCodes = new Set([
   'GRAPHQL_PARSE_FAILED',
   'GRAPHQL_VALIDATION_FAILED',
@@ -44,30 +44,28 @@ const requestErrorCodes = new Set([
   'PERSISTED_QUERY_NOT_FOUND',
   'PERSISTED_QUERY_NOT_SUPPORTED',
   'OPERATION_RESOLUTION_FAILURE',
+  ...Object.keys(ErrorCodes),
 ]);
 
 /**
- * Turns any error into what a client may see: AppErrors keep their code and message, errors
- * about the request document pass through, anything else becomes INTERNAL_SERVER_ERROR with a
- * fixed message (the original is logged, never sent).
+ * Turns any error into what a client may see: AppErrors keep their code, message and
+ * extensions; errors GraphQL itself raised about the request pass through (a code-less one is
+ * variable coercion: BAD_USER_INPUT); anything else becomes INTERNAL_SERVER_ERROR with a fixed
+ * message, and the original is logged, never sent.
  */
 export function formatError(logger: Logger, formatted: GraphQLFormattedError, error: unknown): GraphQLFormattedError {
+  const where = {
+    ...(formatted.locations && { locations: formatted.locations }),
+    ...(formatted.path && { path: formatted.path }),
+  };
   const original = error instanceof GraphQLError ? (error.originalError ?? error) : error;
   if (original instanceof AppError) {
-    return { ...original.toGraphQLError().toJSON(), ...(formatted.path && { path: formatted.path }), ...(formatted.locations && { locations: formatted.locations }) };
+    return { message: original.message, ...where, extensions: { ...original.extensions, code: original.code } };
   }
   const code = formatted.extensions?.code;
-  if (original instanceof GraphQLError && !original.originalError && (code === undefined || requestErrorCodes.has(String(code)))) {
-    // A GraphQLError raised by GraphQL.js itself (validation, variable coercion): no stack, no internals.
-    return { message: formatted.message, ...(formatted.locations && { locations: formatted.locations }), ...(formatted.path && { path: formatted.path }), extensions: { code: code ?? 'BAD_USER_INPUT' } };
-  }
-  if (typeof code === 'string' && requestErrorCodes.has(code)) {
-    return { message: formatted.message, ...(formatted.locations && { locations: formatted.locations }), extensions: { code } };
+  if (original instanceof GraphQLError && (code === undefined || requestErrorCodes.has(String(code)))) {
+    return { message: formatted.message, ...where, extensions: { ...formatted.extensions, code: code ?? 'BAD_USER_INPUT' } };
   }
   logger.error({ err: original, path: formatted.path }, 'unexpected error in operation');
-  return {
-    message: ErrorCodes.INTERNAL_SERVER_ERROR,
-    ...(formatted.path && { path: formatted.path }),
-    extensions: { code: 'INTERNAL_SERVER_ERROR' },
-  };
+  return { message: ErrorCodes.INTERNAL_SERVER_ERROR, ...where, extensions: { code: 'INTERNAL_SERVER_ERROR' } };
 }

@@ -42,7 +42,7 @@ export async function httpContext(deps: HttpAppDeps, req: Request, res: express.
     viewer: auth.ok ? auth.viewer : null,
     authFailure: auth.ok ? null : auth.reason,
     ip: req.ip,
-    cookies: authCookieJar(req, res, config),
+    cookies: authCookieJar(req, res, config, clock),
   };
 }
 

@@ -1,4 +1,5 @@
 import type { CookieOptions, Request, Response } from 'express';
+import type { Clock } from '../clock.js';
 import type { Config } from '../config.js';
 import type { AuthCookieJar } from '../graphql/context.js';
 
@@ -14,13 +15,14 @@ function baseOptions(config: CookieConfig): CookieOptions {
 }
 
 /** The auth cookies of one HTTP exchange. Requires cookie-parser in front. */
-export function authCookieJar(req: Request, res: Response, config: CookieConfig): AuthCookieJar {
+export function authCookieJar(req: Request, res: Response, config: CookieConfig, clock: Clock): AuthCookieJar {
   const cookies = (req.cookies ?? {}) as Record<string, unknown>;
   const refresh = cookies[REFRESH_COOKIE];
   return {
     refreshToken: typeof refresh === 'string' && refresh.length > 0 ? refresh : undefined,
     set(tokens) {
-      const now = Date.now();
+      // Lifetimes from the same clock that set the expiry instants.
+      const now = clock.now().getTime();
       res.cookie(ACCESS_COOKIE, tokens.accessToken, {
         ...baseOptions(config),
         path: '/',

@@ -19,6 +19,8 @@ export interface StudySession {
   observedAt: Date;
   /** The stored timer state this view was computed from. */
   timer: TimerState;
+  /** Version of the stored row (see `study_sessions.version`). */
+  version: number;
 }
 
 /** The stored facts of a session, with its subject. */
@@ -28,6 +30,7 @@ export interface SessionRecord {
   subject: Subject;
   startedAt: Date;
   timer: TimerState;
+  version: number;
 }
 
 /**
@@ -50,5 +53,6 @@ export function viewSession(record: SessionRecord, now: Date): StudySession {
     pausedReason: timer.pausedReason,
     observedAt: now,
     timer,
+    version: record.version,
   };
 }

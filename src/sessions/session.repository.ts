@@ -21,6 +21,7 @@ function selectSessions(db: Db) {
       's.started_at',
       's.ended_at',
       's.paused_reason',
+      's.version',
       'sub.id as subject_id',
       'sub.name as subject_name',
       'sub.created_at as subject_created_at',
@@ -35,6 +36,7 @@ function toRecord(row: SelectedRow): SessionRecord {
     userId: row.user_id,
     subject: { id: row.subject_id, name: row.subject_name, createdAt: row.subject_created_at },
     startedAt: row.started_at,
+    version: row.version,
     timer: {
       type: row.type,
       status: row.status,
@@ -95,20 +97,18 @@ export async function insertSession(
 }
 
 /**
- * Writes a new timer state if the row still holds `expected` (compare-and-set on status and
- * run start), so a concurrent change is never overwritten. Returns whether it wrote.
+ * Writes a new timer state if the row is still at `expectedVersion` (compare-and-set), so a
+ * concurrent change is never overwritten. Returns the new version, or null if it did not write.
  */
-export async function updateTimer(db: Db, id: string, expected: TimerState, next: TimerState): Promise<boolean> {
-  let query = db
+export async function updateTimer(db: Db, id: string, expectedVersion: number, next: TimerState): Promise<number | null> {
+  const row = await db
     .updateTable('study_sessions')
-    .set(timerColumns(next))
+    .set({ ...timerColumns(next), version: expectedVersion + 1 })
     .where('id', '=', id)
-    .where('status', '=', expected.status);
-  query = expected.runStartedAt
-    ? query.where('run_started_at', '=', expected.runStartedAt)
-    : query.where('run_started_at', 'is', null);
-  const result = await query.executeTakeFirst();
-  return result.numUpdatedRows > 0n;
+    .where('version', '=', expectedVersion)
+    .returning('version')
+    .executeTakeFirst();
+  return row?.version ?? null;
 }
 
 function timerColumns(t: TimerState) {
@@ -149,12 +149,17 @@ export async function listSessions(db: Db, q: SessionPageQuery): Promise<Session
  * RUNNING POMODORO sessions whose plan is used up as of `now` (a superset check; the caller
  * settles each with the pure timer arithmetic). Optionally for one owner only.
  */
-export async function findExpiredPomodoros(db: Db, now: Date, options: { userId?: string; limit: number }): Promise<SessionRecord[]> {
+export async function findExpiredPomodoros(
+  db: Db,
+  now: Date,
+  options: { userId?: string; sessionId?: string; limit: number },
+): Promise<SessionRecord[]> {
   let query = selectSessions(db)
     .where('s.status', '=', 'RUNNING')
     .where('s.type', '=', 'POMODORO')
     .where(sql<boolean>`s.run_started_at + (s.focus_seconds * 1000 - s.accumulated_ms) * interval '1 millisecond' <= ${now}`);
   if (options.userId) query = query.where('s.user_id', '=', options.userId);
+  if (options.sessionId) query = query.where('s.id', '=', options.sessionId);
   const rows = await query.orderBy('s.run_started_at').limit(options.limit).execute();
   return rows.map(toRecord);
 }

@@ -1,5 +1,7 @@
 import type { Resolvers } from '../graphql/__generated__/resolvers-types.js';
 import { requireViewer } from '../graphql/require-viewer.js';
+import { parseId } from '../ids.js';
+import type { TimerUpdate } from './timer-feed.js';
 
 export const sessionResolvers: Resolvers = {
   Query: {
@@ -12,5 +14,16 @@ export const sessionResolvers: Resolvers = {
     pauseSession: (_p, { sessionId }, ctx) => ctx.services.sessions.pause(requireViewer(ctx).userId, sessionId),
     resumeSession: (_p, { sessionId }, ctx) => ctx.services.sessions.resume(requireViewer(ctx).userId, sessionId),
     stopSession: (_p, { sessionId }, ctx) => ctx.services.sessions.stop(requireViewer(ctx).userId, sessionId),
+  },
+  Subscription: {
+    timerUpdated: {
+      // Ownership is checked (by `sessions.get`) before anything is held for the subscriber.
+      subscribe: async (_p, { sessionId }, ctx) => {
+        const { userId } = requireViewer(ctx);
+        const id = parseId('sessionId', sessionId);
+        return ctx.services.timer.watch(id, () => ctx.services.sessions.get(userId, id));
+      },
+      resolve: (update: TimerUpdate) => update,
+    },
   },
 };

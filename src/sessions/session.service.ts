@@ -25,6 +25,11 @@ export const PAGE_SIZE = { min: 1, max: 100, default: 20 } as const;
 
 const ACTIVE_INDEX = 'study_sessions_one_active_per_user';
 
+/** Told about every state a session is written in, after the write is committed. */
+export interface SessionChangeListener {
+  sessionChanged(session: StudySession): void;
+}
+
 /** A page of sessions in the shape of a GraphQL cursor connection. */
 export interface SessionPage {
   edges: { cursor: string; node: StudySession }[];
@@ -37,10 +42,17 @@ export interface SessionPage {
  * so a foreign id and a missing id both end in NOT_FOUND without touching anything.
  */
 export class SessionService {
+  #listener: SessionChangeListener | undefined;
+
   constructor(
     private readonly db: Kysely<Database>,
     private readonly clock: Clock,
   ) {}
+
+  /** Sets who hears about committed changes (the live timer feed). One listener at a time. */
+  setChangeListener(listener: SessionChangeListener | undefined): void {
+    this.#listener = listener;
+  }
 
   /**
    * Starts a RUNNING session. BAD_USER_INPUT for a malformed subject id or out-of-range
@@ -63,9 +75,9 @@ export class SessionService {
         if (active) throw alreadyActive(active.id);
         const timer = startedTimer(input.type, focusSeconds, now);
         await insertSession(trx, { id, userId, subjectId, startedAt: now, timer });
-        return { id, userId, subject: toSubject(subject), startedAt: now, timer } satisfies SessionRecord;
+        return { id, userId, subject: toSubject(subject), startedAt: now, timer, version: 1 } satisfies SessionRecord;
       });
-      return viewSession(record, now);
+      return this.#changed(viewSession(record, now));
     } catch (err) {
       // Two starts racing past the check above: the partial unique index stops the second.
       if (isUniqueViolation(err, ACTIVE_INDEX)) {
@@ -143,16 +155,44 @@ export class SessionService {
    * completion instant, and returns them. Safe to run concurrently with anything: each write is
    * a compare-and-set on the state it read.
    */
-  async completeExpired(now: Date, options: { userId?: string; limit?: number } = {}): Promise<StudySession[]> {
+  async completeExpired(
+    now: Date,
+    options: { userId?: string; sessionId?: string; limit?: number } = {},
+  ): Promise<StudySession[]> {
     const candidates = await findExpiredPomodoros(this.db, now, { limit: options.limit ?? 500, ...options });
     const completed: StudySession[] = [];
     for (const record of candidates) {
       const timer = settle(record.timer, now);
-      if (timer !== record.timer && (await updateTimer(this.db, record.id, record.timer, timer))) {
-        completed.push(viewSession({ ...record, timer }, now));
-      }
+      if (timer === record.timer) continue;
+      const version = await updateTimer(this.db, record.id, record.version, timer);
+      if (version !== null) completed.push(this.#changed(viewSession({ ...record, timer, version }, now)));
     }
     return completed;
+  }
+
+  /**
+   * Pauses the student's RUNNING session because their last connection went away at `lostAt`:
+   * time is counted up to `lostAt` (or the start of the current run, if that is later), and
+   * `pausedReason` is DISCONNECT. A POMODORO that ran out before `lostAt` is completed instead.
+   * Returns the session as written, or null when nothing was running.
+   */
+  async pauseForDisconnect(userId: string, lostAt: Date): Promise<StudySession | null> {
+    const now = this.clock.now();
+    const written = await this.db.transaction().execute(async (trx) => {
+      const active = await findActiveSession(trx, userId, { forUpdate: true });
+      if (!active || active.timer.status !== 'RUNNING' || !active.timer.runStartedAt) return null;
+      const at = new Date(Math.min(now.getTime(), Math.max(lostAt.getTime(), active.timer.runStartedAt.getTime())));
+      const settled = settle(active.timer, at);
+      const next = applyAction(settled, { kind: 'pause', reason: 'DISCONNECT' }, at) ?? settled;
+      const version = await updateTimer(trx, active.id, active.version, next);
+      return version === null ? null : { ...active, timer: next, version };
+    });
+    return written && this.#changed(viewSession(written, now));
+  }
+
+  #changed(session: StudySession): StudySession {
+    this.#listener?.sessionChanged(session);
+    return session;
   }
 
   /** Locks the student's unfinished session, completing it first if its plan ran out. */
@@ -161,7 +201,10 @@ export class SessionService {
     if (!active) return undefined;
     const timer = settle(active.timer, now);
     if (timer === active.timer) return active;
-    await updateTimer(trx, active.id, active.timer, timer);
+    const version = await updateTimer(trx, active.id, active.version, timer);
+    // Published before the surrounding transaction commits; it only ever completes a session
+    // whose time is up, which is what every reader already shows (see viewSession).
+    if (version !== null) this.#changed(viewSession({ ...active, timer, version }, now));
     return undefined;
   }
 
@@ -175,18 +218,19 @@ export class SessionService {
       const next = applyAction(settled, action, now);
       const written = next ?? settled;
       // A POMODORO found expired is persisted as COMPLETED even when the action itself is refused.
-      if (written !== record.timer) await updateTimer(trx, sessionId, record.timer, written);
+      const version = written === record.timer ? record.version : await updateTimer(trx, sessionId, record.version, written);
+      const stored = version === null || version === record.version ? undefined : { ...record, timer: written, version };
       if (!next) {
-        return {
-          error: new AppError('INVALID_SESSION_STATE', `Cannot ${action.kind} a session that is ${settled.status}`, {
-            status: settled.status,
-          }),
-        };
+        const error = new AppError('INVALID_SESSION_STATE', `Cannot ${action.kind} a session that is ${settled.status}`, {
+          status: settled.status,
+        });
+        return { error, stored };
       }
-      return { record: { ...record, timer: next } };
+      return { stored: stored ?? { ...record, timer: next } };
     });
+    const view = outcome.stored && this.#changed(viewSession(outcome.stored, now));
     if ('error' in outcome) throw outcome.error;
-    return viewSession(outcome.record, now);
+    return view!;
   }
 }
 

@@ -25,6 +25,8 @@ export interface StudySessionTable {
   started_at: Date;
   ended_at: Nullable<Date>;
   paused_reason: Nullable<PauseReasonValue>;
+  /** Incremented by every write, so readers can order states of the same session. */
+  version: ColumnType<number, number | undefined, number>;
 }
 
 export type StudySessionRow = Selectable<StudySessionTable>;

@@ -97,3 +97,16 @@ export function applyAction(state: TimerState, action: TimerAction, now: Date): 
 export function startedTimer(type: SessionTypeValue, focusSeconds: number | null, now: Date): TimerState {
   return { type, status: 'RUNNING', focusSeconds, accumulatedMs: 0, runStartedAt: now, endedAt: null, pausedReason: null };
 }
+
+/**
+ * The next instant a RUNNING session's display changes: when its elapsed time crosses the next
+ * multiple of `intervalMs` (so each session ticks on its own phase, set by when it started or
+ * resumed), or its completion instant if that comes first. Null when the timer is not running.
+ */
+export function nextTickAt(state: TimerState, now: Date, intervalMs: number): Date | null {
+  if (state.status !== 'RUNNING' || !state.runStartedAt) return null;
+  const raw = state.accumulatedMs + Math.max(0, now.getTime() - state.runStartedAt.getTime());
+  const next = now.getTime() + (intervalMs - (raw % intervalMs));
+  const completes = completionInstant(state);
+  return completes && completes.getTime() <= next ? completes : new Date(next);
+}

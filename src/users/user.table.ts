@@ -7,6 +7,8 @@ export interface UserTable {
   password_hash: string;
   created_at: Generated<Date>;
   disabled_at: ColumnType<Date | null, Date | null | undefined, Date | null>;
+  /** Last instant the student had a live WebSocket (heartbeat, batched). */
+  last_seen_at: ColumnType<Date | null, Date | null | undefined, Date | null>;
 }
 
 export type UserRow = Selectable<UserTable>;

@@ -5,6 +5,7 @@ import type { User as UserModel } from '../../users/user.model.js';
 import type { Subject as SubjectModel } from '../../subjects/subject.model.js';
 import type { StudySession as StudySessionModel } from '../../sessions/session.model.js';
 import type { SessionPage as SessionPageModel } from '../../sessions/session.service.js';
+import type { TimerUpdate as TimerUpdateModel } from '../../sessions/timer-feed.js';
 import type { GraphQLContext } from '../context.js';
 export type Maybe<T> = T | null;
 export type InputMaybe<T> = T | null | undefined;
@@ -234,6 +235,35 @@ export type Subject = {
   name: Scalars['String']['output'];
 };
 
+export type Subscription = {
+  __typename?: 'Subscription';
+  /**
+   * The live timer of one of your sessions (WebSocket only): the current state at once, a tick
+   * each time the displayed second changes while RUNNING, an update on every change (pause,
+   * resume, stop, completion) from any transport, and after the session finishes its final state,
+   * then completion. NOT_FOUND for a foreign or missing id.
+   */
+  timerUpdated: TimerUpdate;
+};
+
+
+export type SubscriptionTimerUpdatedArgs = {
+  sessionId: Scalars['ID']['input'];
+};
+
+/** One reading of a session's timer. */
+export type TimerUpdate = {
+  __typename?: 'TimerUpdate';
+  /** Whole seconds studied (the seed's "duration"). */
+  elapsedSeconds: Scalars['Int']['output'];
+  /** Seconds left of a POMODORO's plan; null for FREE. */
+  remainingSeconds: Maybe<Scalars['Int']['output']>;
+  /** The server's clock when the values were computed. */
+  serverTime: Scalars['DateTime']['output'];
+  sessionId: Scalars['ID']['output'];
+  status: SessionStatus;
+};
+
 /** A student account. */
 export type User = {
   __typename?: 'User';
@@ -335,6 +365,8 @@ export type ResolversTypes = {
   StudySessionConnection: ResolverTypeWrapper<SessionPageModel>;
   StudySessionEdge: ResolverTypeWrapper<Omit<StudySessionEdge, 'node'> & { node: ResolversTypes['StudySession'] }>;
   Subject: ResolverTypeWrapper<SubjectModel>;
+  Subscription: ResolverTypeWrapper<Record<PropertyKey, never>>;
+  TimerUpdate: ResolverTypeWrapper<TimerUpdateModel>;
   User: ResolverTypeWrapper<UserModel>;
 };
 
@@ -357,6 +389,8 @@ export type ResolversParentTypes = {
   StudySessionConnection: SessionPageModel;
   StudySessionEdge: Omit<StudySessionEdge, 'node'> & { node: ResolversParentTypes['StudySession'] };
   Subject: SubjectModel;
+  Subscription: Record<PropertyKey, never>;
+  TimerUpdate: TimerUpdateModel;
   User: UserModel;
 };
 
@@ -425,6 +459,18 @@ export type SubjectResolvers<ContextType = GraphQLContext, ParentType extends Re
   name?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
 };
 
+export type SubscriptionResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['Subscription'] = ResolversParentTypes['Subscription']> = {
+  timerUpdated?: SubscriptionResolver<ResolversTypes['TimerUpdate'], "timerUpdated", ParentType, ContextType, RequireFields<SubscriptionTimerUpdatedArgs, 'sessionId'>>;
+};
+
+export type TimerUpdateResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['TimerUpdate'] = ResolversParentTypes['TimerUpdate']> = {
+  elapsedSeconds?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  remainingSeconds?: Resolver<Maybe<ResolversTypes['Int']>, ParentType, ContextType>;
+  serverTime?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  sessionId?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  status?: Resolver<ResolversTypes['SessionStatus'], ParentType, ContextType>;
+};
+
 export type UserResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['User'] = ResolversParentTypes['User']> = {
   createdAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
   email?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
@@ -441,6 +487,8 @@ export type Resolvers<ContextType = GraphQLContext> = {
   StudySessionConnection?: StudySessionConnectionResolvers<ContextType>;
   StudySessionEdge?: StudySessionEdgeResolvers<ContextType>;
   Subject?: SubjectResolvers<ContextType>;
+  Subscription?: SubscriptionResolvers<ContextType>;
+  TimerUpdate?: TimerUpdateResolvers<ContextType>;
   User?: UserResolvers<ContextType>;
 };
 

@@ -1,0 +1,26 @@
+import type { Kysely } from 'kysely';
+import type { Database } from '../db/database.js';
+
+/** Records that these students had a live connection at `at` (one statement for the batch). */
+export async function touchLastSeen(db: Kysely<Database>, userIds: readonly string[], at: Date): Promise<void> {
+  if (userIds.length === 0) return;
+  await db.updateTable('users').set({ last_seen_at: at }).where('id', 'in', [...userIds]).execute();
+}
+
+/**
+ * Students whose session is RUNNING and who were last seen connected during its current run:
+ * after a crash nobody ran their disconnect handling, so they are paused at `lastSeenAt`
+ * unless they come back. Students who never had a socket during the run are not listed (they
+ * drive their session over HTTP only, and no connection of theirs was lost).
+ */
+export async function findRunningSinceLastSeen(db: Kysely<Database>): Promise<{ userId: string; lastSeenAt: Date }[]> {
+  const rows = await db
+    .selectFrom('study_sessions as s')
+    .innerJoin('users as u', 'u.id', 's.user_id')
+    .select(['u.id as userId', 'u.last_seen_at as lastSeenAt'])
+    .where('s.status', '=', 'RUNNING')
+    .where('u.last_seen_at', 'is not', null)
+    .whereRef('u.last_seen_at', '>=', 's.run_started_at')
+    .execute();
+  return rows.map((r) => ({ userId: r.userId, lastSeenAt: r.lastSeenAt! }));
+}

@@ -1,0 +1,134 @@
+import type { Kysely } from 'kysely';
+import type { Clock } from '../clock.js';
+import type { Database } from '../db/database.js';
+import type { Logger } from '../logger.js';
+import { findRunningSinceLastSeen, touchLastSeen } from './presence.repository.js';
+
+/** What presence needs from the rest of the server. */
+export interface PresenceOptions {
+  db: Kysely<Database>;
+  clock: Clock;
+  logger: Logger;
+  /** How long a student may be without any connection before their session is paused. */
+  graceMs: number;
+  /** How often `last_seen_at` is written for connected students. */
+  heartbeatMs: number;
+  /** Pauses the student's RUNNING session as of `lostAt` (reason DISCONNECT). */
+  pause: (userId: string, lostAt: Date) => Promise<unknown>;
+}
+
+/**
+ * Which students have a live connection, and what happens when the last one goes: after a
+ * grace period without reconnection their RUNNING session is paused at the instant the last
+ * connection was lost. Driven by the WebSocket layer at the socket level (open/close of the
+ * socket itself), so it never waits on a subscription's pending work.
+ */
+export class Presence {
+  readonly #connections = new Map<string, number>();
+  readonly #pending = new Map<string, NodeJS.Timeout>();
+  readonly #inFlight = new Set<Promise<unknown>>();
+  readonly #heartbeat: NodeJS.Timeout;
+  #closed = false;
+
+  constructor(private readonly options: PresenceOptions) {
+    this.#heartbeat = setInterval(() => void this.#beat(), options.heartbeatMs);
+    this.#heartbeat.unref();
+  }
+
+  /**
+   * Marks one more live connection of `userId` (cancelling a pending pause); the returned
+   * function marks it gone (idempotent). When the last one goes, the pause is scheduled.
+   */
+  connected(userId: string): () => void {
+    this.#connections.set(userId, (this.#connections.get(userId) ?? 0) + 1);
+    this.#cancelPending(userId);
+    let gone = false;
+    return () => {
+      if (gone) return;
+      gone = true;
+      const left = (this.#connections.get(userId) ?? 1) - 1;
+      if (left > 0) return void this.#connections.set(userId, left);
+      this.#connections.delete(userId);
+      const lostAt = this.options.clock.now();
+      // Record the exact instant, so a crash during the grace still pauses at it.
+      this.#track(touchLastSeen(this.options.db, [userId], lostAt));
+      this.#schedulePause(userId, lostAt, this.options.graceMs);
+    };
+  }
+
+  /**
+   * After a start-up: students whose session was left RUNNING by a server that stopped without
+   * handling their disconnect get the usual grace to reconnect, then are paused at their
+   * last-seen instant.
+   */
+  async recover(): Promise<number> {
+    const stale = await findRunningSinceLastSeen(this.options.db);
+    for (const { userId, lastSeenAt } of stale) {
+      if (!this.#connections.has(userId)) this.#schedulePause(userId, lastSeenAt, this.options.graceMs);
+    }
+    return stale.length;
+  }
+
+  /** Students with a live connection. */
+  get connectedStudents(): number {
+    return this.#connections.size;
+  }
+
+  /** Pauses scheduled and not yet run or cancelled. */
+  get pendingPauses(): number {
+    return this.#pending.size;
+  }
+
+  /**
+   * Stops timers after writing a last heartbeat for everyone still connected, so the next
+   * start-up can give them their grace from now. Pending pauses are dropped here and redone by
+   * {@link recover} at the next start.
+   */
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    clearInterval(this.#heartbeat);
+    for (const timer of this.#pending.values()) clearTimeout(timer);
+    this.#pending.clear();
+    await this.#beat().catch(() => {});
+    await Promise.allSettled([...this.#inFlight]);
+  }
+
+  #schedulePause(userId: string, lostAt: Date, delayMs: number): void {
+    if (this.#closed) return;
+    this.#cancelPending(userId);
+    const timer = setTimeout(() => {
+      this.#pending.delete(userId);
+      this.#track(
+        this.options.pause(userId, lostAt).catch((err: unknown) =>
+          this.options.logger.error({ err, userId }, 'could not pause session after disconnect'),
+        ),
+      );
+    }, delayMs);
+    timer.unref();
+    this.#pending.set(userId, timer);
+  }
+
+  #cancelPending(userId: string): void {
+    const timer = this.#pending.get(userId);
+    if (timer === undefined) return;
+    clearTimeout(timer);
+    this.#pending.delete(userId);
+  }
+
+  async #beat(): Promise<void> {
+    const users = [...this.#connections.keys()];
+    if (users.length === 0) return;
+    await this.#track(
+      touchLastSeen(this.options.db, users, this.options.clock.now()).catch((err: unknown) =>
+        this.options.logger.warn({ err }, 'last-seen heartbeat failed'),
+      ),
+    );
+  }
+
+  #track<T>(p: Promise<T>): Promise<T> {
+    this.#inFlight.add(p);
+    void p.finally(() => this.#inFlight.delete(p)).catch(() => {});
+    return p;
+  }
+}

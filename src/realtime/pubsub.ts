@@ -1,0 +1,51 @@
+/**
+ * In-process publish/subscribe by topic. Listeners run synchronously in subscription order; a
+ * throwing listener is isolated so the others still receive the payload.
+ */
+export class PubSub<T> {
+  readonly #topics = new Map<string, Set<(payload: T) => void>>();
+  #listeners = 0;
+
+  constructor(private readonly onListenerError: (err: unknown) => void = () => {}) {}
+
+  /** Adds a listener to `topic`; the returned function removes it (idempotent). */
+  subscribe(topic: string, listener: (payload: T) => void): () => void {
+    let set = this.#topics.get(topic);
+    if (!set) this.#topics.set(topic, (set = new Set()));
+    // Wrap so that the same function subscribed twice counts (and is removed) twice.
+    const entry = (payload: T) => listener(payload);
+    set.add(entry);
+    this.#listeners++;
+    let removed = false;
+    return () => {
+      if (removed) return;
+      removed = true;
+      this.#listeners--;
+      set.delete(entry);
+      if (set.size === 0 && this.#topics.get(topic) === set) this.#topics.delete(topic);
+    };
+  }
+
+  /** Delivers `payload` to every current listener of `topic`. */
+  publish(topic: string, payload: T): void {
+    const set = this.#topics.get(topic);
+    if (!set) return;
+    for (const listener of [...set]) {
+      try {
+        listener(payload);
+      } catch (err) {
+        this.onListenerError(err);
+      }
+    }
+  }
+
+  /** Whether anyone listens to `topic`. */
+  hasListeners(topic: string): boolean {
+    return this.#topics.has(topic);
+  }
+
+  /** Listeners across all topics. */
+  get listenerCount(): number {
+    return this.#listeners;
+  }
+}

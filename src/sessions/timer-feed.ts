@@ -1,0 +1,144 @@
+import type { Clock } from '../clock.js';
+import type { Logger } from '../logger.js';
+import { Channel } from '../realtime/channel.js';
+import { PubSub } from '../realtime/pubsub.js';
+import type { StudySession } from './session.model.js';
+import type { SessionChangeListener } from './session.service.js';
+import type { SessionStatusValue } from './session.table.js';
+import { TickScheduler } from './tick-scheduler.js';
+import { elapsedSeconds, isFinished, remainingSeconds, settle, type TimerState } from './timer.js';
+
+/** One message of the `timerUpdated` subscription. */
+export interface TimerUpdate {
+  sessionId: string;
+  status: SessionStatusValue;
+  elapsedSeconds: number;
+  remainingSeconds: number | null;
+  serverTime: Date;
+  /** Stored state and row version the values were computed from (not in the GraphQL type). */
+  timer: TimerState;
+  version: number;
+}
+
+function timerUpdate(sessionId: string, timer: TimerState, version: number, now: Date): TimerUpdate {
+  return {
+    sessionId,
+    status: timer.status,
+    elapsedSeconds: elapsedSeconds(timer, now),
+    remainingSeconds: remainingSeconds(timer, now),
+    serverTime: now,
+    timer,
+    version,
+  };
+}
+
+function fromSession(session: StudySession): TimerUpdate {
+  return timerUpdate(session.id, session.timer, session.version, session.observedAt);
+}
+
+/** Live counts, for tests and the shutdown log: all return to zero when clients are gone. */
+export interface TimerFeedStats {
+  activeSubscriptions: number;
+  tickerRegistrations: number;
+  pubsubListeners: number;
+}
+
+/**
+ * The live timer: turns committed session changes and scheduler ticks into `TimerUpdate`s on
+ * an in-process pubsub, one topic per session, each payload built once per session and tick
+ * and shared by all of that session's subscribers.
+ */
+export class TimerFeed implements SessionChangeListener {
+  readonly #pubsub: PubSub<TimerUpdate>;
+  readonly #scheduler: TickScheduler;
+  readonly #channels = new Set<Channel<TimerUpdate>>();
+  readonly #completing = new Set<string>();
+
+  /**
+   * @param completeSession persists the completion of an expired POMODORO; the service then
+   *   reports the final state back through {@link sessionChanged}.
+   */
+  constructor(
+    private readonly clock: Clock,
+    intervalMs: number,
+    private readonly completeSession: (sessionId: string, now: Date) => Promise<unknown>,
+    private readonly logger: Logger,
+  ) {
+    this.#pubsub = new PubSub((err) => logger.error({ err }, 'timer listener failed'));
+    this.#scheduler = new TickScheduler(clock, intervalMs, (id, timer, version, now) => this.#tick(id, timer, version, now));
+  }
+
+  /** Called by the session service after every committed change, whichever transport caused it. */
+  sessionChanged(session: StudySession): void {
+    this.#scheduler.update(session.id, session.timer, session.version);
+    this.#pubsub.publish(session.id, fromSession(session));
+  }
+
+  /**
+   * The updates of one session: its current state at once, then ticks while it runs and every
+   * change; ends after the final state of a finished session. `load` reads the session (and
+   * checks ownership, throwing NOT_FOUND); nothing is held if it throws. Everything held is
+   * released by the iterator's `return()` or by {@link close}.
+   */
+  async watch(sessionId: string, load: () => Promise<StudySession>): Promise<AsyncIterableIterator<TimerUpdate>> {
+    // Listen before loading so that no change committed in between is missed; the version
+    // tells whether what arrived meanwhile is newer than what was loaded.
+    const early: TimerUpdate[] = [];
+    let ready = false;
+    let latest = 0;
+    let release = () => {};
+    const channel: Channel<TimerUpdate> = new Channel(() => {
+      unsubscribe();
+      release();
+      this.#channels.delete(channel);
+    });
+    const deliver = (update: TimerUpdate) => {
+      if (!ready) return void early.push(update);
+      if (update.version < latest) return;
+      latest = update.version;
+      channel.push(update);
+      if (isFinished(update.status)) channel.end();
+    };
+    const unsubscribe = this.#pubsub.subscribe(sessionId, deliver);
+    let session: StudySession;
+    try {
+      session = await load();
+    } catch (err) {
+      await channel.return();
+      throw err;
+    }
+    this.#channels.add(channel);
+    ready = true;
+    const freshest = [fromSession(session), ...early].reduce((a, b) => (b.version > a.version ? b : a));
+    deliver(freshest);
+    if (!channel.closed) release = this.#scheduler.register(sessionId, freshest.timer, freshest.version);
+    return channel;
+  }
+
+  /** Ends every subscription and stops the scheduler (server shutdown). */
+  close(): void {
+    for (const ch of [...this.#channels]) ch.end();
+    this.#scheduler.close();
+  }
+
+  get stats(): TimerFeedStats {
+    return {
+      activeSubscriptions: this.#channels.size,
+      tickerRegistrations: this.#scheduler.size,
+      pubsubListeners: this.#pubsub.listenerCount,
+    };
+  }
+
+  #tick(sessionId: string, timer: TimerState, version: number, now: Date): void {
+    if (settle(timer, now) !== timer) {
+      // A POMODORO's plan ran out: persist COMPLETED; the final state arrives via sessionChanged.
+      if (this.#completing.has(sessionId)) return;
+      this.#completing.add(sessionId);
+      this.completeSession(sessionId, now)
+        .catch((err: unknown) => this.logger.warn({ err, sessionId }, 'could not complete session; will retry'))
+        .finally(() => this.#completing.delete(sessionId));
+      return;
+    }
+    this.#pubsub.publish(sessionId, timerUpdate(sessionId, timer, version, now));
+  }
+}

@@ -1,0 +1,216 @@
+import type { IncomingMessage, Server } from 'node:http';
+import type { Duplex } from 'node:stream';
+import { GraphQLError, type GraphQLSchema, parse, validate, type DocumentNode } from 'graphql';
+import type { Context } from 'graphql-ws';
+import { useServer } from 'graphql-ws/use/ws';
+import { WebSocket, WebSocketServer } from 'ws';
+import type { Viewer } from '../auth/auth.service.js';
+import { tokenRejectionMessages } from '../auth/access-token.js';
+import type { Clock } from '../clock.js';
+import type { Config } from '../config.js';
+import { AppError } from '../errors.js';
+import type { GraphQLContext, Services } from '../graphql/context.js';
+import { formatError } from '../graphql/schema.js';
+import { logSecurityEvent, type Logger } from '../logger.js';
+import type { Presence } from '../presence/presence.js';
+import { CloseCodes, type ForbiddenReason, ForbiddenReasons } from './close-codes.js';
+import { findPresentedToken } from './token-sources.js';
+
+/** What the WebSocket side needs from the server. */
+export interface WsServerDeps {
+  httpServer: Server;
+  schema: GraphQLSchema;
+  services: Services;
+  presence: Presence;
+  config: Config;
+  logger: Logger;
+  clock: Clock;
+}
+
+/** One socket and what is known about its student. */
+interface Connection {
+  readonly socket: WebSocket;
+  readonly ip: string | undefined;
+  viewer?: Viewer;
+  token?: string;
+  expiry?: NodeJS.Timeout;
+  leave?: () => void;
+}
+
+type Extra = { socket: WebSocket; request: IncomingMessage };
+
+/** The running WebSocket endpoint. */
+export interface WsEndpoint {
+  /** Open sockets, and those of them that are authenticated. */
+  readonly stats: { openSockets: number; authenticatedConnections: number };
+  /** Closes every socket of a log-in with 4403 and `reason`. */
+  closeLogin(familyId: string, reason: ForbiddenReason): void;
+  /** Closes every socket of a student with 4403 and `reason`. */
+  closeUser(userId: string, reason: ForbiddenReason): void;
+  /** Closes every socket with 1001 Going away and stops accepting; resolves when all are closed. */
+  dispose(): Promise<void>;
+}
+
+const GRAPHQL_PATH = '/graphql';
+
+/**
+ * graphql-ws (subprotocol `graphql-transport-ws`) on `/graphql` of the HTTP server. Clients
+ * authenticate in `connection_init` (see `findPresentedToken` for the places a token may be);
+ * a refused client is closed with 4403 and a reason before any acknowledgement. The token is
+ * checked again before every operation and the socket is closed with 4403 "Token expired" at
+ * its expiry instant. Presence (pause on disconnect) follows the sockets themselves.
+ */
+export function attachWebSocketServer(deps: WsServerDeps): WsEndpoint {
+  const { httpServer, schema, services, presence, config, logger, clock } = deps;
+  const connections = new Map<WebSocket, Connection>();
+  const wss = new WebSocketServer({ noServer: true, maxPayload: config.WS_MAX_PAYLOAD_BYTES, perMessageDeflate: false });
+
+  const onUpgrade = (request: IncomingMessage, socket: Duplex, head: Buffer) => {
+    const { pathname } = new URL(request.url ?? '/', 'http://localhost');
+    if (pathname !== GRAPHQL_PATH) {
+      socket.end('HTTP/1.1 404 Not Found\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
+      return;
+    }
+    wss.handleUpgrade(request, socket, head, (ws) => wss.emit('connection', ws, request));
+  };
+  httpServer.on('upgrade', onUpgrade);
+
+  // Registered before graphql-ws's own handler, so a connection's state exists before any of
+  // its messages are handled, and released on the socket's own close event (whatever caused it).
+  wss.on('connection', (socket: WebSocket, request: IncomingMessage) => {
+    const connection: Connection = { socket, ip: request.socket.remoteAddress };
+    connections.set(socket, connection);
+    socket.once('close', () => {
+      connections.delete(socket);
+      clearTimeout(connection.expiry);
+      connection.leave?.();
+    });
+  });
+
+  const close = (connection: Connection, reason: ForbiddenReason) => {
+    if (connection.socket.readyState === WebSocket.OPEN || connection.socket.readyState === WebSocket.CONNECTING) {
+      connection.socket.close(CloseCodes.Forbidden.code, ForbiddenReasons[reason]);
+    }
+  };
+
+  const reject = (connection: Connection, reason: ForbiddenReason, source: string | undefined) => {
+    logSecurityEvent(logger, 'ws.connection_rejected', { reason, ip: connection.ip, tokenSource: source ?? null });
+    close(connection, reason);
+  };
+
+  const server = useServer<Record<string, unknown> | undefined, Extra>(
+    {
+      schema,
+      connectionInitWaitTimeout: 3_000,
+      onConnect: async (ctx: Context<Record<string, unknown> | undefined, Extra>) => {
+        const connection = connections.get(ctx.extra.socket);
+        if (!connection) return false;
+        const presented = findPresentedToken(ctx.connectionParams, ctx.extra.request, config.WS_ALLOW_QUERY_TOKEN);
+        let auth;
+        try {
+          auth = await services.auth.authenticate(presented?.token);
+        } catch (err) {
+          logger.error({ err }, 'could not authenticate WebSocket connection');
+          ctx.extra.socket.close(1013, 'Try again later');
+          return false;
+        }
+        if (!auth.ok) {
+          reject(connection, auth.reason, presented?.source);
+          return false;
+        }
+        // The socket may have gone while the token was being checked.
+        if (!connections.has(ctx.extra.socket)) return false;
+        const { viewer } = auth;
+        connection.viewer = viewer;
+        connection.token = presented!.token;
+        connection.leave = presence.connected(viewer.userId);
+        connection.expiry = setTimeout(
+          () => close(connection, 'expired'),
+          Math.max(0, viewer.tokenExpiresAt.getTime() - clock.now().getTime()),
+        );
+        logger.debug({ userId: viewer.userId, tokenSource: presented!.source }, 'websocket authenticated');
+        return { userId: viewer.userId, expiresAt: viewer.tokenExpiresAt.toISOString() };
+      },
+      onSubscribe: async (ctx, id, payload) => {
+        const connection = connections.get(ctx.extra.socket);
+        if (!connection?.viewer) return [unauthenticated('missing')];
+        // Every operation re-checks the token and the user (expired, logged out, disabled).
+        const auth = await services.auth.authenticate(connection.token);
+        if (!auth.ok) {
+          logSecurityEvent(logger, 'ws.operation_rejected', { reason: auth.reason, ip: connection.ip, userId: connection.viewer.userId });
+          close(connection, auth.reason === 'missing' ? 'invalid' : auth.reason);
+          return [unauthenticated(auth.reason)];
+        }
+        if (Object.keys(ctx.subscriptions).length > config.WS_MAX_OPERATIONS) {
+          return [new AppError('TOO_MANY_OPERATIONS', undefined, { limit: config.WS_MAX_OPERATIONS }).toGraphQLError()];
+        }
+        // Parse here: left to graphql-ws 6, a syntax error closes the whole socket with 4500.
+        let document: DocumentNode;
+        try {
+          document = parse(payload.query);
+        } catch (err) {
+          return [err instanceof GraphQLError ? withCode(err, 'GRAPHQL_PARSE_FAILED') : new GraphQLError('Syntax error')];
+        }
+        const errors = validate(schema, document);
+        if (errors.length > 0) return errors.map((e) => withCode(e, 'GRAPHQL_VALIDATION_FAILED'));
+        const contextValue: GraphQLContext = {
+          services,
+          logger,
+          clock,
+          viewer: auth.viewer,
+          authFailure: null,
+          ip: connection.ip,
+          cookies: null,
+        };
+        logger.debug({ id, operationName: payload.operationName }, 'websocket operation');
+        return {
+          schema,
+          document,
+          operationName: payload.operationName ?? null,
+          variableValues: payload.variables ?? null,
+          contextValue,
+        };
+      },
+      // Results and errors pass through the same formatter as HTTP: no internal message leaks.
+      onNext: (_ctx, _id, _payload, _args, result) =>
+        result.errors ? { ...result, errors: result.errors.map((e) => formatError(logger, e.toJSON(), e)) } : undefined,
+      onError: (_ctx, _id, _payload, errors) => errors.map((e) => formatError(logger, e.toJSON(), e)),
+    },
+    wss,
+    config.WS_KEEPALIVE_SECONDS * 1000,
+  );
+
+  const each = (predicate: (c: Connection) => boolean, reason: ForbiddenReason) => {
+    for (const connection of connections.values()) if (predicate(connection)) close(connection, reason);
+  };
+
+  return {
+    get stats() {
+      let authenticated = 0;
+      for (const c of connections.values()) if (c.viewer) authenticated++;
+      return { openSockets: connections.size, authenticatedConnections: authenticated };
+    },
+    closeLogin: (familyId, reason) => each((c) => c.viewer?.familyId === familyId, reason),
+    closeUser: (userId, reason) => each((c) => c.viewer?.userId === userId, reason),
+    dispose: async () => {
+      httpServer.off('upgrade', onUpgrade);
+      const sockets = [...connections.keys()];
+      const allClosed = Promise.all(
+        sockets.map((s) => (s.readyState === WebSocket.CLOSED ? undefined : new Promise((r) => s.once('close', r)))),
+      );
+      await server.dispose(); // closes each socket with 1001 Going away
+      // A peer that never answers the close handshake is cut off rather than waited for.
+      const cutoff = setTimeout(() => sockets.forEach((s) => s.terminate()), 2_000);
+      await allClosed;
+      clearTimeout(cutoff);
+    },
+  };
+}
+
+function unauthenticated(reason: keyof typeof tokenRejectionMessages): GraphQLError {
+  return new AppError('UNAUTHENTICATED', tokenRejectionMessages[reason], { reason }).toGraphQLError();
+}
+
+function withCode(error: GraphQLError, code: string): GraphQLError {
+  return new GraphQLError(error.message, { nodes: error.nodes, source: error.source, positions: error.positions, extensions: { ...error.extensions, code } });
+}

@@ -1,0 +1,129 @@
+import type { FormattedExecutionResult as ExecutionResult } from 'graphql';
+import { type Client, type ClientOptions, createClient } from 'graphql-ws';
+import WebSocket from 'ws';
+
+/** How a socket ended. */
+export interface CloseInfo {
+  code: number;
+  reason: string;
+}
+
+/** A graphql-ws client over a real socket, with its events recorded for assertions. */
+export interface WsTestClient {
+  client: Client;
+  /** Acknowledgement payloads, one per (re)connection. */
+  acks: unknown[];
+  closes: CloseInfo[];
+  /** Resolves with the first acknowledgement payload, or rejects with the close that came instead. */
+  connected: Promise<unknown>;
+  /** Resolves with the next close of the socket. */
+  nextClose(): Promise<CloseInfo>;
+  dispose(): Promise<void>;
+}
+
+/** The `ws://` URL of a server's GraphQL endpoint. */
+export function wsUrl(origin: string): string {
+  return `${origin.replace(/^http/, 'ws')}/graphql`;
+}
+
+/**
+ * Connects eagerly with graphql-ws's own client (`webSocketImpl` from `ws`). No retries unless
+ * `options.retryAttempts` says so.
+ */
+export function connectWs(url: string, options: Partial<ClientOptions> = {}): WsTestClient {
+  const acks: unknown[] = [];
+  const closes: CloseInfo[] = [];
+  let closeWaiters: ((c: CloseInfo) => void)[] = [];
+  let settle: { resolve: (v: unknown) => void; reject: (e: unknown) => void } | undefined;
+  const connected = new Promise<unknown>((resolve, reject) => (settle = { resolve, reject }));
+  connected.catch(() => {});
+  const client = createClient({
+    url,
+    webSocketImpl: WebSocket,
+    lazy: false,
+    retryAttempts: 0,
+    shouldRetry: () => false,
+    ...options,
+    on: {
+      connected: (_socket, payload) => {
+        acks.push(payload);
+        settle?.resolve(payload);
+      },
+      closed: (event) => {
+        const e = event as { code: number; reason: string };
+        const info = { code: e.code, reason: String(e.reason) };
+        closes.push(info);
+        settle?.reject(Object.assign(new Error(`closed ${info.code} ${info.reason}`), info));
+        const waiters = closeWaiters;
+        closeWaiters = [];
+        waiters.forEach((w) => w(info));
+      },
+      ...options.on,
+    },
+  });
+  return {
+    client,
+    acks,
+    closes,
+    connected,
+    nextClose: () => new Promise((resolve) => closeWaiters.push(resolve)),
+    dispose: async () => {
+      await client.dispose();
+    },
+  };
+}
+
+/** Results of one operation, collected as they arrive. */
+export interface Collected<T> {
+  results: ExecutionResult<T>[];
+  /** Resolves when the operation completes; rejects with its error. */
+  done: Promise<void>;
+  /** Resolves once `n` results have arrived. */
+  waitFor(n: number, timeoutMs?: number): Promise<ExecutionResult<T>[]>;
+  unsubscribe(): void;
+}
+
+/** Subscribes (or runs a query/mutation) and collects what arrives. */
+export function collect<T = Record<string, any>>(
+  client: Client,
+  query: string,
+  variables?: Record<string, unknown>,
+): Collected<T> {
+  const results: ExecutionResult<T>[] = [];
+  let waiters: { n: number; resolve: () => void }[] = [];
+  let unsubscribe = () => {};
+  const done = new Promise<void>((resolve, reject) => {
+    unsubscribe = client.subscribe<T>(
+      { query, variables: variables ?? {} },
+      {
+        next: (r) => {
+          results.push(r);
+          waiters = waiters.filter((w) => (results.length >= w.n ? (w.resolve(), false) : true));
+        },
+        error: reject,
+        complete: resolve,
+      },
+    );
+  });
+  done.catch(() => {});
+  return {
+    results,
+    done,
+    unsubscribe: () => unsubscribe(),
+    waitFor: (n, timeoutMs = 5_000) =>
+      new Promise((resolve, reject) => {
+        if (results.length >= n) return resolve(results);
+        const timer = setTimeout(() => reject(new Error(`only ${results.length} of ${n} results after ${timeoutMs} ms`)), timeoutMs);
+        waiters.push({ n, resolve: () => (clearTimeout(timer), resolve(results)) });
+      }),
+  };
+}
+
+/** Waits until `predicate` holds, polling every 20 ms, or fails after `timeoutMs`. */
+export async function eventually(predicate: () => boolean | Promise<boolean>, timeoutMs = 5_000, what = 'condition'): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await predicate())) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
