@@ -75,11 +75,11 @@ export function connectWs(url: string, options: Partial<ClientOptions> = {}): Ws
 
 /** Results of one operation, collected as they arrive. */
 export interface Collected<T> {
-  results: ExecutionResult<T>[];
+  results: ExecutionResult<T, unknown>[];
   /** Resolves when the operation completes; rejects with its error. */
   done: Promise<void>;
   /** Resolves once `n` results have arrived. */
-  waitFor(n: number, timeoutMs?: number): Promise<ExecutionResult<T>[]>;
+  waitFor(n: number, timeoutMs?: number): Promise<ExecutionResult<T, unknown>[]>;
   unsubscribe(): void;
 }
 
@@ -89,7 +89,7 @@ export function collect<T = Record<string, any>>(
   query: string,
   variables?: Record<string, unknown>,
 ): Collected<T> {
-  const results: ExecutionResult<T>[] = [];
+  const results: ExecutionResult<T, unknown>[] = [];
   let waiters: { n: number; resolve: () => void }[] = [];
   let unsubscribe = () => {};
   const done = new Promise<void>((resolve, reject) => {
