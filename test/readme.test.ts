@@ -33,3 +33,12 @@ describe('.env.example', () => {
     for (const name of Object.keys(configVariables)) expect(envExample).toMatch(new RegExp(`^# ${name}=`, 'm'));
   });
 });
+
+describe('README close-code table', () => {
+  it('lists every close code a client can see', async () => {
+    const { CloseCodes } = await import('../src/ws/close-codes.js');
+    const section = readme.split('### Close codes')[1]?.split('\n##')[0] ?? '';
+    const documented = [...section.matchAll(/^\| (\d{4}) \|/gm)].map((m) => Number(m[1]));
+    expect(documented).toEqual(expect.arrayContaining(Object.values(CloseCodes).map((c) => c.code)));
+  });
+});

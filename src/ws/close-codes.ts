@@ -8,6 +8,8 @@ export const CloseCodes = {
   GoingAway: { code: 1001, reason: 'Going away' },
   /** A single message over the payload limit (raised by `ws`). */
   MessageTooBig: { code: 1009, reason: 'Message too big' },
+  /** The token could not be checked (database unavailable); retry with back-off. */
+  TryAgainLater: { code: 1013, reason: 'Try again later' },
   /** Invalid JSON or an unknown message type (graphql-ws). */
   BadRequest: { code: 4400, reason: 'Invalid message received' },
   /** An operation sent before the connection was acknowledged (graphql-ws). */

@@ -111,7 +111,7 @@ export function attachWebSocketServer(deps: WsServerDeps): WsEndpoint {
           auth = await services.auth.authenticate(presented?.token);
         } catch (err) {
           logger.error({ err }, 'could not authenticate WebSocket connection');
-          ctx.extra.socket.close(1013, 'Try again later');
+          ctx.extra.socket.close(CloseCodes.TryAgainLater.code, CloseCodes.TryAgainLater.reason);
           return false;
         }
         if (!auth.ok) {
