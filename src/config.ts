@@ -123,31 +123,30 @@ export class ConfigError extends Error {
 
 /**
  * Parses the environment into a frozen {@link Config}. Reports every invalid variable at once
- * by throwing {@link ConfigError}; empty strings count as unset.
+ * by throwing {@link ConfigError}; empty (or blank) values count as unset.
  */
 export function loadConfig(env: Record<string, string | undefined> = process.env): Config {
-  const shape = Object.fromEntries(Object.entries(configVariables).map(([k, v]) => [k, v.schema]));
-  const input = Object.fromEntries(
-    Object.keys(configVariables).map((k) => [k, env[k] === '' ? undefined : env[k]]),
-  );
-  const result = z.object(shape).safeParse(input);
   const problems: string[] = [];
-  if (!result.success) {
-    for (const issue of result.error.issues) problems.push(`${issue.path.join('.')}: ${issue.message}`);
-    throw new ConfigError(problems);
+  // Each variable on its own, so that one invalid value does not hide the rules below.
+  const parsed = {} as Record<string, unknown>;
+  for (const [name, { schema }] of Object.entries(configVariables)) {
+    const raw = env[name]?.trim() === '' ? undefined : env[name]?.trim();
+    const result = (schema as z.ZodType).safeParse(raw);
+    if (result.success) parsed[name] = result.data;
+    else for (const issue of result.error.issues) problems.push(`${name}: ${issue.message}`);
   }
-  const parsed = result.data as Parsed;
-  if (parsed.NODE_ENV === 'production' && !parsed.JWT_SECRET) {
+  if (parsed.NODE_ENV === 'production' && !parsed.JWT_SECRET && !problems.some((p) => p.startsWith('JWT_SECRET'))) {
     problems.push('JWT_SECRET: required when NODE_ENV=production');
   }
-  if (parsed.COOKIE_SAME_SITE === 'none' && !parsed.COOKIE_SECURE) {
+  if (parsed.COOKIE_SAME_SITE === 'none' && parsed.COOKIE_SECURE === false) {
     problems.push('COOKIE_SAME_SITE: "none" requires COOKIE_SECURE=true');
   }
   if (problems.length > 0) throw new ConfigError(problems);
+  const config = parsed as Parsed;
   return Object.freeze({
-    ...parsed,
-    ALLOWED_ORIGINS: Object.freeze([...parsed.ALLOWED_ORIGINS]),
-    JWT_SECRET: parsed.JWT_SECRET ?? randomBytes(48).toString('base64url'),
-    jwtSecretGenerated: parsed.JWT_SECRET === undefined,
+    ...config,
+    ALLOWED_ORIGINS: Object.freeze([...config.ALLOWED_ORIGINS]),
+    JWT_SECRET: config.JWT_SECRET ?? randomBytes(48).toString('base64url'),
+    jwtSecretGenerated: config.JWT_SECRET === undefined,
   }) as Config;
 }

@@ -143,6 +143,8 @@ export async function startServer(options: ServerOptions): Promise<StudyclockSer
     includeStacktraceInErrorResponses: false,
     introspection: config.NODE_ENV !== 'production',
     csrfPrevention: true,
+    // main.ts owns SIGTERM/SIGINT; Apollo's own handlers would race it into a second stop().
+    stopOnTerminationSignals: false,
     plugins: [
       ApolloServerPluginDrainHttpServer({ httpServer, stopGracePeriodMillis: config.SHUTDOWN_TIMEOUT_SECONDS * 1000 }),
       // Sockets are closed (1001 Going away) when Apollo drains, before the HTTP server stops.

@@ -1,3 +1,4 @@
+import { mkdir } from 'node:fs/promises';
 import { PGlite } from '@electric-sql/pglite';
 import { Kysely, PGliteDialect, PostgresDialect, sql } from 'kysely';
 import pg from 'pg';
@@ -50,6 +51,8 @@ export async function openDatabase(target: DatabaseTarget, logger: Logger): Prom
     const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
     return { db, kind: 'postgres', close: once(() => db.destroy()) };
   }
+  // PGlite creates only the last folder of the path; make the parents too.
+  if (!target.embeddedDir.includes('://')) await mkdir(target.embeddedDir, { recursive: true });
   const pglite = await PGlite.create(target.embeddedDir, { parsers: { [INT8_OID]: parseInt8 } });
   const db = new Kysely<Database>({ dialect: new PGliteDialect({ pglite }) });
   return {

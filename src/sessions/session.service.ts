@@ -131,8 +131,9 @@ export class SessionService {
     if (!Number.isInteger(first) || first < PAGE_SIZE.min || first > PAGE_SIZE.max) {
       throw badInput('first', `first must be between ${PAGE_SIZE.min} and ${PAGE_SIZE.max}`);
     }
-    const after = args.after ? decodeCursor(args.after) : undefined;
-    const subjectId = args.subjectId ? parseId('subjectId', args.subjectId) : undefined;
+    // An empty string is a malformed value, not an absent one.
+    const after = args.after != null ? decodeCursor(args.after) : undefined;
+    const subjectId = args.subjectId != null ? parseId('subjectId', args.subjectId) : undefined;
     const now = this.clock.now();
     // Persist any expired POMODORO first so that a status filter sees the true status.
     await this.completeExpired(now, { userId });
@@ -262,7 +263,14 @@ export function decodeCursor(cursor: string): { startedAt: Date; id: string } {
     const value: unknown = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
     if (Array.isArray(value) && value.length === 2 && typeof value[0] === 'string' && typeof value[1] === 'string') {
       const startedAt = new Date(value[0]);
-      if (!Number.isNaN(startedAt.getTime()) && isUuid(value[1])) return { startedAt, id: value[1] };
+      // Only instants this server could have written: canonical ISO form, years 1 to 9999
+      // (outside that PostgreSQL refuses the value and the query would fail).
+      const year = startedAt.getUTCFullYear();
+      if (!Number.isNaN(year) && year >= 1 && year <= 9999 && isUuid(value[1])) {
+        const position = { startedAt, id: value[1] };
+        // Round trip: a cursor decodes only if it is exactly what encodeCursor writes.
+        if (encodeCursor(position) === cursor) return position;
+      }
     }
   } catch {
     // fall through to the error below

@@ -10,6 +10,8 @@ export const SUBJECT_NAME_MAX_LENGTH = 80;
 
 /** Subjects of one student. */
 export class SubjectService {
+  // created_at comes from the database (microsecond precision) rather than the injected clock:
+  // it orders the list and has no timer arithmetic depending on it.
   constructor(private readonly db: Kysely<Database>) {}
 
   /**
@@ -19,6 +21,7 @@ export class SubjectService {
   async create(userId: string, input: { name: string }): Promise<Subject> {
     const name = input.name.trim().replace(/\s+/g, ' ');
     if (name.length === 0) throw badInput('name', 'name must not be empty');
+    if (/\p{Cc}/u.test(name)) throw badInput('name', 'name must not contain control characters');
     if ([...name].length > SUBJECT_NAME_MAX_LENGTH) {
       throw badInput('name', `name must be at most ${SUBJECT_NAME_MAX_LENGTH} characters`);
     }

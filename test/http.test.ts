@@ -1,0 +1,344 @@
+import { type ChildProcessByStdio, spawn } from 'node:child_process';
+import { request } from 'node:http';
+import { createServer } from 'node:net';
+import type { Readable } from 'node:stream';
+import { setTimeout as delay } from 'node:timers/promises';
+import { fileURLToPath } from 'node:url';
+import { sql } from 'kysely';
+import { ME, PASSWORD, SIGN_UP } from './support/fixtures.js';
+import { startTestServer, type TestServer } from './support/server.js';
+
+const projectRoot = fileURLToPath(new URL('..', import.meta.url));
+
+let t: TestServer;
+beforeAll(async () => {
+  t = await startTestServer();
+});
+afterAll(() => t.close());
+
+/** POSTs a raw body to `/graphql` of `server`. */
+function postGraphQL(server: TestServer, body: string, headers: Record<string, string> = { 'content-type': 'application/json' }) {
+  return fetch(server.graphqlUrl, { method: 'POST', headers, body });
+}
+
+/** Asserts that a response body carries no trace of the server's internals. */
+function expectNoInternals(body: string): void {
+  expect(body).not.toMatch(/stack/i);
+  expect(body).not.toMatch(/\bat .+:\d+:\d+/); // a stack frame
+  expect(body).not.toMatch(/\.[jt]s:\d+/); // a source location
+  expect(body).not.toMatch(/<html|<pre|<!doctype/i);
+}
+
+/** Polls `find` until it returns something, for log lines written just after a response. */
+async function eventually<T>(find: () => T | undefined, timeoutMs = 2_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const found = find();
+    if (found !== undefined) return found;
+    if (Date.now() > deadline) throw new Error('condition not met in time');
+    await delay(10);
+  }
+}
+
+describe('health endpoints', () => {
+  it('answers /healthz with 200 {status: "ok"}', async () => {
+    const res = await fetch(`${t.origin}/healthz`);
+    expect(res.status).toBe(200);
+    expect(await res.json()).toEqual({ status: 'ok' });
+  });
+
+  it('answers /readyz with 200 and database true while the database answers', async () => {
+    const res = await fetch(`${t.origin}/readyz`);
+    expect(res.status).toBe(200);
+    expect(await res.json()).toEqual({ status: 'ready', database: true });
+  });
+
+  describe('when the database is gone', () => {
+    let down: TestServer;
+    beforeAll(async () => {
+      down = await startTestServer();
+      // Closing the handle under the running server is what a lost database looks like to it;
+      // the handle's close is idempotent, so down.close() still tears everything down.
+      await down.db.handle.close();
+    });
+    afterAll(() => down.close());
+
+    it('answers /readyz with 503 and database false', async () => {
+      const res = await fetch(`${down.origin}/readyz`);
+      expect(res.status).toBe(503);
+      expect(await res.json()).toEqual({ status: 'unavailable', database: false });
+    });
+
+    it('keeps answering /healthz', async () => {
+      await fetch(`${down.origin}/readyz`);
+      const res = await fetch(`${down.origin}/healthz`);
+      expect(res.status).toBe(200);
+      expect(await res.json()).toEqual({ status: 'ok' });
+    });
+
+    it('answers an operation that fails inside with a fixed INTERNAL_SERVER_ERROR and no internals', async () => {
+      const res = await postGraphQL(
+        down,
+        JSON.stringify({ query: SIGN_UP, variables: { input: { email: 'lost-db@example.com', password: PASSWORD } } }),
+      );
+      const text = await res.text();
+      expect(JSON.parse(text)).toEqual({
+        data: null,
+        errors: [
+          expect.objectContaining({ message: 'Internal server error', path: ['signUp'], extensions: { code: 'INTERNAL_SERVER_ERROR' } }),
+        ],
+      });
+      expectNoInternals(text);
+      expect(text).not.toContain('destroyed');
+      // The original error goes to the log instead.
+      expect(down.logs).toContainEqual(expect.objectContaining({ msg: 'unexpected error in operation' }));
+    });
+  });
+});
+
+describe('request errors', () => {
+  it('answers an unknown path with 404 JSON', async () => {
+    const res = await fetch(`${t.origin}/no-such-path`);
+    expect(res.status).toBe(404);
+    expect(res.headers.get('content-type')).toMatch(/^application\/json/);
+    expect(await res.json()).toEqual({ error: 'Not found' });
+  });
+
+  it('accepts a JSON body just under 100 kB', async () => {
+    const res = await postGraphQL(t, JSON.stringify({ query: '{ __typename }', variables: { padding: 'x'.repeat(95 * 1024) } }));
+    expect(res.status).toBe(200);
+    expect(await res.json()).toEqual({ data: { __typename: 'Query' } });
+  });
+
+  it('refuses a body over 100 kB with 413 and a GraphQL-shaped error', async () => {
+    const res = await postGraphQL(t, JSON.stringify({ query: '{ __typename }', variables: { padding: 'x'.repeat(101 * 1024) } }));
+    const text = await res.text();
+    expect(res.status).toBe(413);
+    expect(res.headers.get('content-type')).toMatch(/^application\/json/);
+    expect(JSON.parse(text)).toEqual({
+      errors: [{ message: expect.stringMatching(/100\s?kb/i), extensions: { code: 'BAD_REQUEST' } }],
+    });
+    expectNoInternals(text);
+  });
+
+  it('refuses invalid JSON with 400 and a GraphQL-shaped error', async () => {
+    const res = await postGraphQL(t, '{"query": "{ __typename }"');
+    const text = await res.text();
+    expect(res.status).toBe(400);
+    expect(res.headers.get('content-type')).toMatch(/^application\/json/);
+    expect(JSON.parse(text)).toEqual({
+      errors: [{ message: 'Request body is not valid JSON', extensions: { code: 'BAD_REQUEST' } }],
+    });
+    expectNoInternals(text);
+  });
+});
+
+describe('CSRF prevention', () => {
+  const getUrl = () => `${t.graphqlUrl}?query=${encodeURIComponent('{ __typename }')}`;
+
+  it('refuses a GET query without a preflight-forcing header with 400', async () => {
+    const res = await fetch(getUrl());
+    const body = (await res.json()) as { data?: unknown; errors: { message: string; extensions: { code: string } }[] };
+    expect(res.status).toBe(400);
+    expect(body.data).toBeUndefined();
+    expect(body.errors).toEqual([{ message: expect.stringContaining('CSRF'), extensions: { code: 'BAD_REQUEST' } }]);
+  });
+
+  it('runs a GET query that carries apollo-require-preflight', async () => {
+    const res = await fetch(getUrl(), { headers: { 'apollo-require-preflight': 'true' } });
+    expect(res.status).toBe(200);
+    expect(await res.json()).toEqual({ data: { __typename: 'Query' } });
+  });
+
+  it('refuses a text/plain POST with 400 and does not run its mutation', async () => {
+    const email = 'csrf-victim@example.com';
+    const res = await postGraphQL(t, JSON.stringify({ query: SIGN_UP, variables: { input: { email, password: PASSWORD } } }), {
+      'content-type': 'text/plain',
+    });
+    const body = (await res.json()) as { errors: { message: string; extensions: { code: string } }[] };
+    expect(res.status).toBe(400);
+    expect(body.errors).toEqual([{ message: expect.stringContaining('CSRF'), extensions: { code: 'BAD_REQUEST' } }]);
+    const users = await sql<{ n: number }>`select count(*)::int as n from users where email = ${email}`.execute(t.db.handle.db);
+    expect(users.rows).toEqual([{ n: 0 }]);
+  });
+});
+
+describe('CORS', () => {
+  const preflight = (server: TestServer, origin: string) =>
+    fetch(server.graphqlUrl, {
+      method: 'OPTIONS',
+      headers: { origin, 'access-control-request-method': 'POST', 'access-control-request-headers': 'content-type, authorization' },
+    });
+
+  let cors: TestServer;
+  beforeAll(async () => {
+    cors = await startTestServer({ env: { ALLOWED_ORIGINS: 'https://app.example.com' } });
+  });
+  afterAll(() => cors.close());
+
+  it('answers a preflight from an allowed origin with that origin and credentials', async () => {
+    const res = await preflight(cors, 'https://app.example.com');
+    expect(res.status).toBe(204);
+    expect(res.headers.get('access-control-allow-origin')).toBe('https://app.example.com');
+    expect(res.headers.get('access-control-allow-credentials')).toBe('true');
+    expect(res.headers.get('vary')).toMatch(/\bOrigin\b/);
+  });
+
+  it('answers a preflight from another origin without Access-Control-Allow-Origin', async () => {
+    const res = await preflight(cors, 'https://evil.example.com');
+    expect(res.headers.get('access-control-allow-origin')).toBeNull();
+  });
+
+  it('allows no origin at all when ALLOWED_ORIGINS is unset', async () => {
+    const res = await preflight(t, 'https://app.example.com');
+    expect(res.headers.get('access-control-allow-origin')).toBeNull();
+  });
+});
+
+describe('request logs', () => {
+  it('redact the Authorization header, cookies and Set-Cookie', async () => {
+    const email = 'logged@example.com';
+    const signUp = await postGraphQL(t, JSON.stringify({ query: SIGN_UP, variables: { input: { email, password: PASSWORD, cookieMode: true } } }));
+    const { data } = (await signUp.json()) as { data: { signUp: { accessToken: string } } };
+    const accessToken = data.signUp.accessToken;
+    const cookies = signUp.headers.getSetCookie().map((c) => c.split(';')[0]!);
+    expect(cookies).toHaveLength(2);
+
+    const me = await postGraphQL(t, JSON.stringify({ query: ME }), {
+      'content-type': 'application/json',
+      authorization: `Bearer ${accessToken}`,
+      cookie: cookies.join('; '),
+    });
+    expect(await me.json()).toEqual({ data: { me: { id: expect.any(String), email } } });
+
+    type RequestLog = { req?: { headers?: Record<string, unknown> }; res?: { headers?: Record<string, unknown> } };
+    const meLine = await eventually(() => (t.logs as RequestLog[]).find((l) => l.req?.headers?.authorization !== undefined));
+    expect(meLine.req!.headers!.authorization).toBe('[redacted]');
+    expect(meLine.req!.headers!.cookie).toBe('[redacted]');
+    const signUpLine = await eventually(() => (t.logs as RequestLog[]).find((l) => l.res?.headers?.['set-cookie'] !== undefined));
+    expect(signUpLine.res!.headers!['set-cookie']).toBe('[redacted]');
+
+    const raw = t.rawLogs();
+    expect(raw).not.toContain(accessToken);
+    for (const cookie of cookies) expect(raw).not.toContain(cookie.slice(cookie.indexOf('=') + 1));
+  });
+});
+
+describe('graceful shutdown of the real process', () => {
+  type ServerProcess = {
+    child: ChildProcessByStdio<null, Readable, Readable>;
+    port: number;
+    exited: Promise<number | null>;
+    logs(): { msg?: string; req?: { url?: string } }[];
+  };
+  const started: ServerProcess[] = [];
+
+  afterAll(async () => {
+    for (const p of started) {
+      if (p.child.exitCode === null && p.child.signalCode === null) p.child.kill('SIGKILL');
+      await p.exited;
+    }
+  });
+
+  async function freePort(): Promise<number> {
+    const probe = createServer();
+    await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
+    const { port } = probe.address() as { port: number };
+    await new Promise((resolve) => probe.close(resolve));
+    return port;
+  }
+
+  /** Starts `src/main.ts` on a free port with the embedded in-memory database; resolves once /healthz answers. */
+  async function startProcess(): Promise<ServerProcess> {
+    const port = await freePort();
+    const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
+      cwd: projectRoot,
+      // Only what the process needs: no DATABASE_URL from the test run, default scrypt cost.
+      env: {
+        PATH: process.env.PATH,
+        EMBEDDED_DB_DIR: 'memory://',
+        HOST: '127.0.0.1',
+        PORT: String(port),
+        JWT_SECRET: 'graceful-shutdown-secret-of-32-bytes-or-more',
+        LOG_LEVEL: 'info',
+      },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString('utf8')));
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString('utf8')));
+    const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+    const p: ServerProcess = {
+      child,
+      port,
+      exited,
+      logs: () =>
+        stdout
+          .split('\n')
+          .filter((l) => l.startsWith('{'))
+          .map((l) => JSON.parse(l) as { msg?: string }),
+    };
+    started.push(p);
+
+    const deadline = Date.now() + 45_000;
+    for (;;) {
+      if (child.exitCode !== null) throw new Error(`server exited with ${child.exitCode}:\n${stdout}\n${stderr}`);
+      const res = await fetch(`http://127.0.0.1:${port}/healthz`).catch(() => undefined);
+      if (res?.status === 200) return p;
+      if (Date.now() > deadline) throw new Error(`server did not become healthy:\n${stdout}\n${stderr}`);
+      await delay(50);
+    }
+  }
+
+  it('exits with code 0 within a few seconds of SIGTERM and logs "shut down"', async () => {
+    const p = await startProcess();
+    p.child.kill('SIGTERM');
+    const outcome = await Promise.race([p.exited, delay(5_000, 'still running after 5 s', { ref: false })]);
+    expect(outcome).toBe(0);
+    expect(p.logs().map((l) => l.msg)).toEqual(expect.arrayContaining(['shutting down', 'shut down']));
+  }, 60_000);
+
+  it('finishes a request that is in flight when SIGTERM arrives', async () => {
+    const p = await startProcess();
+    const email = 'in-flight@example.com';
+    const body = JSON.stringify({ query: SIGN_UP, variables: { input: { email, password: PASSWORD } } });
+    // `Expect: 100-continue` makes the server confirm it has taken the request before the body
+    // is sent, so SIGTERM lands while the request is certainly in flight (and the sign-up's
+    // scrypt at the default cost then runs during the shutdown).
+    const req = request({
+      host: '127.0.0.1',
+      port: p.port,
+      path: '/graphql',
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body), expect: '100-continue' },
+    });
+    const response = new Promise<{ status: number | undefined; body: string }>((resolve, reject) => {
+      req.on('response', (res) => {
+        let text = '';
+        res.on('data', (chunk: Buffer) => (text += chunk.toString('utf8')));
+        res.on('end', () => resolve({ status: res.statusCode, body: text }));
+      });
+      req.on('error', reject);
+    });
+    req.on('continue', () => {
+      p.child.kill('SIGTERM');
+      req.end(body);
+    });
+    req.flushHeaders();
+
+    const res = await response;
+    expect(res.status).toBe(200);
+    expect(JSON.parse(res.body)).toEqual({
+      data: { signUp: expect.objectContaining({ accessToken: expect.any(String), user: expect.objectContaining({ email }) }) },
+    });
+    // The log proves the order: the signal was handled before the request completed.
+    const completed = await eventually(() => {
+      const i = p.logs().findIndex((l) => l.msg === 'request completed' && l.req?.url === '/graphql');
+      return i >= 0 ? i : undefined;
+    });
+    const signalled = p.logs().findIndex((l) => l.msg === 'signal received');
+    expect(signalled).toBeGreaterThanOrEqual(0);
+    expect(signalled).toBeLessThan(completed);
+  }, 60_000);
+});
