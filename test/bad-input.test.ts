@@ -15,6 +15,7 @@ import {
   type Student,
 } from './support/fixtures.js';
 import type { GraphQLErrorBody } from './support/graphql-client.js';
+import { snapshotDatabase } from './support/database.js';
 import { startTestServer, type TestServer } from './support/server.js';
 
 let t: TestServer;
@@ -38,20 +39,7 @@ beforeAll(async () => {
 });
 afterAll(() => t.close());
 
-/**
- * Every row of every table, each table ordered by id, to compare before and after a refused
- * operation: "nothing changed" means exactly equal. Users and tokens are included for the
- * sign-up rows.
- */
-async function snapshotDatabase(db: Kysely<Database> = t.db.handle.db) {
-  return {
-    users: await db.selectFrom('users').selectAll().orderBy('id').execute(),
-    refreshTokenFamilies: await db.selectFrom('refresh_token_families').selectAll().orderBy('id').execute(),
-    refreshTokens: await db.selectFrom('refresh_tokens').selectAll().orderBy('id').execute(),
-    subjects: await db.selectFrom('subjects').selectAll().orderBy('id').execute(),
-    studySessions: await db.selectFrom('study_sessions').selectAll().orderBy('id').execute(),
-  };
-}
+const snapshot = () => snapshotDatabase(t.db.handle.db);
 
 /** What must never reach a client: stack frames, SQL or driver wording, server file paths. */
 const LEAKS = {
@@ -345,7 +333,7 @@ describe.each([
   ['unparsable and invalid documents', documentRows],
 ])('%s', (_group, rows) => {
   it.each(rows)('$operation with $input answers $expected.code and changes nothing', async (row) => {
-    const before = await snapshotDatabase();
+    const before = await snapshot();
     const client = row.anonymous ? t.client() : student.client;
     const variables = typeof row.variables === 'function' ? row.variables() : row.variables;
 
@@ -362,7 +350,7 @@ describe.each([
     const { code, field, message } = row.expected;
     expect(error.extensions).toEqual(field === undefined ? { code } : { code, field });
     expect(error.message).toEqual(typeof message === 'string' ? message : expect.stringMatching(message));
-    expect(await snapshotDatabase()).toEqual(before);
+    expect(await snapshot()).toEqual(before);
   });
 });
 

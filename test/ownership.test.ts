@@ -15,6 +15,7 @@ import {
   SUBJECTS,
 } from './support/fixtures.js';
 import type { GraphQLResponse } from './support/graphql-client.js';
+import { snapshotDatabase } from './support/database.js';
 import { startTestServer, type TestServer } from './support/server.js';
 
 // Written out rather than imported from src/errors.ts: these strings are the public contract.
@@ -66,19 +67,7 @@ beforeAll(async () => {
 });
 afterAll(() => t.close());
 
-/**
- * Every row of every table, each table ordered by id, to compare before and after a refused
- * operation: "nothing changed" means exactly equal.
- */
-async function snapshotDatabase(db: Kysely<Database> = t.db.handle.db) {
-  return {
-    users: await db.selectFrom('users').selectAll().orderBy('id').execute(),
-    refreshTokenFamilies: await db.selectFrom('refresh_token_families').selectAll().orderBy('id').execute(),
-    refreshTokens: await db.selectFrom('refresh_tokens').selectAll().orderBy('id').execute(),
-    subjects: await db.selectFrom('subjects').selectAll().orderBy('id').execute(),
-    studySessions: await db.selectFrom('study_sessions').selectAll().orderBy('id').execute(),
-  };
-}
+const snapshot = () => snapshotDatabase(t.db.handle.db);
 
 /** The parts of a response a client can tell apart (headers carry only a date and a length). */
 function answer(res: GraphQLResponse<unknown>) {
@@ -137,12 +126,12 @@ describe("A's operations on B's session", () => {
     { operation: 'stopSession', document: STOP_SESSION, status: 'STOPPED' },
   ])("$operation on B's $status session answers NOT_FOUND and changes nothing", async ({ operation, document, status }) => {
     const id = await giveBSession(status);
-    const before = await snapshotDatabase();
+    const before = await snapshot();
 
     const foreign = answer(await a.client.request(document, { id }));
     // `session` is nullable, so its error leaves `data.session` null; mutations null all of `data`.
     expect(foreign).toEqual(notFound(operation, SESSION_NOT_FOUND, operation === 'session' ? { session: null } : null));
-    expect(await snapshotDatabase()).toEqual(before);
+    expect(await snapshot()).toEqual(before);
   });
 
   it.each<SessionCase>([
@@ -152,13 +141,13 @@ describe("A's operations on B's session", () => {
     { operation: 'stopSession', document: STOP_SESSION, status: 'PAUSED' },
   ])('$operation answers a foreign id exactly as a missing one', async ({ document, status }) => {
     const id = await giveBSession(status);
-    const before = await snapshotDatabase();
+    const before = await snapshot();
 
     const foreign = answer(await a.client.request(document, { id }));
     const missing = answer(await a.client.request(document, { id: randomUUID() }));
     expect(missing).toEqual(foreign);
     expect(Object.keys(missing.errors?.[0]?.extensions ?? {})).toEqual(['code']);
-    expect(await snapshotDatabase()).toEqual(before);
+    expect(await snapshot()).toEqual(before);
   });
 
   it.each<SessionCase>([
@@ -198,27 +187,27 @@ describe("A's operations on B's subject", () => {
     // B is studying that subject right now; A has no unfinished session, so nothing but
     // ownership stands in the way.
     await giveBSession('RUNNING');
-    const before = await snapshotDatabase();
+    const before = await snapshot();
 
     const foreign = answer(await a.client.request(START_SESSION, { input: { ...input, subjectId: bSubjectId } }));
     expect(foreign).toEqual(notFound('startSession', SUBJECT_NOT_FOUND, null));
-    expect(await snapshotDatabase()).toEqual(before);
+    expect(await snapshot()).toEqual(before);
 
     const missing = answer(await a.client.request(START_SESSION, { input: { ...input, subjectId: randomUUID() } }));
     expect(missing).toEqual(foreign);
-    expect(await snapshotDatabase()).toEqual(before);
+    expect(await snapshot()).toEqual(before);
   });
 
   it("sessions(subjectId) answers an empty page, the same as for a missing subject", async () => {
     await giveBSession('STOPPED');
     await giveBSession('RUNNING');
-    const before = await snapshotDatabase();
+    const before = await snapshot();
 
     const foreign = answer(await a.client.request(SESSIONS, { subjectId: bSubjectId }));
     expect(foreign).toEqual({ status: 200, data: { sessions: EMPTY_PAGE }, errors: undefined });
     const missing = answer(await a.client.request(SESSIONS, { subjectId: randomUUID() }));
     expect(missing).toEqual(foreign);
-    expect(await snapshotDatabase()).toEqual(before);
+    expect(await snapshot()).toEqual(before);
 
     // The same query by B does find them: the page above is empty because of the owner filter.
     const own = await b.client.ok<{ sessions: SessionPage }>(SESSIONS, { subjectId: bSubjectId });

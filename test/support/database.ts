@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
-import { type DatabaseHandle, openDatabase } from '../../src/db/database.js';
+import type { Kysely } from 'kysely';
+import { type Database, type DatabaseHandle, openDatabase } from '../../src/db/database.js';
 import { createLogger } from '../../src/logger.js';
 
 /** A database that exists for one test file only. */
@@ -46,4 +47,18 @@ async function withAdmin(url: string, fn: (client: pg.Client) => Promise<unknown
   } finally {
     await client.end();
   }
+}
+
+/**
+ * Every row of every table, each table ordered by id: compare before and after a refused
+ * operation, where "nothing changed" means exactly equal.
+ */
+export async function snapshotDatabase(db: Kysely<Database>) {
+  return {
+    users: await db.selectFrom('users').selectAll().orderBy('id').execute(),
+    refreshTokenFamilies: await db.selectFrom('refresh_token_families').selectAll().orderBy('id').execute(),
+    refreshTokens: await db.selectFrom('refresh_tokens').selectAll().orderBy('id').execute(),
+    subjects: await db.selectFrom('subjects').selectAll().orderBy('id').execute(),
+    studySessions: await db.selectFrom('study_sessions').selectAll().orderBy('id').execute(),
+  };
 }
