@@ -1,5 +1,3 @@
-import type { Kysely } from 'kysely';
-import type { Database } from '../src/db/database.js';
 import {
   CREATE_SUBJECT,
   createSubject,

@@ -1,6 +1,4 @@
 import { randomUUID } from 'node:crypto';
-import type { Kysely } from 'kysely';
-import type { Database } from '../src/db/database.js';
 import {
   ACTIVE_SESSION,
   createSubject,
