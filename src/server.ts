@@ -1,6 +1,7 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { ApolloServer } from '@apollo/server';
+import { ApolloServer, type ApolloServerPlugin } from '@apollo/server';
+import { GraphQLError } from 'graphql';
 import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
 import { AuthService } from './auth/auth.service.js';
 import { type Clock, systemClock } from './clock.js';
@@ -125,6 +126,7 @@ export async function startServer(options: ServerOptions): Promise<StudyclockSer
     heartbeatMs: config.LAST_SEEN_HEARTBEAT_SECONDS * 1000,
     pause: (userId, lostAt) => services.sessions.pauseForDisconnect(userId, lostAt),
   });
+  services.sessions.deferCompletionWhile((userId) => presence.isPausePending(userId));
   const schema = buildSchema();
   const httpServer: Server = createServer();
   const ws = attachWebSocketServer({ httpServer, schema, services, presence, config, logger, clock });
@@ -149,6 +151,7 @@ export async function startServer(options: ServerOptions): Promise<StudyclockSer
       ApolloServerPluginDrainHttpServer({ httpServer, stopGracePeriodMillis: config.SHUTDOWN_TIMEOUT_SECONDS * 1000 }),
       // Sockets are closed (1001 Going away) when Apollo drains, before the HTTP server stops.
       { serverWillStart: async () => ({ drainServer: () => ws.dispose() }) },
+      refuseSubscriptionsOverHttp,
     ],
   });
   await apollo.start();
@@ -205,6 +208,18 @@ export async function startServer(options: ServerOptions): Promise<StudyclockSer
       })()),
   };
 }
+
+/** Apollo serves only HTTP here: a subscription sent over it gets a clear 400, not a failed execution. */
+const refuseSubscriptionsOverHttp: ApolloServerPlugin<GraphQLContext> = {
+  requestDidStart: async () => ({
+    didResolveOperation: async ({ operation }) => {
+      if (operation?.operation !== 'subscription') return;
+      throw new GraphQLError('Subscriptions are served over WebSocket (subprotocol graphql-transport-ws) at /graphql', {
+        extensions: { code: 'BAD_REQUEST', http: { status: 400 } },
+      });
+    },
+  }),
+};
 
 /**
  * Completes expired POMODORO sessions nobody is reading, every `intervalMs`. Runs never overlap;

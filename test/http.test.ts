@@ -342,3 +342,21 @@ describe('graceful shutdown of the real process', () => {
     expect(signalled).toBeLessThan(completed);
   }, 60_000);
 });
+
+describe('subscriptions over HTTP', () => {
+  it('answers 400 BAD_REQUEST pointing to the WebSocket endpoint', async () => {
+    const t = await startTestServer();
+    try {
+      const res = await t.client().request('subscription { timerUpdated(sessionId: "00000000-0000-4000-8000-000000000000") { status } }');
+      expect(res.status).toBe(400);
+      expect(res.errors).toEqual([
+        {
+          message: 'Subscriptions are served over WebSocket (subprotocol graphql-transport-ws) at /graphql',
+          extensions: { code: 'BAD_REQUEST' },
+        },
+      ]);
+    } finally {
+      await t.close();
+    }
+  });
+});

@@ -74,6 +74,11 @@ export class Presence {
     return this.#connections.size;
   }
 
+  /** Whether the student's pause after disconnect is scheduled and not yet run or cancelled. */
+  isPausePending(userId: string): boolean {
+    return this.#pending.has(userId);
+  }
+
   /** Pauses scheduled and not yet run or cancelled. */
   get pendingPauses(): number {
     return this.#pending.size;

@@ -43,11 +43,22 @@ export interface SessionPage {
  */
 export class SessionService {
   #listener: SessionChangeListener | undefined;
+  #completionDeferred: (userId: string) => boolean = () => false;
 
   constructor(
     private readonly db: Kysely<Database>,
     private readonly clock: Clock,
   ) {}
+
+  /**
+   * Background completion skips students for whom `deferred` is true: those whose last
+   * connection just went away and whose pause (counting time only up to that instant) is
+   * pending. Without this a POMODORO running out during the grace would be completed with time
+   * the student was not there for.
+   */
+  deferCompletionWhile(deferred: (userId: string) => boolean): void {
+    this.#completionDeferred = deferred;
+  }
 
   /** Sets who hears about committed changes (the live timer feed). One listener at a time. */
   setChangeListener(listener: SessionChangeListener | undefined): void {
@@ -163,6 +174,7 @@ export class SessionService {
     const candidates = await findExpiredPomodoros(this.db, now, { limit: options.limit ?? 500, ...options });
     const completed: StudySession[] = [];
     for (const record of candidates) {
+      if (this.#completionDeferred(record.userId)) continue;
       const timer = settle(record.timer, now);
       if (timer === record.timer) continue;
       const version = await updateTimer(this.db, record.id, record.version, timer);
