@@ -1,3 +1,8 @@
+import { spawn } from 'node:child_process';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { randomUUID } from 'node:crypto';
 import { type Kysely, sql } from 'kysely';
 import { isUniqueViolation } from '../src/db/database.js';
@@ -206,4 +211,37 @@ describe('at most one unfinished session per student', () => {
     expect(await sessionStatuses(first.userId)).toEqual(['RUNNING']);
     expect(await sessionStatuses(second.userId)).toEqual(['RUNNING']);
   });
+});
+
+describe('npm run migrate', () => {
+  const run = (args: string[], env: Record<string, string>) =>
+    new Promise<{ code: number | null; stdout: string }>((resolve, reject) => {
+      const child = spawn(process.execPath, ['--import', 'tsx', 'src/db/migrate-cli.ts', ...args], {
+        cwd: fileURLToPath(new URL('..', import.meta.url)),
+        env: { PATH: process.env.PATH ?? '', LOG_LEVEL: 'info', ...env },
+        stdio: ['ignore', 'pipe', 'inherit'],
+      });
+      let stdout = '';
+      child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+      child.on('error', reject);
+      child.on('exit', (code) => resolve({ code, stdout }));
+    });
+
+  it('applies every migration to the embedded database, then reverts the newest with "down"', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'studyclock-migrate-'));
+    try {
+      const up = await run([], { EMBEDDED_DB_DIR: dir });
+      expect(up.code).toBe(0);
+      const applied = up.stdout.split('\n').filter(Boolean).map((l) => JSON.parse(l) as Record<string, unknown>);
+      expect(applied.filter((l) => l.msg === 'migration').map((l) => [l.migration, l.direction, l.status])).toEqual(
+        Object.keys(migrations).map((name) => [name, 'Up', 'Success']),
+      );
+
+      const down = await run(['down'], { EMBEDDED_DB_DIR: dir });
+      expect(down.code).toBe(0);
+      expect(down.stdout).toContain(`"migration":"${Object.keys(migrations).at(-1)}","direction":"Down","status":"Success"`);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  }, 60_000);
 });
