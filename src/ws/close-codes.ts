@@ -6,8 +6,8 @@
 export const CloseCodes = {
   /** Server shutting down (graceful). Reconnect later. */
   GoingAway: { code: 1001, reason: 'Going away' },
-  /** A single message over the payload limit (raised by `ws`). */
-  MessageTooBig: { code: 1009, reason: 'Message too big' },
+  /** A single message over the payload limit (raised by `ws`, which sends no reason). */
+  MessageTooBig: { code: 1009, reason: '' },
   /** The token could not be checked (database unavailable); retry with back-off. */
   TryAgainLater: { code: 1013, reason: 'Try again later' },
   /** Invalid JSON or an unknown message type (graphql-ws). */

@@ -1,6 +1,6 @@
 import type { IncomingMessage, Server } from 'node:http';
 import type { Duplex } from 'node:stream';
-import { GraphQLError, type GraphQLSchema, parse, validate, type DocumentNode } from 'graphql';
+import { type DocumentNode, getOperationAST, GraphQLError, type GraphQLSchema, parse, validate } from 'graphql';
 import type { Context } from 'graphql-ws';
 import { useServer } from 'graphql-ws/use/ws';
 import { WebSocket, WebSocketServer } from 'ws';
@@ -101,6 +101,8 @@ export function attachWebSocketServer(deps: WsServerDeps): WsEndpoint {
   const server = useServer<Record<string, unknown> | undefined, Extra>(
     {
       schema,
+      // Never put an exception's text in a close reason, whatever NODE_ENV says.
+      isProd: true,
       connectionInitWaitTimeout: 3_000,
       onConnect: async (ctx: Context<Record<string, unknown> | undefined, Extra>) => {
         const connection = connections.get(ctx.extra.socket);
@@ -135,7 +137,14 @@ export function attachWebSocketServer(deps: WsServerDeps): WsEndpoint {
         const connection = connections.get(ctx.extra.socket);
         if (!connection?.viewer) return [unauthenticated('missing')];
         // Every operation re-checks the token and the user (expired, logged out, disabled).
-        const auth = await services.auth.authenticate(connection.token);
+        let auth;
+        try {
+          auth = await services.auth.authenticate(connection.token);
+        } catch (err) {
+          logger.error({ err }, 'could not re-check a WebSocket operation');
+          ctx.extra.socket.close(CloseCodes.TryAgainLater.code, CloseCodes.TryAgainLater.reason);
+          return [new AppError('INTERNAL_SERVER_ERROR').toGraphQLError()];
+        }
         if (!auth.ok) {
           logSecurityEvent(logger, 'ws.operation_rejected', { reason: auth.reason, ip: connection.ip, userId: connection.viewer.userId });
           close(connection, auth.reason === 'missing' ? 'invalid' : auth.reason);
@@ -153,6 +162,13 @@ export function attachWebSocketServer(deps: WsServerDeps): WsEndpoint {
         }
         const errors = validate(schema, document);
         if (errors.length > 0) return errors.map((e) => withCode(e, 'GRAPHQL_VALIDATION_FAILED'));
+        // Same answer as Apollo gives over HTTP (graphql-ws's own has no code).
+        if (!getOperationAST(document, payload.operationName)) {
+          const message = payload.operationName
+            ? `Unknown operation named "${payload.operationName}".`
+            : 'Must provide operation name if query contains multiple operations.';
+          return [new GraphQLError(message, { extensions: { code: 'OPERATION_RESOLUTION_FAILURE' } })];
+        }
         const contextValue: GraphQLContext = {
           services,
           logger,
