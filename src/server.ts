@@ -157,12 +157,14 @@ export async function startServer(options: ServerOptions): Promise<StudyclockSer
   await apollo.start();
   httpServer.on('request', createHttpApp({ config, logger, clock, db: database.db, services, apollo }));
 
-  const sweeper = startCompletionSweeper(services, clock, logger, config.COMPLETION_SWEEP_SECONDS * 1000);
+  // Before the sweeper starts: a POMODORO left running by a crash must be paused at its
+  // student's last-seen instant, not completed by a sweep that got there first.
   const recovered = await presence.recover().catch((err: unknown) => {
     logger.error({ err }, 'could not look for sessions left running by a previous run');
     return 0;
   });
   if (recovered > 0) logger.info({ students: recovered }, 'sessions left running will be paused unless their students reconnect');
+  const sweeper = startCompletionSweeper(services, clock, logger, config.COMPLETION_SWEEP_SECONDS * 1000);
 
   try {
     await new Promise<void>((resolve, reject) => {

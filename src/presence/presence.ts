@@ -26,6 +26,8 @@ export interface PresenceOptions {
 export class Presence {
   readonly #connections = new Map<string, number>();
   readonly #pending = new Map<string, NodeJS.Timeout>();
+  /** Students whose pause is being written (still "pending" for completion deferral). */
+  readonly #pausing = new Set<string>();
   readonly #inFlight = new Set<Promise<unknown>>();
   readonly #heartbeat: NodeJS.Timeout;
   #closed = false;
@@ -76,7 +78,7 @@ export class Presence {
 
   /** Whether the student's pause after disconnect is scheduled and not yet run or cancelled. */
   isPausePending(userId: string): boolean {
-    return this.#pending.has(userId);
+    return this.#pending.has(userId) || this.#pausing.has(userId);
   }
 
   /** Pauses scheduled and not yet run or cancelled. */
@@ -104,10 +106,13 @@ export class Presence {
     this.#cancelPending(userId);
     const timer = setTimeout(() => {
       this.#pending.delete(userId);
+      // Counted as pending until written, so a completion sweep in between cannot slip in.
+      this.#pausing.add(userId);
       this.#track(
-        this.options.pause(userId, lostAt).catch((err: unknown) =>
-          this.options.logger.error({ err, userId }, 'could not pause session after disconnect'),
-        ),
+        this.options
+          .pause(userId, lostAt)
+          .catch((err: unknown) => this.options.logger.error({ err, userId }, 'could not pause session after disconnect'))
+          .finally(() => this.#pausing.delete(userId)),
       );
     }, delayMs);
     timer.unref();

@@ -35,10 +35,12 @@ export interface SessionRecord {
 
 /**
  * The session as of `now`. A POMODORO whose time ran out shows as COMPLETED even before the
- * database row has been settled, so no reader ever sees a finished timer as running.
+ * database row has been settled, so no reader ever sees a finished timer as running; unless
+ * `settleExpired` is false (its student's pause after disconnect is pending: it will be paused,
+ * not completed, and must not be shown finished in between).
  */
-export function viewSession(record: SessionRecord, now: Date): StudySession {
-  const timer = settle(record.timer, now);
+export function viewSession(record: SessionRecord, now: Date, settleExpired = true): StudySession {
+  const timer = settleExpired ? settle(record.timer, now) : record.timer;
   return {
     id: record.id,
     userId: record.userId,

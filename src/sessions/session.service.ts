@@ -119,7 +119,7 @@ export class SessionService {
     const id = parseId('id', sessionId);
     const record = await findSessionForOwner(this.db, { userId, sessionId: id });
     if (!record) throw sessionNotFound();
-    return viewSession(record, this.clock.now());
+    return this.#view(record, this.clock.now());
   }
 
   /** The student's RUNNING or PAUSED session, if any. */
@@ -127,7 +127,7 @@ export class SessionService {
     const now = this.clock.now();
     await this.completeExpired(now, { userId });
     const record = await findActiveSession(this.db, userId);
-    return record ? viewSession(record, now) : null;
+    return record ? this.#view(record, now) : null;
   }
 
   /**
@@ -155,7 +155,7 @@ export class SessionService {
       ...(subjectId && { subjectId }),
       ...(args.status && { status: args.status }),
     });
-    const edges = records.slice(0, first).map((r) => ({ cursor: encodeCursor(r), node: viewSession(r, now) }));
+    const edges = records.slice(0, first).map((r) => ({ cursor: encodeCursor(r), node: this.#view(r, now) }));
     return {
       edges,
       pageInfo: { hasNextPage: records.length > first, endCursor: edges.at(-1)?.cursor ?? null },
@@ -201,6 +201,11 @@ export class SessionService {
       return version === null ? null : { ...active, timer: next, version };
     });
     return written && this.#changed(viewSession(written, now));
+  }
+
+  /** A read-only view: not settled while the owner's disconnect pause is pending. */
+  #view(record: SessionRecord, now: Date): StudySession {
+    return viewSession(record, now, !this.#completionDeferred(record.userId));
   }
 
   #changed(session: StudySession): StudySession {

@@ -1,0 +1,510 @@
+import { randomUUID } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { SESSION_NOT_FOUND_MESSAGE } from '../src/errors.js';
+import type { RealtimeStats } from '../src/server.js';
+import {
+  createSubject,
+  PAUSE_SESSION,
+  RESUME_SESSION,
+  SESSION,
+  START_SESSION,
+  STOP_SESSION,
+  signUpStudent,
+  type Student,
+} from './support/fixtures.js';
+import { ManualClock } from './support/manual-clock.js';
+import { startTestServer, type TestServer } from './support/server.js';
+import { type Collected, collect, connectWs, eventually, type WsTestClient, wsUrl } from './support/ws-client.js';
+
+// The live timer (`timerUpdated`) over real graphql-ws sockets, on one server whose clock either
+// follows real time (for the rhythm and phase of real ticks) or stands still until a test moves
+// it (for exact values; the scheduler still wakes up every interval in real time and finds
+// nothing due). A disconnected student's session is paused at once (grace 0), so nothing stays
+// pending between tests; presence itself is covered by ws-presence.test.ts.
+
+const TICK_MS = 200;
+const TIMER_UPDATED = /* GraphQL */ `
+  subscription Timer($id: ID!) {
+    timerUpdated(sessionId: $id) { sessionId status elapsedSeconds remainingSeconds serverTime }
+  }
+`;
+
+interface TimerUpdate {
+  sessionId: string;
+  status: 'RUNNING' | 'PAUSED' | 'COMPLETED' | 'STOPPED';
+  elapsedSeconds: number;
+  remainingSeconds: number | null;
+  serverTime: string;
+}
+type TimerSubscription = Collected<{ timerUpdated: TimerUpdate }>;
+
+/** A session as the fixtures' documents select it (the fields used here). */
+interface Session {
+  id: string;
+  status: TimerUpdate['status'];
+  elapsedSeconds: number;
+  remainingSeconds: number | null;
+  startedAt: string;
+  pausedReason: 'USER' | 'DISCONNECT' | null;
+}
+
+/**
+ * A {@link ManualClock} that follows real time until frozen, and when set running again carries
+ * on from the instant it was frozen at (plus whatever `advance` added), never jumping back.
+ */
+class SwitchableClock extends ManualClock {
+  #frozenAt: number | undefined;
+
+  constructor() {
+    super({ running: true });
+  }
+
+  freeze(): void {
+    this.#frozenAt ??= super.now().getTime();
+  }
+
+  run(): void {
+    if (this.#frozenAt === undefined) return;
+    super.advance(this.#frozenAt - super.now().getTime());
+    this.#frozenAt = undefined;
+  }
+
+  override now(): Date {
+    return this.#frozenAt === undefined ? super.now() : new Date(this.#frozenAt);
+  }
+
+  override advance(ms: number): void {
+    if (this.#frozenAt === undefined) super.advance(ms);
+    else this.#frozenAt += ms;
+  }
+}
+
+const clock = new SwitchableClock();
+let t: TestServer;
+beforeAll(async () => {
+  t = await startTestServer({
+    env: { TICK_INTERVAL_MS: String(TICK_MS), DISCONNECT_GRACE_SECONDS: '0', ACCESS_TOKEN_TTL_SECONDS: '86400' },
+    clock,
+  });
+});
+afterAll(() => t?.close());
+
+const sockets: WsTestClient[] = [];
+afterEach(async () => {
+  await Promise.all(sockets.splice(0).map((s) => s.dispose()));
+  clock.run();
+  // Every test starts from an idle server: no socket, subscription or pending pause left over.
+  await eventually(() => isIdle(t.server.stats()), 5_000, 'an idle server');
+});
+
+const isIdle = (stats: RealtimeStats): boolean => Object.values(stats).every((n) => n === 0);
+
+/** A graphql-ws client of `student`, disposed after the test. */
+async function connect(student: Student): Promise<WsTestClient> {
+  const ws = connectWs(wsUrl(t.origin), { connectionParams: { token: student.accessToken } });
+  sockets.push(ws);
+  await ws.connected;
+  return ws;
+}
+
+function subscribe(ws: WsTestClient, sessionId: string): TimerSubscription {
+  return collect<{ timerUpdated: TimerUpdate }>(ws.client, TIMER_UPDATED, { id: sessionId });
+}
+
+/** The updates received so far; fails on any result carrying errors. */
+function updates(sub: TimerSubscription): TimerUpdate[] {
+  return sub.results.map((r) => {
+    expect(r.errors).toBeUndefined();
+    return r.data!.timerUpdated;
+  });
+}
+
+/** Waits for `n` updates and returns them. */
+async function nextUpdates(sub: TimerSubscription, n: number, timeoutMs?: number): Promise<TimerUpdate[]> {
+  await sub.waitFor(n, timeoutMs);
+  return updates(sub);
+}
+
+/** Resolves when `promise` does, or fails after `ms`. */
+async function within<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`timed out after ${ms} ms waiting for ${what}`)), ms);
+  });
+  try {
+    return await Promise.race([promise, timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+async function studentWithSubject(): Promise<{ student: Student; subjectId: string }> {
+  const student = await signUpStudent(t.client());
+  return { student, subjectId: await createSubject(student) };
+}
+
+async function start(
+  student: Student,
+  subjectId: string,
+  input: { type: 'FREE' | 'POMODORO'; focusMinutes?: number } = { type: 'FREE' },
+): Promise<Session> {
+  return (await student.client.ok<{ startSession: Session }>(START_SESSION, { input: { subjectId, ...input } })).startSession;
+}
+
+async function studentWithSession(
+  input: { type: 'FREE' | 'POMODORO'; focusMinutes?: number } = { type: 'FREE' },
+): Promise<{ student: Student; session: Session }> {
+  const { student, subjectId } = await studentWithSubject();
+  return { student, session: await start(student, subjectId, input) };
+}
+
+async function mutate(student: Student, document: string, id: string, field: string): Promise<Session> {
+  return (await student.client.ok<Record<string, Session>>(document, { id }))[field]!;
+}
+
+async function read(student: Student, id: string): Promise<Session> {
+  return (await student.client.ok<{ session: Session }>(SESSION, { id })).session;
+}
+
+function sessionRow(id: string) {
+  return t.db.handle.db.selectFrom('study_sessions').selectAll().where('id', '=', id).executeTakeFirstOrThrow();
+}
+
+const ms = (iso: string): number => Date.parse(iso);
+/** How far past its last tick boundary `instant` is, for a run started at `runStart` with `bankedMs` banked before. */
+const phaseOf = (instant: number, runStart: number, bankedMs = 0): number => (bankedMs + instant - runStart) % TICK_MS;
+/** `delta` folded into (-interval/2, interval/2]. */
+const circular = (delta: number): number => {
+  const r = ((delta % TICK_MS) + TICK_MS) % TICK_MS;
+  return r > TICK_MS / 2 ? r - TICK_MS : r;
+};
+/** How late a tick may run after its due instant on a loaded machine (of a 200 ms interval). */
+const LATENESS_MS = 50;
+
+describe('first message', () => {
+  beforeEach(() => clock.freeze());
+
+  it('is the current state at once, equal to an HTTP read of the session', async () => {
+    const { student, session } = await studentWithSession({ type: 'POMODORO', focusMinutes: 25 });
+    clock.advance(42_500);
+    const ws = await connect(student);
+    const sub = subscribe(ws, session.id);
+    const [first] = await nextUpdates(sub, 1);
+    const viaHttp = await read(student, session.id);
+    expect(first).toEqual({
+      sessionId: session.id,
+      status: viaHttp.status,
+      elapsedSeconds: viaHttp.elapsedSeconds,
+      remainingSeconds: viaHttp.remainingSeconds,
+      serverTime: clock.now().toISOString(),
+    });
+    expect(first).toMatchObject({ status: 'RUNNING', elapsedSeconds: 42, remainingSeconds: 25 * 60 - 42 });
+  });
+
+  it('is followed by one tick when the clock crosses an interval boundary, and none while it stands still', async () => {
+    const { student, session } = await studentWithSession({ type: 'POMODORO', focusMinutes: 25 });
+    clock.advance(42_550);
+    const ws = await connect(student);
+    const sub = subscribe(ws, session.id);
+    await sub.waitFor(1);
+    // The scheduler wakes every interval in real time; a frozen clock has nothing due.
+    await sleep(2 * TICK_MS);
+    expect(sub.results).toHaveLength(1);
+    // One jump over several boundaries is one tick, at the clock's new instant.
+    clock.advance(1_000);
+    const ticks = (await nextUpdates(sub, 2)).slice(1);
+    expect(ticks).toEqual([
+      {
+        sessionId: session.id,
+        status: 'RUNNING',
+        elapsedSeconds: 43,
+        remainingSeconds: 25 * 60 - 43,
+        serverTime: clock.now().toISOString(),
+      },
+    ]);
+    await sleep(2 * TICK_MS);
+    expect(sub.results).toHaveLength(2);
+  });
+});
+
+describe('ticks', () => {
+  it('come every interval with elapsedSeconds computed from startedAt and serverTime', async () => {
+    const { student, session } = await studentWithSession();
+    const ws = await connect(student);
+    const sub = subscribe(ws, session.id);
+    const received = await nextUpdates(sub, 9);
+    const startedAt = ms(session.startedAt);
+    for (const u of received) {
+      expect(u).toMatchObject({ sessionId: session.id, status: 'RUNNING', remainingSeconds: null });
+      // Exact: the session never paused, so elapsed is the whole time since it started.
+      expect(u.elapsedSeconds).toBe(Math.floor((ms(u.serverTime) - startedAt) / 1000));
+    }
+    const ticks = received.slice(1);
+    const gaps = ticks.slice(1).map((u, i) => ms(u.serverTime) - ms(ticks[i]!.serverTime));
+    expect(gaps).toHaveLength(7);
+    for (const gap of gaps) {
+      expect(gap).toBeGreaterThanOrEqual(150);
+      expect(gap).toBeLessThanOrEqual(300);
+    }
+    const times = received.map((u) => ms(u.serverTime));
+    expect(times).toEqual([...times].sort((a, b) => a - b));
+    const elapsed = received.map((u) => u.elapsedSeconds);
+    expect(elapsed).toEqual([...elapsed].sort((a, b) => a - b));
+  });
+
+  it('come on the session\'s own phase: at startedAt + k·interval', async () => {
+    const { student, session } = await studentWithSession();
+    const ws = await connect(student);
+    const sub = subscribe(ws, session.id);
+    const ticks = (await nextUpdates(sub, 7)).slice(1);
+    for (const u of ticks) {
+      // A tick is never early (the scheduler fires what is due) and late only by event-loop lag.
+      expect(phaseOf(ms(u.serverTime), ms(session.startedAt))).toBeLessThan(LATENESS_MS);
+    }
+  });
+
+  it('of two sessions started 70 ms apart come 70 ms apart', async () => {
+    const [a, b] = await Promise.all([studentWithSubject(), studentWithSubject()]);
+    const sessionA = await start(a.student, a.subjectId);
+    await sleep(70);
+    const sessionB = await start(b.student, b.subjectId);
+    const [wsA, wsB] = await Promise.all([connect(a.student), connect(b.student)]);
+    const subA = subscribe(wsA, sessionA.id);
+    const subB = subscribe(wsB, sessionB.id);
+    await Promise.all([subA.waitFor(7), subB.waitFor(7)]);
+    const startA = ms(sessionA.startedAt);
+    const startB = ms(sessionB.startedAt);
+    // 70 ms slept plus the time the second start request took.
+    expect(startB - startA).toBeGreaterThanOrEqual(70);
+    const ticksA = updates(subA).slice(1).map((u) => ms(u.serverTime));
+    const ticksB = updates(subB).slice(1).map((u) => ms(u.serverTime));
+    for (const at of ticksA) expect(phaseOf(at, startA)).toBeLessThan(LATENESS_MS);
+    for (const at of ticksB) expect(phaseOf(at, startB)).toBeLessThan(LATENESS_MS);
+    // Every tick of B comes (startB - startA) after a tick of A, modulo the interval and up to
+    // the lateness of the two timers.
+    const offset = (startB - startA) % TICK_MS;
+    for (const tb of ticksB) {
+      const nearest = Math.min(...ticksA.map((ta) => Math.abs(circular(tb - ta - offset))));
+      expect(nearest).toBeLessThan(LATENESS_MS);
+    }
+  });
+});
+
+describe('changes from other transports', () => {
+  it('shows an HTTP pause, stays silent while paused, resumes ticking, and ends with the stop', async () => {
+    const { student, session } = await studentWithSession();
+    const ws = await connect(student);
+    const sub = subscribe(ws, session.id);
+    await sub.waitFor(3);
+
+    const pausedSession = await mutate(student, PAUSE_SESSION, session.id, 'pauseSession');
+    await eventually(() => updates(sub).some((u) => u.status === 'PAUSED'), 5_000, 'the PAUSED update');
+    const pausedAt = updates(sub).findIndex((u) => u.status === 'PAUSED');
+    expect(updates(sub)[pausedAt]).toMatchObject({
+      status: 'PAUSED',
+      elapsedSeconds: pausedSession.elapsedSeconds,
+      remainingSeconds: null,
+    });
+    // Five intervals without a single message.
+    await sleep(5 * TICK_MS);
+    expect(sub.results).toHaveLength(pausedAt + 1);
+    expect(t.server.stats()).toMatchObject({ activeSubscriptions: 1, tickerRegistrations: 1, pubsubListeners: 1 });
+
+    await mutate(student, RESUME_SESSION, session.id, 'resumeSession');
+    const resumedAt = pausedAt + 1;
+    const afterResume = (await nextUpdates(sub, resumedAt + 4)).slice(resumedAt);
+    expect(afterResume.every((u) => u.status === 'RUNNING')).toBe(true);
+    expect(afterResume[0]!.elapsedSeconds).toBe(pausedSession.elapsedSeconds);
+    // The resumed run ticks on its own phase: banked time plus time since the resume.
+    const row = await sessionRow(session.id);
+    for (const u of afterResume.slice(1)) {
+      expect(phaseOf(ms(u.serverTime), row.run_started_at!.getTime(), row.accumulated_ms)).toBeLessThan(LATENESS_MS);
+    }
+
+    const stopped = await mutate(student, STOP_SESSION, session.id, 'stopSession');
+    await within(sub.done, 5_000, 'the subscription to complete');
+    const all = updates(sub);
+    expect(all.at(-1)).toMatchObject({
+      status: 'STOPPED',
+      elapsedSeconds: stopped.elapsedSeconds,
+      remainingSeconds: null,
+    });
+    expect(all.filter((u) => u.status === 'STOPPED')).toHaveLength(1);
+    expect(t.server.stats()).toMatchObject({ activeSubscriptions: 0, tickerRegistrations: 0, pubsubListeners: 0 });
+  });
+});
+
+describe('end of a session', () => {
+  beforeEach(() => clock.freeze());
+
+  it('sends COMPLETED with the exact plan when a POMODORO runs out, then completes', async () => {
+    const { student, session } = await studentWithSession({ type: 'POMODORO', focusMinutes: 1 });
+    const ws = await connect(student);
+    const sub = subscribe(ws, session.id);
+    const [first] = await nextUpdates(sub, 1);
+    expect(first).toMatchObject({ status: 'RUNNING', elapsedSeconds: 0, remainingSeconds: 60 });
+
+    clock.advance(61_000);
+    await within(sub.done, 5_000, 'the subscription to complete');
+    expect(updates(sub)).toEqual([
+      first,
+      {
+        sessionId: session.id,
+        status: 'COMPLETED',
+        elapsedSeconds: 60,
+        remainingSeconds: 0,
+        serverTime: clock.now().toISOString(),
+      },
+    ]);
+    const row = await sessionRow(session.id);
+    expect(row).toMatchObject({ status: 'COMPLETED', accumulated_ms: 60_000, run_started_at: null, paused_reason: null });
+    expect(row.ended_at!.toISOString()).toBe(new Date(ms(session.startedAt) + 60_000).toISOString());
+    expect(t.server.stats()).toMatchObject({ activeSubscriptions: 0, tickerRegistrations: 0, pubsubListeners: 0 });
+  });
+
+  it('sends the final state of a stopped session and completes at once', async () => {
+    const { student, session } = await studentWithSession();
+    clock.advance(5_000);
+    await mutate(student, STOP_SESSION, session.id, 'stopSession');
+    const ws = await connect(student);
+    const sub = subscribe(ws, session.id);
+    await within(sub.done, 2_000, 'the subscription to complete');
+    expect(updates(sub)).toEqual([
+      {
+        sessionId: session.id,
+        status: 'STOPPED',
+        elapsedSeconds: 5,
+        remainingSeconds: null,
+        serverTime: clock.now().toISOString(),
+      },
+    ]);
+    expect(t.server.stats()).toMatchObject({ activeSubscriptions: 0, tickerRegistrations: 0, pubsubListeners: 0 });
+  });
+
+  it('sends COMPLETED for a POMODORO whose time ran out while nobody watched, and completes', async () => {
+    const { student, session } = await studentWithSession({ type: 'POMODORO', focusMinutes: 1 });
+    clock.advance(90_000);
+    const ws = await connect(student);
+    const sub = subscribe(ws, session.id);
+    await within(sub.done, 2_000, 'the subscription to complete');
+    expect(updates(sub)).toEqual([
+      {
+        sessionId: session.id,
+        status: 'COMPLETED',
+        elapsedSeconds: 60,
+        remainingSeconds: 0,
+        serverTime: clock.now().toISOString(),
+      },
+    ]);
+  });
+});
+
+describe('ownership and input', () => {
+  it('answers NOT_FOUND for a foreign or missing session and BAD_USER_INPUT for a malformed id, on a socket that keeps ticking', async () => {
+    const owner = await studentWithSession();
+    const other = await studentWithSession();
+    const ws = await connect(owner.student);
+    const own = subscribe(ws, owner.session.id);
+    await own.waitFor(2);
+    const otherRowBefore = await sessionRow(other.session.id);
+
+    const foreign = subscribe(ws, other.session.id);
+    const missing = subscribe(ws, randomUUID());
+    const malformed = subscribe(ws, 'not-a-session-id');
+    await Promise.all([foreign, missing, malformed].map((s) => within(s.done, 5_000, 'the failed operation to end')));
+    const notFound = { message: SESSION_NOT_FOUND_MESSAGE, extensions: { code: 'NOT_FOUND' } };
+    for (const sub of [foreign, missing]) {
+      expect(sub.results).toHaveLength(1);
+      expect(sub.results[0]!.data ?? null).toBeNull();
+      expect(sub.results[0]!.errors).toEqual([expect.objectContaining(notFound)]);
+    }
+    expect(malformed.results).toHaveLength(1);
+    expect(malformed.results[0]!.errors).toEqual([
+      expect.objectContaining({
+        message: 'sessionId is not a valid id',
+        extensions: { code: 'BAD_USER_INPUT', field: 'sessionId' },
+      }),
+    ]);
+
+    // The socket is still open and the valid subscription still ticks.
+    const seen = own.results.length;
+    const later = await nextUpdates(own, seen + 2);
+    expect(later.every((u) => u.sessionId === owner.session.id && u.status === 'RUNNING')).toBe(true);
+    expect(ws.closes).toEqual([]);
+    // Nothing is held for the refused operations, and the other student's session is untouched.
+    expect(t.server.stats()).toMatchObject({
+      openSockets: 1,
+      activeSubscriptions: 1,
+      tickerRegistrations: 1,
+      pubsubListeners: 1,
+    });
+    expect(await sessionRow(other.session.id)).toEqual(otherRowBefore);
+  });
+});
+
+describe('sharing and release', () => {
+  it('gives two subscribers of one session one ticker registration and identical ticks', async () => {
+    const { student, session } = await studentWithSession();
+    const [ws1, ws2] = await Promise.all([connect(student), connect(student)]);
+    const sub1 = subscribe(ws1, session.id);
+    await sub1.waitFor(1);
+    const sub2 = subscribe(ws2, session.id);
+    await sub2.waitFor(1);
+    expect(t.server.stats()).toEqual({
+      openSockets: 2,
+      authenticatedConnections: 2,
+      activeSubscriptions: 2,
+      tickerRegistrations: 1,
+      pubsubListeners: 2,
+      pendingDisconnectPauses: 0,
+    });
+
+    await sub2.waitFor(6);
+    const ticks2 = updates(sub2).slice(1, 6);
+    const ticks1 = updates(sub1);
+    // Each tick is built once and shared: the first subscriber got the very same payloads.
+    for (const tick of ticks2) {
+      expect(ticks1.filter((u) => u.serverTime === tick.serverTime)).toEqual([tick]);
+    }
+
+    sub1.unsubscribe();
+    sub2.unsubscribe();
+    await eventually(
+      () => {
+        const s = t.server.stats();
+        return s.activeSubscriptions === 0 && s.tickerRegistrations === 0 && s.pubsubListeners === 0;
+      },
+      5_000,
+      'both subscriptions to be released',
+    );
+    expect(t.server.stats()).toEqual({
+      openSockets: 2,
+      authenticatedConnections: 2,
+      activeSubscriptions: 0,
+      tickerRegistrations: 0,
+      pubsubListeners: 0,
+      pendingDisconnectPauses: 0,
+    });
+  });
+
+  it('releases everything when the client completes its subscription', async () => {
+    const { student, session } = await studentWithSession();
+    const ws = await connect(student);
+    const sub = subscribe(ws, session.id);
+    await sub.waitFor(2);
+    expect(t.server.stats()).toMatchObject({ activeSubscriptions: 1, tickerRegistrations: 1, pubsubListeners: 1 });
+    sub.unsubscribe();
+    await eventually(
+      () => {
+        const s = t.server.stats();
+        return s.activeSubscriptions === 0 && s.tickerRegistrations === 0 && s.pubsubListeners === 0;
+      },
+      5_000,
+      'the subscription to be released',
+    );
+    // The socket itself stays open and usable.
+    expect(t.server.stats()).toMatchObject({ openSockets: 1, authenticatedConnections: 1 });
+    const again = subscribe(ws, session.id);
+    await again.waitFor(2);
+  });
+});
