@@ -81,9 +81,9 @@ export class Presence {
     return this.#pending.has(userId) || this.#pausing.has(userId);
   }
 
-  /** Pauses scheduled and not yet run or cancelled. */
+  /** Pauses scheduled or being written, and not yet done or cancelled. */
   get pendingPauses(): number {
-    return this.#pending.size;
+    return this.#pending.size + this.#pausing.size;
   }
 
   /**
