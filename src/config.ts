@@ -94,6 +94,57 @@ export const configVariables = {
     schema: bool.default(false),
     doc: 'Accept the access token from a `token` query parameter of the WebSocket URL. Off: URLs end up in logs.',
   },
+  JWT_JWKS_URL: {
+    schema: z.url({ protocol: /^https?$/ }).optional(),
+    doc: 'JWKS of an external identity provider (Auth0, Keycloak, Cognito, Entra…); its access tokens are accepted besides the built-in ones. Keys are cached and refetched on an unknown `kid`, at most once per `JWT_JWKS_COOLDOWN_SECONDS`.',
+  },
+  JWT_PUBLIC_KEY: {
+    schema: z.string().min(1).optional(),
+    doc: 'PEM public key (SPKI) of an external identity provider, instead of `JWT_JWKS_URL`.',
+  },
+  JWT_EXTERNAL_ISSUER: { schema: z.string().min(1).optional(), doc: 'Required `iss` of external tokens (required with a JWKS URL or public key).' },
+  JWT_EXTERNAL_AUDIENCE: { schema: z.string().min(1).optional(), doc: 'Required `aud` of external tokens (required with a JWKS URL or public key).' },
+  JWT_EXTERNAL_ALGORITHMS: {
+    schema: csv.pipe(z.array(z.enum(['RS256', 'PS256', 'ES256', 'EdDSA']))).default(['RS256', 'PS256', 'ES256', 'EdDSA']),
+    doc: 'Algorithms accepted for external tokens (each key is pinned to its own).',
+  },
+  JWT_CLOCK_TOLERANCE_SECONDS: { schema: int(0, 300).default(5), doc: 'Clock skew tolerated on `exp`/`nbf`/`iat` of every token.' },
+  JWT_JWKS_COOLDOWN_SECONDS: { schema: int(1, 3600).default(30), doc: 'Least time between two JWKS fetches.' },
+  EXTERNAL_USERS_AUTO_PROVISION: {
+    schema: bool.default(false),
+    doc: 'Create a user on first sight of an unknown (issuer, subject); off: such tokens are refused.',
+  },
+  REDIS_URL: {
+    schema: z.url({ protocol: /^rediss?$/ }).optional(),
+    doc: 'Redis for rate-limit counters shared by instances; unset: counters in memory.',
+  },
+  WS_CONNECTIONS_PER_IP_PER_MINUTE: { schema: int(1, 100_000).default(60), doc: 'WebSocket upgrades one address may attempt per minute (429 beyond).' },
+  WS_MAX_SOCKETS_PER_IP: { schema: int(1, 100_000).default(50), doc: 'Open WebSockets per address (429 beyond).' },
+  WS_MAX_SOCKETS_PER_STUDENT: { schema: int(1, 10_000).default(10), doc: 'Open WebSockets per student (429 beyond, or 4429-free refusal at `connection_init`).' },
+  OPERATIONS_PER_CONNECTION_PER_MINUTE: { schema: int(1, 1_000_000).default(600), doc: 'Operations per WebSocket, or per HTTP client address, per minute (RATE_LIMITED beyond).' },
+  OPERATIONS_PER_STUDENT_PER_MINUTE: { schema: int(1, 1_000_000).default(1200), doc: 'Operations per student across connections and transports, per minute (RATE_LIMITED beyond).' },
+  LOGIN_FAILURES_PER_EMAIL: { schema: int(1, 1000).default(5), doc: 'Failed log-ins per email per 15 minutes before further attempts are refused (RATE_LIMITED, growing delay).' },
+  LOGIN_FAILURES_PER_IP: { schema: int(1, 100_000).default(50), doc: 'Failed log-ins per address per 15 minutes before further attempts are refused.' },
+  TOKEN_FAILURES_PER_IP: { schema: int(1, 100_000).default(100), doc: 'Rejected token presentations per address per minute before the address is refused.' },
+  WS_MAX_BUFFERED_BYTES: { schema: int(1024, 1_073_741_824).default(1_048_576), doc: 'A socket whose send buffer stays above this is closed with 1013 (slow consumer).' },
+  GRAPHQL_MAX_DEPTH: { schema: int(1, 100).default(10), doc: 'Deepest selection allowed in an operation.' },
+  GRAPHQL_MAX_ALIASES: { schema: int(0, 1000).default(15), doc: 'Aliases allowed in an operation.' },
+  GRAPHQL_MAX_DIRECTIVES: { schema: int(0, 1000).default(10), doc: 'Directives allowed in an operation.' },
+  GRAPHQL_MAX_TOKENS: { schema: int(10, 100_000).default(1000), doc: 'Lexical tokens allowed in a document.' },
+  GRAPHQL_MAX_COST: { schema: int(1, 10_000_000).default(5000), doc: 'Estimated cost allowed for an operation.' },
+  GRAPHQL_INTROSPECTION: {
+    schema: bool.optional(),
+    doc: 'Allow introspection and field suggestions. Default: on, except with NODE_ENV=production.',
+  },
+  GRAPHQL_ALLOW_BATCHING: { schema: bool.default(false), doc: 'Accept batched (array) HTTP requests.' },
+  TLS_CERT_FILE: { schema: z.string().min(1).optional(), doc: 'PEM certificate: serve HTTPS and WSS directly (with `TLS_KEY_FILE`).' },
+  TLS_KEY_FILE: { schema: z.string().min(1).optional(), doc: 'PEM private key for `TLS_CERT_FILE`.' },
+  TRUST_PROXY: {
+    schema: z.string().min(1).default('false'),
+    doc: 'Whose `X-Forwarded-For` counts for the client address (Express `trust proxy`): `false`, a hop count, or comma-separated addresses/subnets.',
+  },
+  DATABASE_STATEMENT_TIMEOUT_MS: { schema: int(100, 600_000).default(5000), doc: 'PostgreSQL `statement_timeout` for every query.' },
+  DATABASE_CONNECT_TIMEOUT_MS: { schema: int(100, 60_000).default(3000), doc: 'Time allowed to open a database connection.' },
   SHUTDOWN_TIMEOUT_SECONDS: {
     schema: int(1, 300).default(10),
     doc: 'How long graceful shutdown waits for in-flight requests before closing them.',
@@ -137,6 +188,16 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   }
   if (parsed.NODE_ENV === 'production' && !parsed.JWT_SECRET && !problems.some((p) => p.startsWith('JWT_SECRET'))) {
     problems.push('JWT_SECRET: required when NODE_ENV=production');
+  }
+  const external = parsed.JWT_JWKS_URL !== undefined || parsed.JWT_PUBLIC_KEY !== undefined;
+  if (external && (!parsed.JWT_EXTERNAL_ISSUER || !parsed.JWT_EXTERNAL_AUDIENCE)) {
+    problems.push('JWT_EXTERNAL_ISSUER, JWT_EXTERNAL_AUDIENCE: both required with JWT_JWKS_URL or JWT_PUBLIC_KEY');
+  }
+  if (parsed.JWT_JWKS_URL !== undefined && parsed.JWT_PUBLIC_KEY !== undefined) {
+    problems.push('JWT_JWKS_URL, JWT_PUBLIC_KEY: set one, not both');
+  }
+  if ((parsed.TLS_CERT_FILE === undefined) !== (parsed.TLS_KEY_FILE === undefined)) {
+    problems.push('TLS_CERT_FILE, TLS_KEY_FILE: set both or neither');
   }
   if (parsed.COOKIE_SAME_SITE === 'none' && parsed.COOKIE_SECURE === false) {
     problems.push('COOKIE_SAME_SITE: "none" requires COOKIE_SECURE=true');

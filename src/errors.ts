@@ -15,6 +15,8 @@ export const ErrorCodes = {
   SUBJECT_NAME_TAKEN: 'You already have a subject with that name',
   INVALID_CREDENTIALS: 'Email or password is incorrect',
   TOO_MANY_OPERATIONS: 'Too many operations in flight on this connection',
+  RATE_LIMITED: 'Too many requests; retry later',
+  SERVICE_UNAVAILABLE: 'The service is temporarily unavailable; retry later',
   INTERNAL_SERVER_ERROR: 'Internal server error',
 } as const;
 
