@@ -11,6 +11,7 @@ import { type Database, isDatabaseReachable } from '../db/database.js';
 import type { GraphQLContext, Services } from '../graphql/context.js';
 import { logSecurityEvent, type Logger } from '../logger.js';
 import { accessTokenFromCookies, authCookieJar, bearerToken } from './auth-cookies.js';
+import { compileTrustProxy } from './client-address.js';
 
 /** Largest accepted JSON body on `/graphql`. */
 export const HTTP_BODY_LIMIT = '100kb';
@@ -51,6 +52,7 @@ export function createHttpApp(deps: HttpAppDeps): express.Express {
   const { config, logger, db, apollo } = deps;
   const app = express();
   app.disable('x-powered-by');
+  app.set('trust proxy', compileTrustProxy(config.TRUST_PROXY));
 
   app.use(
     pinoHttp({

@@ -15,6 +15,7 @@ import { logSecurityEvent, type Logger } from '../logger.js';
 import type { Presence } from '../presence/presence.js';
 import { CloseCodes, type ForbiddenReason, ForbiddenReasons } from './close-codes.js';
 import { findPresentedToken } from './token-sources.js';
+import { clientAddress, compileTrustProxy } from '../http/client-address.js';
 
 /** What the WebSocket side needs from the server. */
 export interface WsServerDeps {
@@ -63,6 +64,7 @@ const GRAPHQL_PATH = '/graphql';
 export function attachWebSocketServer(deps: WsServerDeps): WsEndpoint {
   const { httpServer, schema, services, presence, config, logger, clock } = deps;
   const connections = new Map<WebSocket, Connection>();
+  const trustProxy = compileTrustProxy(config.TRUST_PROXY);
   const wss = new WebSocketServer({ noServer: true, maxPayload: config.WS_MAX_PAYLOAD_BYTES, perMessageDeflate: false });
 
   const onUpgrade = (request: IncomingMessage, socket: Duplex, head: Buffer) => {
@@ -78,7 +80,7 @@ export function attachWebSocketServer(deps: WsServerDeps): WsEndpoint {
   // Registered before graphql-ws's own handler, so a connection's state exists before any of
   // its messages are handled, and released on the socket's own close event (whatever caused it).
   wss.on('connection', (socket: WebSocket, request: IncomingMessage) => {
-    const connection: Connection = { socket, ip: request.socket.remoteAddress };
+    const connection: Connection = { socket, ip: clientAddress(request, trustProxy) };
     connections.set(socket, connection);
     socket.once('close', () => {
       connections.delete(socket);
