@@ -1,9 +1,22 @@
-import { randomBytes } from 'node:crypto';
+import { createPublicKey, randomBytes } from 'node:crypto';
 import { z } from 'zod';
 
 const bool = z.enum(['true', 'false', '1', '0']).transform((v) => v === 'true' || v === '1');
 const int = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
 const seconds = (min: number, max: number) => z.coerce.number().min(min).max(max);
+/** A PEM SPKI public key; `\n` escapes (one-line environment values) are read as newlines. */
+const publicKeyPem = z
+  .string()
+  .min(1)
+  .transform((v) => v.replace(/\\n/g, '\n'))
+  .refine((pem) => {
+    if (!pem.startsWith('-----BEGIN PUBLIC KEY-----')) return false;
+    try {
+      return createPublicKey(pem).type === 'public';
+    } catch {
+      return false;
+    }
+  }, 'must be a PEM public key (SPKI, "-----BEGIN PUBLIC KEY-----")');
 const csv = z
   .string()
   .transform((v) => v.split(',').map((s) => s.trim()).filter((s) => s.length > 0));
@@ -99,7 +112,7 @@ export const configVariables = {
     doc: 'JWKS of an external identity provider (Auth0, Keycloak, Cognito, Entra…); its access tokens are accepted besides the built-in ones. Keys are cached and refetched on an unknown `kid`, at most once per `JWT_JWKS_COOLDOWN_SECONDS`.',
   },
   JWT_PUBLIC_KEY: {
-    schema: z.string().min(1).optional(),
+    schema: publicKeyPem.optional(),
     doc: 'PEM public key (SPKI) of an external identity provider, instead of `JWT_JWKS_URL`.',
   },
   JWT_EXTERNAL_ISSUER: { schema: z.string().min(1).optional(), doc: 'Required `iss` of external tokens (required with a JWKS URL or public key).' },
@@ -108,7 +121,7 @@ export const configVariables = {
     schema: csv.pipe(z.array(z.enum(['RS256', 'PS256', 'ES256', 'EdDSA']))).default(['RS256', 'PS256', 'ES256', 'EdDSA']),
     doc: 'Algorithms accepted for external tokens (each key is pinned to its own).',
   },
-  JWT_CLOCK_TOLERANCE_SECONDS: { schema: int(0, 300).default(5), doc: 'Clock skew tolerated on `exp`/`nbf`/`iat` of every token.' },
+  JWT_CLOCK_TOLERANCE_SECONDS: { schema: int(0, 300).default(5), doc: 'Clock skew tolerated on `exp`/`nbf` of every access token, built-in or external.' },
   JWT_JWKS_COOLDOWN_SECONDS: { schema: int(1, 3600).default(30), doc: 'Least time between two JWKS fetches.' },
   EXTERNAL_USERS_AUTO_PROVISION: {
     schema: bool.default(false),
@@ -116,17 +129,21 @@ export const configVariables = {
   },
   REDIS_URL: {
     schema: z.url({ protocol: /^rediss?$/ }).optional(),
-    doc: 'Redis for rate-limit counters shared by instances; unset: counters in memory.',
+    doc: 'Redis for rate-limit counters shared by instances (keys under `REDIS_KEY_PREFIX`); unset: counters in memory. While Redis is unreachable each instance counts in memory.',
   },
-  WS_CONNECTIONS_PER_IP_PER_MINUTE: { schema: int(1, 100_000).default(60), doc: 'WebSocket upgrades one address may attempt per minute (429 beyond).' },
-  WS_MAX_SOCKETS_PER_IP: { schema: int(1, 100_000).default(50), doc: 'Open WebSockets per address (429 beyond).' },
-  WS_MAX_SOCKETS_PER_STUDENT: { schema: int(1, 10_000).default(10), doc: 'Open WebSockets per student (429 beyond, or 4429-free refusal at `connection_init`).' },
-  OPERATIONS_PER_CONNECTION_PER_MINUTE: { schema: int(1, 1_000_000).default(600), doc: 'Operations per WebSocket, or per HTTP client address, per minute (RATE_LIMITED beyond).' },
-  OPERATIONS_PER_STUDENT_PER_MINUTE: { schema: int(1, 1_000_000).default(1200), doc: 'Operations per student across connections and transports, per minute (RATE_LIMITED beyond).' },
-  LOGIN_FAILURES_PER_EMAIL: { schema: int(1, 1000).default(5), doc: 'Failed log-ins per email per 15 minutes before further attempts are refused (RATE_LIMITED, growing delay).' },
-  LOGIN_FAILURES_PER_IP: { schema: int(1, 100_000).default(50), doc: 'Failed log-ins per address per 15 minutes before further attempts are refused.' },
-  TOKEN_FAILURES_PER_IP: { schema: int(1, 100_000).default(100), doc: 'Rejected token presentations per address per minute before the address is refused.' },
-  WS_MAX_BUFFERED_BYTES: { schema: int(1024, 1_073_741_824).default(1_048_576), doc: 'A socket whose send buffer stays above this is closed with 1013 (slow consumer).' },
+  REDIS_KEY_PREFIX: {
+    schema: z.string().min(1).max(100).default('studyclock:'),
+    doc: 'Prefix of every rate-limit key in Redis (several deployments may share one Redis).',
+  },
+  WS_CONNECTIONS_PER_IP_PER_MINUTE: { schema: int(1, 100_000).default(60), doc: 'WebSocket upgrades one address may attempt per minute (429 with `Retry-After` beyond).' },
+  WS_MAX_SOCKETS_PER_IP: { schema: int(1, 100_000).default(50), doc: 'Open WebSockets per address on one instance (429 beyond).' },
+  WS_MAX_SOCKETS_PER_STUDENT: { schema: int(1, 10_000).default(10), doc: 'Open WebSockets per student on one instance: 429 at the upgrade when it carries the token (header, cookie), otherwise closed with 1013 `Too many connections` at `connection_init`.' },
+  OPERATIONS_PER_CONNECTION_PER_MINUTE: { schema: int(1, 1_000_000).default(600), doc: 'Operations per WebSocket, or per HTTP client address, per minute (RATE_LIMITED beyond; 429 over HTTP).' },
+  OPERATIONS_PER_STUDENT_PER_MINUTE: { schema: int(1, 1_000_000).default(1200), doc: 'Operations per student across connections and transports, per minute (RATE_LIMITED beyond; 429 over HTTP).' },
+  LOGIN_FAILURES_PER_EMAIL: { schema: int(1, 1000).default(5), doc: 'Failed log-ins per email within 15 minutes before delays start: then one attempt per delay (1 s, doubling, up to 15 min), RATE_LIMITED in between even with the right password; a successful log-in clears them.' },
+  LOGIN_FAILURES_PER_IP: { schema: int(1, 100_000).default(50), doc: 'The same per client address; a successful log-in does not clear these.' },
+  TOKEN_FAILURES_PER_IP: { schema: int(1, 100_000).default(100), doc: 'Rejected access tokens per address per minute; once reached, the address gets RATE_LIMITED (429 over HTTP and at the upgrade) until the minute is over.' },
+  WS_MAX_BUFFERED_BYTES: { schema: int(1024, 1_073_741_824).default(1_048_576), doc: 'A socket whose unsent data is above this at two checks half a second apart is closed with 1013 `Slow consumer`.' },
   GRAPHQL_MAX_DEPTH: { schema: int(1, 100).default(10), doc: 'Deepest selection allowed in an operation.' },
   GRAPHQL_MAX_ALIASES: { schema: int(0, 1000).default(15), doc: 'Aliases allowed in an operation.' },
   GRAPHQL_MAX_DIRECTIVES: { schema: int(0, 1000).default(10), doc: 'Directives allowed in an operation.' },
@@ -143,8 +160,14 @@ export const configVariables = {
     schema: z.string().min(1).default('false'),
     doc: 'Whose `X-Forwarded-For` counts for the client address (Express `trust proxy`): `false`, a hop count, or comma-separated addresses/subnets.',
   },
-  DATABASE_STATEMENT_TIMEOUT_MS: { schema: int(100, 600_000).default(5000), doc: 'PostgreSQL `statement_timeout` for every query.' },
-  DATABASE_CONNECT_TIMEOUT_MS: { schema: int(100, 60_000).default(3000), doc: 'Time allowed to open a database connection.' },
+  DATABASE_STATEMENT_TIMEOUT_MS: {
+    schema: int(100, 600_000).default(5000),
+    doc: 'PostgreSQL `statement_timeout` for every query, and `idle_in_transaction_session_timeout`.',
+  },
+  DATABASE_CONNECT_TIMEOUT_MS: {
+    schema: int(100, 60_000).default(3000),
+    doc: 'Time allowed to open a database connection, or to wait for a free one when all `DATABASE_POOL_MAX` are busy.',
+  },
   SHUTDOWN_TIMEOUT_SECONDS: {
     schema: int(1, 300).default(10),
     doc: 'How long graceful shutdown waits for in-flight requests before closing them.',

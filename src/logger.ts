@@ -43,7 +43,12 @@ export type SecurityEvent =
   | 'auth.signup_rejected'
   | 'access.denied'
   | 'ws.connection_rejected'
-  | 'ws.operation_rejected';
+  | 'ws.operation_rejected'
+  | 'ws.origin_refused'
+  | 'ws.upgrade_refused'
+  | 'ws.slow_consumer'
+  | 'rate_limit.exceeded'
+  | 'auth.login_throttled';
 
 /**
  * Logs a security-relevant event at `warn` in a fixed shape: `{ security: true, event, ...details }`.

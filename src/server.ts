@@ -1,22 +1,29 @@
+import { readFile } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
+import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { ApolloServer, type ApolloServerPlugin } from '@apollo/server';
 import { GraphQLError } from 'graphql';
 import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
 import { AuthService } from './auth/auth.service.js';
+import { createExternalAuth } from './auth/external-token.js';
 import { type Clock, systemClock } from './clock.js';
 import type { Config } from './config.js';
-import { type DatabaseHandle, openDatabase } from './db/database.js';
+import { type DatabaseHandle, databaseTarget, openDatabase } from './db/database.js';
 import { migrateToLatest } from './db/migrator.js';
 import type { GraphQLContext, Services } from './graphql/context.js';
+import { createOperationLimits } from './graphql/operation-limits.js';
 import { buildSchema, formatError } from './graphql/schema.js';
-import { createHttpApp } from './http/app.js';
+import { createHttpApp, serviceUnavailableStatus } from './http/app.js';
+import { landingPagePlugin } from './http/security-headers.js';
 import { createLogger, type Logger } from './logger.js';
 import { SessionService } from './sessions/session.service.js';
 import { SubjectService } from './subjects/subject.service.js';
 import { Presence } from './presence/presence.js';
 import { TimerFeed } from './sessions/timer-feed.js';
 import { attachWebSocketServer } from './ws/ws-server.js';
+import { retryAfterHeaderPlugin } from './security/http-rate-limit.js';
+import { RateLimits, type SecurityCounters } from './security/rate-limits.js';
 
 /**
  * Live counts of everything connections and subscriptions hold. Each returns to zero when
@@ -33,7 +40,7 @@ export interface RealtimeStats {
 
 /** A running studyclock server. */
 export interface StudyclockServer {
-  /** `http://host:port` the server listens on. */
+  /** `http://host:port` the server listens on (`https://` with TLS_CERT_FILE). */
   readonly origin: string;
   readonly port: number;
   readonly services: Services;
@@ -41,6 +48,8 @@ export interface StudyclockServer {
   readonly logger: Logger;
   /** Live counts of sockets, subscriptions and what they hold. */
   stats(): RealtimeStats;
+  /** How often each abuse defence has acted since start-up (refusals, failures, slow consumers). */
+  securityCounters(): SecurityCounters;
   /** Presence tracking (pause on disconnect); exposed for tests of crash recovery. */
   readonly presence: Presence;
   /**
@@ -79,9 +88,11 @@ export function createServices(database: DatabaseHandle, config: Config, clock: 
         ttlSeconds: config.ACCESS_TOKEN_TTL_SECONDS,
         refreshTtlSeconds: config.REFRESH_TOKEN_TTL_SECONDS,
         scryptLogN: config.PASSWORD_SCRYPT_LOG_N,
+        clockToleranceSeconds: config.JWT_CLOCK_TOLERANCE_SECONDS,
       },
       clock,
       logger,
+      createExternalAuth(config),
     ),
     subjects: new SubjectService(database.db),
     sessions,
@@ -97,15 +108,14 @@ export async function startServer(options: ServerOptions): Promise<StudyclockSer
   const { config } = options;
   const clock = options.clock ?? systemClock;
   const logger = options.logger ?? createLogger(config.LOG_LEVEL);
+  // Read before anything is opened: an unreadable certificate or key fails the start cleanly.
+  const tls = config.TLS_CERT_FILE && config.TLS_KEY_FILE
+    ? { cert: await readFile(config.TLS_CERT_FILE), key: await readFile(config.TLS_KEY_FILE) }
+    : undefined;
   const ownsDatabase = !options.database;
   const database =
     options.database ??
-    (await openDatabase(
-      config.DATABASE_URL
-        ? { url: config.DATABASE_URL, poolMax: config.DATABASE_POOL_MAX }
-        : { embeddedDir: config.EMBEDDED_DB_DIR },
-      logger,
-    ));
+    (await openDatabase(databaseTarget(config), logger));
   const closeOwnedDatabase = () => (ownsDatabase ? database.close() : Promise.resolve());
   try {
     await migrateToLatest(database.db);
@@ -127,9 +137,12 @@ export async function startServer(options: ServerOptions): Promise<StudyclockSer
     pause: (userId, lostAt) => services.sessions.pauseForDisconnect(userId, lostAt),
   });
   services.sessions.deferCompletionWhile((userId) => presence.isPausePending(userId));
+  // Rate-limit counters: Redis when REDIS_URL is set (closed with the server), memory otherwise.
+  const rateLimits = await RateLimits.open(config, logger);
   const schema = buildSchema();
-  const httpServer: Server = createServer();
-  const ws = attachWebSocketServer({ httpServer, schema, services, presence, config, logger, clock });
+  // HTTPS and WSS directly when configured; the WebSocket endpoint rides either unchanged.
+  const httpServer: Server = tls ? createHttpsServer(tls) : createServer();
+  const ws = attachWebSocketServer({ httpServer, schema, services, presence, config, logger, clock, rateLimits });
   services.auth.setEventsListener({
     loginRevoked: (familyId) => ws.closeLogin(familyId, 'loggedOut'),
     userDisabled: (userId) => ws.closeUser(userId, 'disabled'),
@@ -139,11 +152,16 @@ export async function startServer(options: ServerOptions): Promise<StudyclockSer
     ...services.timer.stats,
     pendingDisconnectPauses: presence.pendingPauses,
   });
+  const limits = createOperationLimits(config);
   const apollo = new ApolloServer<GraphQLContext>({
     schema,
-    formatError: (formatted, error) => formatError(logger, formatted, error),
+    formatError: (formatted, error) => formatError(logger, formatted, error, { suggestions: limits.introspection }),
     includeStacktraceInErrorResponses: false,
-    introspection: config.NODE_ENV !== 'production',
+    // Refused, when off, by limits.validationRules: the rule and message the WebSocket uses too.
+    introspection: true,
+    validationRules: [...limits.validationRules],
+    parseOptions: limits.parseOptions,
+    allowBatchedHttpRequests: config.GRAPHQL_ALLOW_BATCHING,
     csrfPrevention: true,
     // main.ts owns SIGTERM/SIGINT; Apollo's own handlers would race it into a second stop().
     stopOnTerminationSignals: false,
@@ -152,10 +170,13 @@ export async function startServer(options: ServerOptions): Promise<StudyclockSer
       // Sockets are closed (1001 Going away) when Apollo drains, before the HTTP server stops.
       { serverWillStart: async () => ({ drainServer: () => ws.dispose() }) },
       refuseSubscriptionsOverHttp,
+      retryAfterHeaderPlugin,
+      serviceUnavailableStatus,
+      landingPagePlugin(config),
     ],
   });
   await apollo.start();
-  httpServer.on('request', createHttpApp({ config, logger, clock, db: database.db, services, apollo }));
+  httpServer.on('request', createHttpApp({ config, logger, clock, db: database.db, services, apollo, rateLimits }));
 
   // Before the sweeper starts: a POMODORO left running by a crash must be paused at its
   // student's last-seen instant, not completed by a sweep that got there first.
@@ -179,12 +200,13 @@ export async function startServer(options: ServerOptions): Promise<StudyclockSer
     await apollo.stop();
     services.timer.close();
     await presence.close();
+    await rateLimits.close();
     await closeOwnedDatabase();
     throw err;
   }
   const { port } = httpServer.address() as AddressInfo;
   const host = config.HOST === '0.0.0.0' || config.HOST === '::' ? 'localhost' : config.HOST;
-  const origin = `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
+  const origin = `${tls ? 'https' : 'http'}://${host.includes(':') ? `[${host}]` : host}:${port}`;
   logger.info({ port, database: database.kind }, `studyclock listening on ${origin}/graphql`);
 
   let closing: Promise<void> | undefined;
@@ -195,6 +217,7 @@ export async function startServer(options: ServerOptions): Promise<StudyclockSer
     database,
     logger,
     stats,
+    securityCounters: () => rateLimits.counters(),
     presence,
     close: () =>
       (closing ??= (async () => {
@@ -205,6 +228,7 @@ export async function startServer(options: ServerOptions): Promise<StudyclockSer
         services.timer.close();
         await presence.close();
         await sweeper.idle();
+        await rateLimits.close();
         await closeOwnedDatabase();
         logger.info({ stats: stats() }, 'shut down');
       })()),

@@ -76,22 +76,27 @@ describe('health endpoints', () => {
       expect(await res.json()).toEqual({ status: 'ok' });
     });
 
-    it('answers an operation that fails inside with a fixed INTERNAL_SERVER_ERROR and no internals', async () => {
+    it('answers an operation that needs it with 503 SERVICE_UNAVAILABLE, a fixed message and no internals', async () => {
       const res = await postGraphQL(
         down,
         JSON.stringify({ query: SIGN_UP, variables: { input: { email: 'lost-db@example.com', password: PASSWORD } } }),
       );
+      expect(res.status).toBe(503);
       const text = await res.text();
       expect(JSON.parse(text)).toEqual({
         data: null,
         errors: [
-          expect.objectContaining({ message: 'Internal server error', path: ['signUp'], extensions: { code: 'INTERNAL_SERVER_ERROR' } }),
+          expect.objectContaining({
+            message: 'The service is temporarily unavailable; retry later',
+            path: ['signUp'],
+            extensions: { code: 'SERVICE_UNAVAILABLE' },
+          }),
         ],
       });
       expectNoInternals(text);
-      expect(text).not.toContain('destroyed');
+      expect(text).not.toContain('closed');
       // The original error goes to the log instead.
-      expect(down.logs).toContainEqual(expect.objectContaining({ msg: 'unexpected error in operation' }));
+      expect(down.logs).toContainEqual(expect.objectContaining({ msg: 'database unavailable' }));
     });
   });
 });

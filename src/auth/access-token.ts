@@ -16,6 +16,8 @@ export interface AccessTokenSettings {
   issuer: string;
   audience: string;
   ttlSeconds: number;
+  /** Skew tolerated on `exp` and `nbf` when verifying, in seconds. */
+  clockToleranceSeconds: number;
 }
 
 /** Why a presented access token was not accepted. Safe to show to the client. */
@@ -55,7 +57,7 @@ export function signAccessToken(
 }
 
 /**
- * Verifies signature (HS256 only), expiry, issuer, audience and `typ` as of `now`.
+ * Verifies signature (HS256 only), expiry (with the clock tolerance), issuer, audience and `typ` as of `now`.
  * Returns the claims or the reason for refusal; never throws for a bad token.
  */
 export function verifyAccessToken(
@@ -71,6 +73,7 @@ export function verifyAccessToken(
       issuer: settings.issuer,
       audience: settings.audience,
       clockTimestamp: Math.floor(now.getTime() / 1000),
+      clockTolerance: settings.clockToleranceSeconds,
       complete: true,
     });
   } catch (err) {

@@ -26,7 +26,10 @@ export const authResolvers: Resolvers = {
     },
     logIn: async (_p, { input }, ctx) => {
       requireCookiesIf(ctx, input.cookieMode);
-      const tokens = await ctx.services.auth.logIn(input, { ip: ctx.ip });
+      // RATE_LIMITED, with the right password too, while the email or address waits out a delay.
+      const tokens = await ctx.rateLimits.throttleLogIn({ email: input.email, ip: ctx.ip }, () =>
+        ctx.services.auth.logIn(input, { ip: ctx.ip }),
+      );
       return toPayload(tokens, ctx, input.cookieMode === true);
     },
     refreshToken: async (_p, args, ctx) => {
@@ -40,7 +43,8 @@ export const authResolvers: Resolvers = {
     logOut: async (_p, args, ctx) => {
       const refreshToken = args.refreshToken || ctx.cookies?.refreshToken;
       if (refreshToken) await ctx.services.auth.logOut({ refreshToken });
-      else if (ctx.viewer) await ctx.services.auth.logOut({ familyId: ctx.viewer.familyId });
+      // An external provider's token has no log-in here to end (familyId null): nothing to revoke.
+      else if (ctx.viewer?.familyId) await ctx.services.auth.logOut({ familyId: ctx.viewer.familyId });
       ctx.cookies?.clear();
       return true;
     },

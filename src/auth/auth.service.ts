@@ -8,12 +8,19 @@ import { logSecurityEvent, type Logger } from '../logger.js';
 import { disableUser, findUserByEmail, findUserById, insertUser } from '../users/user.repository.js';
 import type { User } from '../users/user.model.js';
 import { toUser } from '../users/user.model.js';
+import type { UserRow } from '../users/user.table.js';
 import {
   type AccessTokenSettings,
   signAccessToken,
   type TokenRejection,
   verifyAccessToken,
 } from './access-token.js';
+import {
+  EXTERNAL_IDENTITY_KEY,
+  findUserByExternalIdentity,
+  insertExternalIdentity,
+} from './external-identity.repository.js';
+import type { ExternalClaims, ExternalTokenVerifier } from './external-token.js';
 import { hashPassword, verifyPassword } from './password.js';
 import {
   consumeRefreshToken,
@@ -27,9 +34,12 @@ import {
 /** The authenticated caller of an operation. */
 export interface Viewer {
   userId: string;
-  /** The log-in (refresh-token family) the access token belongs to. */
-  familyId: string;
-  /** When the access token that authenticated this viewer expires. */
+  /**
+   * The log-in (refresh-token family) the access token belongs to; null for a token of an
+   * external identity provider, whose log-ins are the provider's (no logOut here ends them).
+   */
+  familyId: string | null;
+  /** When the server stops accepting the access token: its `exp` plus the clock tolerance. */
   tokenExpiresAt: Date;
 }
 
@@ -62,6 +72,13 @@ export interface AuthEventsListener {
 export interface AuthSettings extends AccessTokenSettings {
   refreshTtlSeconds: number;
   scryptLogN: number;
+}
+
+/** Access tokens of an external identity provider, accepted besides the built-in ones. */
+export interface ExternalAuth {
+  verifier: ExternalTokenVerifier;
+  /** Create a user on first sight of an unknown (issuer, subject); false: refuse the token ('revoked'). */
+  autoProvision: boolean;
 }
 
 export const PASSWORD_MIN_LENGTH = 10;
@@ -101,6 +118,7 @@ export class AuthService {
     private readonly settings: AuthSettings,
     private readonly clock: Clock,
     private readonly logger: Logger,
+    private readonly external?: ExternalAuth,
   ) {}
 
   /** Sets who hears about revoked log-ins and disabled users (the WebSocket endpoint). */
@@ -135,13 +153,19 @@ export class AuthService {
     }
   }
 
-  /** Logs in. INVALID_CREDENTIALS alike for an unknown email, a wrong password or a disabled account. */
+  /**
+   * Logs in. INVALID_CREDENTIALS alike for an unknown email, a wrong password, a disabled account
+   * or an account of an external identity provider (it has no password).
+   */
   async logIn(input: { email: string; password: string }, origin: RequestOrigin): Promise<AuthTokens> {
     const { email, password } = parseCredentials(input);
     const row = await findUserByEmail(this.db, email);
-    const matches = await verifyPassword(password, row?.password_hash ?? (await this.#getDummyHash()));
+    // With no hash to check, the dummy one keeps the failure as slow as a wrong password.
+    const storedHash = row?.password_hash ?? null;
+    const verified = await verifyPassword(password, storedHash ?? (await this.#getDummyHash()));
+    const matches = storedHash !== null && verified;
     if (!row || !matches || row.disabled_at !== null) {
-      const reason = !row ? 'unknown_email' : !matches ? 'wrong_password' : 'user_disabled';
+      const reason = !row ? 'unknown_email' : storedHash === null ? 'no_password' : !matches ? 'wrong_password' : 'user_disabled';
       logSecurityEvent(this.logger, 'auth.login_failed', { reason, ip: origin.ip, userId: row?.id });
       throw new AppError('INVALID_CREDENTIALS');
     }
@@ -192,16 +216,29 @@ export class AuthService {
 
   /**
    * Checks an access token: signature, algorithm, expiry, issuer, audience, and that its user
-   * exists, is enabled, and its log-in has not been revoked.
+   * exists, is enabled, and its log-in has not been revoked. A token whose `alg` is one of the
+   * external identity provider's goes to its verifier instead (every other token, HS256 or not,
+   * is judged by the built-in HS256 rules, which refuse any other algorithm), and its (issuer,
+   * subject) must be linked to an enabled user, or is linked to a new one when auto-provisioning
+   * is on. Throws SERVICE_UNAVAILABLE when the provider's keys cannot be fetched.
    */
   async authenticate(token: string | undefined): Promise<Authentication> {
     if (token === undefined) return { ok: false, reason: 'missing' };
-    const verified = verifyAccessToken(this.settings, token, this.clock.now());
+    const now = this.clock.now();
+    if (this.external?.verifier.handles(token)) {
+      const verified = await this.external.verifier.verify(token, now);
+      if (!verified.ok) return verified;
+      const user = await this.#externalUser(verified.claims);
+      if (!user || user.disabled_at !== null) return { ok: false, reason: 'revoked' };
+      const tokenExpiresAt = this.#acceptedUntil(verified.claims.expiresAt);
+      return { ok: true, viewer: { userId: user.id, familyId: null, tokenExpiresAt } };
+    }
+    const verified = verifyAccessToken(this.settings, token, now);
     if (!verified.ok) return verified;
     const { userId, familyId, expiresAt } = verified.claims;
     const user = await findActiveUserForLogin(this.db, userId, familyId);
     if (!user) return { ok: false, reason: 'revoked' };
-    return { ok: true, viewer: { userId, familyId, tokenExpiresAt: expiresAt } };
+    return { ok: true, viewer: { userId, familyId, tokenExpiresAt: this.#acceptedUntil(expiresAt) } };
   }
 
   /** The account of an authenticated viewer. */
@@ -209,6 +246,46 @@ export class AuthService {
     const row = await findUserById(this.db, viewer.userId);
     if (!row) throw new AppError('UNAUTHENTICATED');
     return toUser(row);
+  }
+
+  /** The instant a token expiring at `expiresAt` stops being accepted (exclusive). */
+  #acceptedUntil(expiresAt: Date): Date {
+    return new Date(expiresAt.getTime() + this.settings.clockToleranceSeconds * 1000);
+  }
+
+  /**
+   * The user linked to an external (issuer, subject), provisioned on first sight when that is
+   * on. Concurrent first requests create one user: the losers of the race on the identity's
+   * primary key roll back their user row and take the winner's.
+   */
+  async #externalUser(claims: ExternalClaims): Promise<UserRow | undefined> {
+    const { issuer, subject } = claims;
+    const linked = await findUserByExternalIdentity(this.db, issuer, subject);
+    if (linked || !this.external?.autoProvision) return linked;
+    const id = randomUUID();
+    // Never linked to an existing account by email: the provider's email claim proves nothing
+    // about who owns an account here. A taken or missing email gets a placeholder that nobody
+    // can have signed up with beforehand (the new user's random id at the issuer's host).
+    const placeholder = `${id}@${issuerHost(issuer)}.external`;
+    const claimed = claims.email !== undefined && isEmailAddress(claims.email) ? claims.email : undefined;
+    for (const email of claimed ? [claimed, placeholder] : [placeholder]) {
+      try {
+        const user = await this.db.transaction().execute(async (trx) => {
+          const row = await insertUser(trx, { id, email, passwordHash: null });
+          await insertExternalIdentity(trx, { issuer, subject, userId: id });
+          return row;
+        });
+        this.logger.info({ userId: id, issuer }, 'external user provisioned');
+        return user;
+      } catch (err) {
+        const identityTaken = isUniqueViolation(err, EXTERNAL_IDENTITY_KEY);
+        if (!identityTaken && !isUniqueViolation(err, 'users_email_lower_key')) throw err;
+        // A concurrent first request may have won (and, with the same email claim, taken the email).
+        const winner = await findUserByExternalIdentity(this.db, issuer, subject);
+        if (winner || identityTaken) return winner;
+      }
+    }
+    return undefined;
   }
 
   async #startLogin(user: User): Promise<AuthTokens> {
@@ -234,6 +311,16 @@ export class AuthService {
   #getDummyHash(): Promise<string> {
     return (this.#dummyHash ??= hashPassword(randomBytes(16).toString('hex'), this.settings.scryptLogN));
   }
+}
+
+/** The host name of an issuer URL, for placeholder emails; issuers need not be URLs. */
+function issuerHost(issuer: string): string {
+  return (URL.canParse(issuer) ? new URL(issuer).hostname : '') || 'identity-provider';
+}
+
+/** True for an address signUp would accept (so a provisioned user's email is one too). */
+function isEmailAddress(value: string): boolean {
+  return credentialsSchema.shape.email.safeParse(value).success;
 }
 
 function parseCredentials(input: { email: string; password: string }): { email: string; password: string } {

@@ -2,10 +2,12 @@ import { mkdir } from 'node:fs/promises';
 import { PGlite } from '@electric-sql/pglite';
 import { Kysely, PGliteDialect, PostgresDialect, sql } from 'kysely';
 import pg from 'pg';
+import type { ExternalIdentityTable } from '../auth/external-identity.table.js';
 import type { RefreshTokenFamilyTable, RefreshTokenTable } from '../auth/refresh-token.table.js';
 import type { StudySessionTable } from '../sessions/session.table.js';
 import type { SubjectTable } from '../subjects/subject.table.js';
 import type { UserTable } from '../users/user.table.js';
+import type { Config } from '../config.js';
 import type { Logger } from '../logger.js';
 
 /** The whole schema as Kysely sees it, built from each domain's table types. */
@@ -15,6 +17,7 @@ export interface Database {
   refresh_tokens: RefreshTokenTable;
   subjects: SubjectTable;
   study_sessions: StudySessionTable;
+  external_identities: ExternalIdentityTable;
 }
 
 /** A connected database and the function that releases it. */
@@ -27,7 +30,44 @@ export interface DatabaseHandle {
 }
 
 /** Where to find the database: a server URL, or a directory (or `memory://`) for PGlite. */
-export type DatabaseTarget = { url: string; poolMax?: number } | { embeddedDir: string };
+export type DatabaseTarget = PostgresTarget | { embeddedDir: string };
+
+/** A PostgreSQL server reached through a `pg` pool, and how long anything may take there. */
+export interface PostgresTarget {
+  url: string;
+  /** Most connections the pool opens. Default 10 (DATABASE_POOL_MAX). */
+  poolMax?: number;
+  /**
+   * PostgreSQL `statement_timeout` of every pooled connection: a query running longer is
+   * cancelled by the server (SQLSTATE 57014, hence SERVICE_UNAVAILABLE). The same value is the
+   * connection's `idle_in_transaction_session_timeout`, so a transaction whose client vanished
+   * without a word (network black hole) releases its row locks this soon, not at the server's
+   * TCP keepalive hours later. Default 5000 (DATABASE_STATEMENT_TIMEOUT_MS).
+   */
+  statementTimeoutMs?: number;
+  /**
+   * Time allowed to open a connection, and also to wait for a free one when the pool is
+   * exhausted (pg-pool applies the same bound to both): past it the query fails with
+   * "timeout exceeded when trying to connect", hence SERVICE_UNAVAILABLE. Default 3000
+   * (DATABASE_CONNECT_TIMEOUT_MS).
+   */
+  connectTimeoutMs?: number;
+}
+
+/** The database the configuration names: DATABASE_URL with its pool and timeouts, else PGlite in EMBEDDED_DB_DIR. */
+export function databaseTarget(config: Config): DatabaseTarget {
+  return config.DATABASE_URL
+    ? {
+        url: config.DATABASE_URL,
+        poolMax: config.DATABASE_POOL_MAX,
+        statementTimeoutMs: config.DATABASE_STATEMENT_TIMEOUT_MS,
+        connectTimeoutMs: config.DATABASE_CONNECT_TIMEOUT_MS,
+      }
+    : { embeddedDir: config.EMBEDDED_DB_DIR };
+}
+
+/** Idle pooled connections are probed this soon, so a dead one is dropped before it is handed out. */
+const TCP_KEEPALIVE_DELAY_MS = 5_000;
 
 const INT8_OID = 20;
 // bigint columns (accumulated_ms, count(*)) hold values far below 2^53; both drivers otherwise
@@ -37,17 +77,35 @@ const parseInt8 = (value: string): number => Number(value);
 /** Opens the database named by `target`. Failures to reach it surface on the first query. */
 export async function openDatabase(target: DatabaseTarget, logger: Logger): Promise<DatabaseHandle> {
   if ('url' in target) {
+    const statementTimeoutMs = target.statementTimeoutMs ?? 5_000;
+    const connectTimeoutMs = target.connectTimeoutMs ?? 3_000;
     const pool = new pg.Pool({
       connectionString: target.url,
       max: target.poolMax ?? 10,
-      connectionTimeoutMillis: 5_000,
+      connectionTimeoutMillis: connectTimeoutMs,
+      statement_timeout: statementTimeoutMs,
+      idle_in_transaction_session_timeout: statementTimeoutMs,
+      keepAlive: true,
+      keepAliveInitialDelayMillis: TCP_KEEPALIVE_DELAY_MS,
+      // By then the server has either answered or cancelled the query (statement_timeout) and
+      // had a connect timeout's worth of time to say so.
+      Client: clientWithQueryDeadline(statementTimeoutMs + connectTimeoutMs),
       types: {
         getTypeParser: ((oid: number, format?: string) =>
           oid === INT8_OID ? parseInt8 : pg.types.getTypeParser(oid, format as 'text')) as typeof pg.types.getTypeParser,
       },
     });
-    // An idle client losing its server emits 'error' on the pool; unhandled, it would crash the process.
-    pool.on('error', (err) => logger.error({ err: { message: err.message } }, 'database pool error'));
+    // A connection whose server goes away emits 'error' on its client: on an idle one pg-pool
+    // re-emits it on the pool, but a checked-out one (a transaction between two statements) has
+    // no listener of pg-pool's, and an unheard 'error' event would crash the process. The query
+    // in flight, if any, fails on its own; the pool drops the dead client when it is released.
+    pool.on('connect', (client) =>
+      client.on('error', (err) =>
+        logger.warn({ err: { message: err.message, code: (err as { code?: unknown }).code } }, 'database connection lost'),
+      ),
+    );
+    // Logged by the client's own listener above; the pool's must exist all the same.
+    pool.on('error', () => {});
     const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
     return { db, kind: 'postgres', close: once(() => db.destroy()) };
   }
@@ -73,6 +131,81 @@ export async function isDatabaseReachable(db: Kysely<Database>): Promise<boolean
   } catch {
     return false;
   }
+}
+
+// SQLSTATEs that say the server cannot serve now, not that the query is wrong: connection
+// exceptions (class 08), too_many_connections, idle_in_transaction_session_timeout,
+// query_canceled (statement_timeout), admin/crash shutdown, cannot_connect_now (starting up,
+// recovering, or a standby being promoted).
+const UNAVAILABLE_SQLSTATES = new Set(['53300', '25P03', '57014', '57P01', '57P02', '57P03']);
+// Socket errors from Node: the server's host is down, unreachable, refusing or gone mid-way.
+const UNAVAILABLE_SYSCALL_CODES = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ECONNABORTED',
+  'EPIPE',
+  'ETIMEDOUT',
+  'EHOSTUNREACH',
+  'EHOSTDOWN',
+  'ENETUNREACH',
+  'ENETDOWN',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+]);
+// pg, pg-pool, Kysely and PGlite report a lost or closed connection with no code, only these
+// messages (pg: "Connection terminated", "… unexpectedly", "… due to connection timeout",
+// "Client has encountered a connection error and is not queryable", "Client was closed and is
+// not queryable"; pg-pool: "timeout exceeded when trying to connect", "Cannot use a pool after
+// calling end on the pool"; Kysely: "driver has already been destroyed", "PGlite instance is
+// already closed."; PGlite: "PGlite is closed").
+const UNAVAILABLE_MESSAGE =
+  /^(Connection terminated|Client has encountered a connection error|Client was closed|timeout exceeded when trying to connect|Cannot use a pool after calling end|driver has already been destroyed|PGlite (instance )?is (already )?closed)/;
+
+/**
+ * True when `err` says the database cannot be reached or cannot answer in time (refused, reset,
+ * dropped, timed out, shut down, closed), as opposed to a query it refused. The one place such
+ * failures are recognised: the GraphQL layer answers them with SERVICE_UNAVAILABLE (HTTP 503).
+ * Looks through `cause`, AggregateError's `errors` and graphql-js's NonErrorThrown `thrownValue`
+ * too (what graphql-js makes of an error that is not `instanceof Error` in its realm, such as a
+ * socket error created outside a `vm` context). Socket error codes do not say which server they
+ * came from: another backing server reached over TCP and refusing (Redis) counts too, and its
+ * clients should get the same answer.
+ */
+export function isDatabaseUnavailable(err: unknown, depth = 0): boolean {
+  if (typeof err !== 'object' || err === null || depth > 4) return false;
+  const e = err as { code?: unknown; message?: unknown; cause?: unknown; errors?: unknown; thrownValue?: unknown };
+  if (typeof e.code === 'string' && (UNAVAILABLE_SYSCALL_CODES.has(e.code) || UNAVAILABLE_SQLSTATES.has(e.code) || e.code.startsWith('08'))) {
+    return true;
+  }
+  if (typeof e.message === 'string' && UNAVAILABLE_MESSAGE.test(e.message)) return true;
+  if (Array.isArray(e.errors) && e.errors.some((inner) => isDatabaseUnavailable(inner, depth + 1))) return true;
+  return isDatabaseUnavailable(e.cause, depth + 1) || isDatabaseUnavailable(e.thrownValue, depth + 1);
+}
+
+/**
+ * pg's client with a deadline on every query: a query still unanswered `deadlineMs` after it
+ * was issued ends its connection, which fails it (and anything queued behind it) with
+ * "Connection terminated". statement_timeout cannot help when the server or the network has
+ * vanished without closing the socket (a black hole): TCP would take many minutes to notice,
+ * and every request, and the pool slot it holds, would wait as long.
+ */
+function clientWithQueryDeadline(deadlineMs: number): typeof pg.Client {
+  return class DeadlineClient extends pg.Client {
+    // pg's query() has a dozen overloads; this only watches the promise the ones Kysely uses return.
+    override query(...args: any[]): any {
+      const result: unknown = Reflect.apply(super.query, this, args);
+      if (result instanceof Promise) {
+        // With a query in flight, end() destroys the socket at once rather than saying goodbye.
+        const deadline = setTimeout(() => void this.end().catch(() => {}), deadlineMs);
+        deadline.unref();
+        result.then(
+          () => clearTimeout(deadline),
+          () => clearTimeout(deadline),
+        );
+      }
+      return result;
+    }
+  };
 }
 
 /** True when `err` is PostgreSQL's unique_violation, optionally on the named constraint or index. */

@@ -1,6 +1,6 @@
 import { ConfigError, loadConfig } from '../config.js';
 import { createLogger } from '../logger.js';
-import { openDatabase } from './database.js';
+import { databaseTarget, openDatabase } from './database.js';
 import { migrateDown, migrateToLatest } from './migrator.js';
 
 // `npm run migrate` applies pending migrations; `npm run migrate -- down` reverts the last one.
@@ -15,10 +15,7 @@ try {
   throw err;
 }
 const logger = createLogger(config.LOG_LEVEL);
-const database = await openDatabase(
-  config.DATABASE_URL ? { url: config.DATABASE_URL } : { embeddedDir: config.EMBEDDED_DB_DIR },
-  logger,
-);
+const database = await openDatabase(databaseTarget(config), logger);
 try {
   const direction = process.argv[2] === 'down' ? 'down' : 'up';
   const result = direction === 'down' ? await migrateDown(database.db) : await migrateToLatest(database.db);

@@ -2,6 +2,7 @@ import type { Kysely } from 'kysely';
 import { type Migration, type MigrationResultSet, Migrator } from 'kysely/migration';
 import * as initial from './migrations/2026-11-23T1200_initial.js';
 import * as realtime from './migrations/2026-11-23T1800_realtime.js';
+import * as externalIdentities from './migrations/2026-11-23T2300_external_identities.js';
 
 /**
  * Every migration, by timestamped name. Listed statically (rather than read from the folder at
@@ -10,6 +11,7 @@ import * as realtime from './migrations/2026-11-23T1800_realtime.js';
 export const migrations: Record<string, Migration> = {
   '2026-11-23T1200_initial': initial,
   '2026-11-23T1800_realtime': realtime,
+  '2026-11-23T2300_external_identities': externalIdentities,
 };
 
 function migrator(db: Kysely<any>): Migrator {

@@ -2,6 +2,7 @@ import type { Clock } from '../clock.js';
 import type { AuthService, AuthTokens, Viewer } from '../auth/auth.service.js';
 import type { TokenRejection } from '../auth/access-token.js';
 import type { Logger } from '../logger.js';
+import type { RateLimits } from '../security/rate-limits.js';
 import type { SessionService } from '../sessions/session.service.js';
 import type { SubjectService } from '../subjects/subject.service.js';
 import type { TimerFeed } from '../sessions/timer-feed.js';
@@ -39,4 +40,6 @@ export interface GraphQLContext {
   /** Client address, for security logs. */
   ip: string | undefined;
   cookies: AuthCookieJar | null;
+  /** Abuse limits (log-in delays); the transports apply the rest before a resolver runs. */
+  rateLimits: RateLimits;
 }

@@ -1,17 +1,22 @@
-import type { ApolloServer } from '@apollo/server';
+import type { ApolloServer, ApolloServerPlugin } from '@apollo/server';
 import { expressMiddleware } from '@as-integrations/express5';
 import cookieParser from 'cookie-parser';
 import cors from 'cors';
 import express, { type ErrorRequestHandler, type Request } from 'express';
+import { GraphQLError } from 'graphql';
 import type { Kysely } from 'kysely';
 import { pinoHttp } from 'pino-http';
 import type { Clock } from '../clock.js';
 import type { Config } from '../config.js';
-import { type Database, isDatabaseReachable } from '../db/database.js';
+import { type Database, isDatabaseReachable, isDatabaseUnavailable } from '../db/database.js';
+import { AppError, ErrorCodes } from '../errors.js';
 import type { GraphQLContext, Services } from '../graphql/context.js';
 import { logSecurityEvent, type Logger } from '../logger.js';
 import { accessTokenFromCookies, authCookieJar, bearerToken } from './auth-cookies.js';
 import { compileTrustProxy } from './client-address.js';
+import { securityHeaders } from './security-headers.js';
+import { httpRateLimit, operationsInRequest, rateLimitedRequestError } from '../security/http-rate-limit.js';
+import type { RateLimits } from '../security/rate-limits.js';
 
 /** Largest accepted JSON body on `/graphql`. */
 export const HTTP_BODY_LIMIT = '100kb';
@@ -23,6 +28,7 @@ export interface HttpAppDeps {
   db: Kysely<Database>;
   services: Services;
   apollo: ApolloServer<GraphQLContext>;
+  rateLimits: RateLimits;
 }
 
 /**
@@ -32,9 +38,18 @@ export interface HttpAppDeps {
 export async function httpContext(deps: HttpAppDeps, req: Request, res: express.Response): Promise<GraphQLContext> {
   const { services, logger, clock, config } = deps;
   const token = bearerToken(req.headers.authorization) ?? accessTokenFromCookies(req.cookies);
-  const auth = await services.auth.authenticate(token);
+  const auth = await services.auth.authenticate(token).catch((err: unknown) => {
+    // Apollo answers any failed context with 500; a database (or identity provider) that is away is a 503.
+    throw isServiceUnavailable(err) ? withServiceUnavailableStatus(err) : err;
+  });
   if (!auth.ok && auth.reason !== 'missing') {
     logSecurityEvent(logger, 'auth.token_rejected', { transport: 'http', reason: auth.reason, ip: req.ip });
+    await deps.rateLimits.tokenRejected(req.ip, 'http');
+  }
+  if (auth.ok) {
+    const context = { transport: 'http', ip: req.ip } as const;
+    const refusal = await deps.rateLimits.studentOperations(auth.viewer.userId, operationsInRequest(req), context);
+    if (refusal) throw rateLimitedRequestError(refusal);
   }
   return {
     services,
@@ -44,7 +59,35 @@ export async function httpContext(deps: HttpAppDeps, req: Request, res: express.
     authFailure: auth.ok ? null : auth.reason,
     ip: req.ip,
     cookies: authCookieJar(req, res, config, clock),
+    rateLimits: deps.rateLimits,
   };
+}
+
+/**
+ * Over HTTP, a response that carries SERVICE_UNAVAILABLE has status 503 rather than 200, so
+ * that load balancers, monitoring and retrying clients (Apollo Client's RetryLink retries
+ * network errors, which a 503 is) see the outage. Whatever data the response has is still in
+ * its body.
+ */
+export const serviceUnavailableStatus: ApolloServerPlugin<GraphQLContext> = {
+  requestDidStart: async () => ({
+    didEncounterErrors: async ({ errors, response }) => {
+      if (errors.some((e) => isServiceUnavailable(e.originalError ?? e))) response.http.status = 503;
+    },
+  }),
+};
+
+/** What formatError answers with SERVICE_UNAVAILABLE: a database that is away, or a service that said so. */
+function isServiceUnavailable(err: unknown): boolean {
+  return isDatabaseUnavailable(err) || (err instanceof AppError && err.code === 'SERVICE_UNAVAILABLE');
+}
+
+/** `err` with status 503 for Apollo; formatError still answers from `err` itself. */
+function withServiceUnavailableStatus(err: unknown): GraphQLError {
+  return new GraphQLError(ErrorCodes.SERVICE_UNAVAILABLE, {
+    extensions: { code: 'SERVICE_UNAVAILABLE', http: { status: 503 } },
+    originalError: err instanceof Error ? err : new Error(String(err), { cause: err }),
+  });
 }
 
 /** The Express app: health endpoints and Apollo on `/graphql`. */
@@ -53,6 +96,7 @@ export function createHttpApp(deps: HttpAppDeps): express.Express {
   const app = express();
   app.disable('x-powered-by');
   app.set('trust proxy', compileTrustProxy(config.TRUST_PROXY));
+  app.use(securityHeaders(config));
 
   app.use(
     pinoHttp({
@@ -77,6 +121,7 @@ export function createHttpApp(deps: HttpAppDeps): express.Express {
     cors<cors.CorsRequest>({ origin: [...config.ALLOWED_ORIGINS], credentials: true, maxAge: 600 }),
     express.json({ limit: HTTP_BODY_LIMIT }),
     cookieParser(),
+    httpRateLimit(deps.rateLimits),
     expressMiddleware(apollo, { context: ({ req, res }) => httpContext(deps, req, res) }),
   );
 

@@ -1,6 +1,6 @@
 import type { Kysely } from 'kysely';
 import type { Clock } from '../clock.js';
-import type { Database } from '../db/database.js';
+import { type Database, isDatabaseUnavailable } from '../db/database.js';
 import type { Logger } from '../logger.js';
 import { findRunningSinceLastSeen, touchLastSeen } from './presence.repository.js';
 
@@ -11,7 +11,10 @@ export interface PresenceOptions {
   logger: Logger;
   /** How long a student may be without any connection before their session is paused. */
   graceMs: number;
-  /** How often `last_seen_at` is written for connected students. */
+  /**
+   * How often `last_seen_at` is written for connected students, and how soon a pause that
+   * failed because the database was away is tried again (until it is written or the student is back).
+   */
   heartbeatMs: number;
   /** Pauses the student's RUNNING session as of `lostAt` (reason DISCONNECT). */
   pause: (userId: string, lostAt: Date) => Promise<unknown>;
@@ -53,7 +56,11 @@ export class Presence {
       this.#connections.delete(userId);
       const lostAt = this.options.clock.now();
       // Record the exact instant, so a crash during the grace still pauses at it.
-      this.#track(touchLastSeen(this.options.db, [userId], lostAt));
+      this.#track(
+        touchLastSeen(this.options.db, [userId], lostAt).catch((err: unknown) =>
+          this.options.logger.warn({ err, userId }, 'could not record last-seen instant'),
+        ),
+      );
       this.#schedulePause(userId, lostAt, this.options.graceMs);
     };
   }
@@ -108,11 +115,23 @@ export class Presence {
       this.#pending.delete(userId);
       // Counted as pending until written, so a completion sweep in between cannot slip in.
       this.#pausing.add(userId);
+      let retry = false;
       this.#track(
         this.options
           .pause(userId, lostAt)
-          .catch((err: unknown) => this.options.logger.error({ err, userId }, 'could not pause session after disconnect'))
-          .finally(() => this.#pausing.delete(userId)),
+          .catch((err: unknown) => {
+            // The database is away: try again a heartbeat later, unless the student is back by
+            // then. Anything else is a bug that retrying would not fix.
+            retry = isDatabaseUnavailable(err);
+            this.options.logger.error({ err, userId, retry }, 'could not pause session after disconnect');
+          })
+          .finally(() => {
+            this.#pausing.delete(userId);
+            // A reconnection meanwhile cancelled this pause; a later disconnect scheduled its own.
+            if (retry && !this.#connections.has(userId) && !this.#pending.has(userId)) {
+              this.#schedulePause(userId, lostAt, this.options.heartbeatMs);
+            }
+          }),
       );
     }, delayMs);
     timer.unref();

@@ -2,10 +2,13 @@ import { type Kysely, sql } from 'kysely';
 import type { Database } from '../db/database.js';
 import type { UserRow } from './user.table.js';
 
-/** Inserts a user. Throws PostgreSQL's unique_violation (index `users_email_lower_key`) on a taken email. */
+/**
+ * Inserts a user (`passwordHash` null: an external identity provider's user, who cannot log in
+ * with a password). Throws PostgreSQL's unique_violation (index `users_email_lower_key`) on a taken email.
+ */
 export async function insertUser(
   db: Kysely<Database>,
-  user: { id: string; email: string; passwordHash: string },
+  user: { id: string; email: string; passwordHash: string | null },
 ): Promise<UserRow> {
   return db
     .insertInto('users')

@@ -4,7 +4,8 @@ import type { ColumnType, Generated, Selectable } from 'kysely';
 export interface UserTable {
   id: string;
   email: string;
-  password_hash: string;
+  /** scrypt hash; null for a user of an external identity provider, who has no password here. */
+  password_hash: string | null;
   created_at: Generated<Date>;
   disabled_at: ColumnType<Date | null, Date | null | undefined, Date | null>;
   /** Last instant the student had a live WebSocket (heartbeat, batched). */

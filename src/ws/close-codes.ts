@@ -10,6 +10,13 @@ export const CloseCodes = {
   MessageTooBig: { code: 1009, reason: '' },
   /** The token could not be checked (database unavailable); retry with back-off. */
   TryAgainLater: { code: 1013, reason: 'Try again later' },
+  /**
+   * The socket's send buffer stayed above WS_MAX_BUFFERED_BYTES (the client does not read what
+   * it asked for); reconnect, the subscriptions resume with the current state.
+   */
+  SlowConsumer: { code: 1013, reason: 'Slow consumer' },
+  /** The student already has WS_MAX_SOCKETS_PER_STUDENT sockets open; retry with back-off. */
+  TooManyConnections: { code: 1013, reason: 'Too many connections' },
   /** Invalid JSON or an unknown message type (graphql-ws). */
   BadRequest: { code: 4400, reason: 'Invalid message received' },
   /** An operation sent before the connection was acknowledged (graphql-ws). */

@@ -1,6 +1,7 @@
+import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, Server } from 'node:http';
 import type { Duplex } from 'node:stream';
-import { type DocumentNode, getOperationAST, GraphQLError, type GraphQLSchema, parse, validate } from 'graphql';
+import { type DocumentNode, getOperationAST, GraphQLError, type GraphQLSchema } from 'graphql';
 import type { Context } from 'graphql-ws';
 import { useServer } from 'graphql-ws/use/ws';
 import { WebSocket, WebSocketServer } from 'ws';
@@ -8,14 +9,18 @@ import type { Viewer } from '../auth/auth.service.js';
 import { tokenRejectionMessages } from '../auth/access-token.js';
 import type { Clock } from '../clock.js';
 import type { Config } from '../config.js';
-import { AppError } from '../errors.js';
+import { AppError, ErrorCodes } from '../errors.js';
 import type { GraphQLContext, Services } from '../graphql/context.js';
+import { createOperationLimits } from '../graphql/operation-limits.js';
 import { formatError } from '../graphql/schema.js';
 import { logSecurityEvent, type Logger } from '../logger.js';
 import type { Presence } from '../presence/presence.js';
 import { CloseCodes, type ForbiddenReason, ForbiddenReasons } from './close-codes.js';
 import { findPresentedToken } from './token-sources.js';
 import { clientAddress, compileTrustProxy } from '../http/client-address.js';
+import { type RateLimits, rateLimited } from '../security/rate-limits.js';
+import { watchSlowConsumers } from '../security/slow-consumers.js';
+import { admitUpgrade } from '../security/upgrade-guard.js';
 
 /** What the WebSocket side needs from the server. */
 export interface WsServerDeps {
@@ -26,10 +31,13 @@ export interface WsServerDeps {
   config: Config;
   logger: Logger;
   clock: Clock;
+  rateLimits: RateLimits;
 }
 
 /** One socket and what is known about its student. */
 interface Connection {
+  /** Names the socket for its operations-per-connection limit. */
+  readonly id: string;
   readonly socket: WebSocket;
   readonly ip: string | undefined;
   viewer?: Viewer;
@@ -62,8 +70,11 @@ const GRAPHQL_PATH = '/graphql';
  * its expiry instant. Presence (pause on disconnect) follows the sockets themselves.
  */
 export function attachWebSocketServer(deps: WsServerDeps): WsEndpoint {
-  const { httpServer, schema, services, presence, config, logger, clock } = deps;
+  const { httpServer, schema, services, presence, config, logger, clock, rateLimits } = deps;
   const connections = new Map<WebSocket, Connection>();
+  // The same limits Apollo applies over HTTP, from the same configuration.
+  const limits = createOperationLimits(config);
+  const formatOptions = { suggestions: limits.introspection };
   const trustProxy = compileTrustProxy(config.TRUST_PROXY);
   const wss = new WebSocketServer({ noServer: true, maxPayload: config.WS_MAX_PAYLOAD_BYTES, perMessageDeflate: false });
 
@@ -73,14 +84,36 @@ export function attachWebSocketServer(deps: WsServerDeps): WsEndpoint {
       socket.end('HTTP/1.1 404 Not Found\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
       return;
     }
-    wss.handleUpgrade(request, socket, head, (ws) => wss.emit('connection', ws, request));
+    // Origin, flood and socket-cap checks (403/429) before the upgrade completes. Until ws
+    // takes the socket over, its errors (a client resetting mid-check) are ours to swallow.
+    const onSocketError = () => socket.destroy();
+    socket.on('error', onSocketError);
+    const guard = { config, logger, rateLimits, authenticate: (token: string) => services.auth.authenticate(token) };
+    admitUpgrade(guard, request, socket, clientAddress(request, trustProxy))
+      .then((releaseAddressPlace) => {
+        if (!releaseAddressPlace) return; // refused: the answer is on its way
+        if (!accepting || socket.destroyed) {
+          releaseAddressPlace();
+          socket.destroy();
+          return;
+        }
+        // The address's place is held for as long as the TCP connection, whatever ends it.
+        socket.once('close', releaseAddressPlace);
+        socket.off('error', onSocketError);
+        wss.handleUpgrade(request, socket, head, (ws) => wss.emit('connection', ws, request));
+      })
+      .catch((err: unknown) => {
+        logger.error({ err }, 'could not decide a WebSocket upgrade');
+        socket.destroy();
+      });
   };
+  let accepting = true;
   httpServer.on('upgrade', onUpgrade);
 
   // Registered before graphql-ws's own handler, so a connection's state exists before any of
   // its messages are handled, and released on the socket's own close event (whatever caused it).
   wss.on('connection', (socket: WebSocket, request: IncomingMessage) => {
-    const connection: Connection = { socket, ip: clientAddress(request, trustProxy) };
+    const connection: Connection = { id: randomUUID(), socket, ip: clientAddress(request, trustProxy) };
     connections.set(socket, connection);
     socket.once('close', () => {
       connections.delete(socket);
@@ -119,15 +152,27 @@ export function attachWebSocketServer(deps: WsServerDeps): WsEndpoint {
           return false;
         }
         if (!auth.ok) {
+          if (auth.reason !== 'missing') await rateLimits.tokenRejected(connection.ip, 'ws');
           reject(connection, auth.reason, presented?.source);
           return false;
         }
         // The socket may have gone while the token was being checked.
         if (!connections.has(ctx.extra.socket)) return false;
         const { viewer } = auth;
+        // WS_MAX_SOCKETS_PER_STUDENT, for tokens the upgrade did not carry (connectionParams).
+        const releaseStudentPlace = rateLimits.claimStudentSocket(viewer.userId);
+        if (!releaseStudentPlace) {
+          rateLimits.record('connectionsRefused', 'ws.connection_rejected', { reason: 'too_many_connections', ip: connection.ip, userId: viewer.userId });
+          ctx.extra.socket.close(CloseCodes.TooManyConnections.code, CloseCodes.TooManyConnections.reason);
+          return false;
+        }
         connection.viewer = viewer;
         connection.token = presented!.token;
-        connection.leave = presence.connected(viewer.userId);
+        const leavePresence = presence.connected(viewer.userId);
+        connection.leave = () => {
+          releaseStudentPlace();
+          leavePresence();
+        };
         connection.expiry = setTimeout(
           () => close(connection, 'expired'),
           Math.max(0, viewer.tokenExpiresAt.getTime() - clock.now().getTime()),
@@ -138,31 +183,39 @@ export function attachWebSocketServer(deps: WsServerDeps): WsEndpoint {
       onSubscribe: async (ctx, id, payload) => {
         const connection = connections.get(ctx.extra.socket);
         if (!connection?.viewer) return [unauthenticated('missing')];
+        // Counted before the token is re-checked: a flood costs a counter, not a database query.
+        const limitContext = { transport: 'ws', ip: connection.ip, userId: connection.viewer.userId } as const;
+        const tooFast = await rateLimits.connectionOperations(`socket:${connection.id}`, 1, limitContext);
+        if (tooFast) return [rateLimited(tooFast).toGraphQLError()];
         // Every operation re-checks the token and the user (expired, logged out, disabled).
         let auth;
         try {
           auth = await services.auth.authenticate(connection.token);
         } catch (err) {
-          logger.error({ err }, 'could not re-check a WebSocket operation');
-          ctx.extra.socket.close(CloseCodes.TryAgainLater.code, CloseCodes.TryAgainLater.reason);
-          return [new AppError('INTERNAL_SERVER_ERROR').toGraphQLError()];
+          // Only this operation fails (SERVICE_UNAVAILABLE when the database is away, through
+          // formatError, which also logs it); the socket was authenticated and stays open, so
+          // its subscriptions keep ticking and the next operation may well succeed.
+          const originalError = err instanceof Error ? err : new Error(String(err), { cause: err });
+          return [new GraphQLError(ErrorCodes.INTERNAL_SERVER_ERROR, { originalError })];
         }
         if (!auth.ok) {
           logSecurityEvent(logger, 'ws.operation_rejected', { reason: auth.reason, ip: connection.ip, userId: connection.viewer.userId });
           close(connection, auth.reason === 'missing' ? 'invalid' : auth.reason);
           return [unauthenticated(auth.reason)];
         }
+        const tooMany = await rateLimits.studentOperations(auth.viewer.userId, 1, limitContext);
+        if (tooMany) return [rateLimited(tooMany).toGraphQLError()];
         if (Object.keys(ctx.subscriptions).length > config.WS_MAX_OPERATIONS) {
           return [new AppError('TOO_MANY_OPERATIONS', undefined, { limit: config.WS_MAX_OPERATIONS }).toGraphQLError()];
         }
         // Parse here: left to graphql-ws 6, a syntax error closes the whole socket with 4500.
         let document: DocumentNode;
         try {
-          document = parse(payload.query);
+          document = limits.parse(payload.query);
         } catch (err) {
           return [err instanceof GraphQLError ? withCode(err, 'GRAPHQL_PARSE_FAILED') : new GraphQLError('Syntax error')];
         }
-        const errors = validate(schema, document);
+        const errors = limits.validate(schema, document);
         if (errors.length > 0) return errors.map((e) => withCode(e, 'GRAPHQL_VALIDATION_FAILED'));
         // Same answer as Apollo gives over HTTP (graphql-ws's own has no code).
         if (!getOperationAST(document, payload.operationName)) {
@@ -179,6 +232,7 @@ export function attachWebSocketServer(deps: WsServerDeps): WsEndpoint {
           authFailure: null,
           ip: connection.ip,
           cookies: null,
+          rateLimits,
         };
         logger.debug({ id, operationName: payload.operationName }, 'websocket operation');
         return {
@@ -191,12 +245,21 @@ export function attachWebSocketServer(deps: WsServerDeps): WsEndpoint {
       },
       // Results and errors pass through the same formatter as HTTP: no internal message leaks.
       onNext: (_ctx, _id, _payload, _args, result) =>
-        result.errors ? { ...result, errors: result.errors.map((e) => formatError(logger, e.toJSON(), e)) } : undefined,
-      onError: (_ctx, _id, _payload, errors) => errors.map((e) => formatError(logger, e.toJSON(), e)),
+        result.errors ? { ...result, errors: result.errors.map((e) => formatError(logger, e.toJSON(), e, formatOptions)) } : undefined,
+      onError: (_ctx, _id, _payload, errors) => errors.map((e) => formatError(logger, e.toJSON(), e, formatOptions)),
     },
     wss,
     config.WS_KEEPALIVE_SECONDS * 1000,
   );
+
+  const stopWatchingSlowConsumers = watchSlowConsumers({
+    sockets: () => connections.keys(),
+    maxBufferedBytes: config.WS_MAX_BUFFERED_BYTES,
+    onSlowConsumer: (socket, bufferedBytes) => {
+      const connection = connections.get(socket);
+      rateLimits.record('slowConsumersClosed', 'ws.slow_consumer', { ip: connection?.ip, userId: connection?.viewer?.userId, bufferedBytes });
+    },
+  });
 
   const each = (predicate: (c: Connection) => boolean, reason: ForbiddenReason) => {
     for (const connection of connections.values()) if (predicate(connection)) close(connection, reason);
@@ -212,6 +275,8 @@ export function attachWebSocketServer(deps: WsServerDeps): WsEndpoint {
     closeUser: (userId, reason) => each((c) => c.viewer?.userId === userId, reason),
     dispose: async () => {
       httpServer.off('upgrade', onUpgrade);
+      accepting = false;
+      stopWatchingSlowConsumers();
       const sockets = [...connections.keys()];
       const allClosed = Promise.all(
         sockets.map((s) => (s.readyState === WebSocket.CLOSED ? undefined : new Promise((r) => s.once('close', r)))),

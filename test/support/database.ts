@@ -13,13 +13,23 @@ export interface TestDatabase {
   dispose(): Promise<void>;
 }
 
+/** Where and how {@link createTestDatabase} makes its database. */
+export interface TestDatabaseOptions {
+  /** Server to create it on, instead of TEST_DATABASE_URL (PGlite when both are unset). */
+  adminUrl?: string;
+  /** The pool's statement timeout (see `PostgresTarget`); openDatabase's default otherwise. */
+  statementTimeoutMs?: number;
+  /** The pool's connect timeout (see `PostgresTarget`); openDatabase's default otherwise. */
+  connectTimeoutMs?: number;
+}
+
 /**
  * A fresh, empty database: a new database on the server named by TEST_DATABASE_URL when it is
  * set (CI uses the machine's PostgreSQL), otherwise an in-memory PGlite instance.
  */
-export async function createTestDatabase(): Promise<TestDatabase> {
+export async function createTestDatabase(options: TestDatabaseOptions = {}): Promise<TestDatabase> {
   const logger = createLogger('silent');
-  const adminUrl = process.env.TEST_DATABASE_URL;
+  const adminUrl = options.adminUrl ?? process.env.TEST_DATABASE_URL;
   if (!adminUrl) {
     const handle = await openDatabase({ embeddedDir: 'memory://' }, logger);
     return { handle, url: undefined, dispose: () => handle.close() };
@@ -28,7 +38,8 @@ export async function createTestDatabase(): Promise<TestDatabase> {
   await withAdmin(adminUrl, (c) => c.query(`create database ${name}`));
   const url = new URL(adminUrl);
   url.pathname = `/${name}`;
-  const handle = await openDatabase({ url: url.toString(), poolMax: 25 }, logger);
+  const { statementTimeoutMs, connectTimeoutMs } = options;
+  const handle = await openDatabase({ url: url.toString(), poolMax: 25, statementTimeoutMs, connectTimeoutMs }, logger);
   return {
     handle,
     url: url.toString(),

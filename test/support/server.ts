@@ -1,6 +1,6 @@
 import { Writable } from 'node:stream';
 import { type Config, loadConfig } from '../../src/config.js';
-import { createLogger } from '../../src/logger.js';
+import { createLogger, type Logger } from '../../src/logger.js';
 import { type StudyclockServer, startServer } from '../../src/server.js';
 import { createTestDatabase, type TestDatabase } from './database.js';
 import { GraphQLTestClient } from './graphql-client.js';
@@ -15,6 +15,18 @@ export const testEnv: Record<string, string> = {
   JWT_SECRET: 'test-secret-that-is-at-least-32-bytes-long!',
   PASSWORD_SCRYPT_LOG_N: '14',
   COMPLETION_SWEEP_SECONDS: '1',
+  // Expiry is asserted at exact instants; suites about the skew tolerance set their own.
+  JWT_CLOCK_TOLERANCE_SECONDS: '0',
+  // Every suite connects, operates and fails log-ins from 127.0.0.1 far more than a client would
+  // (the leak test alone opens 1,000 sockets): abuse limits out of the way unless a test sets them.
+  WS_CONNECTIONS_PER_IP_PER_MINUTE: '100000',
+  WS_MAX_SOCKETS_PER_IP: '100000',
+  WS_MAX_SOCKETS_PER_STUDENT: '10000',
+  OPERATIONS_PER_CONNECTION_PER_MINUTE: '1000000',
+  OPERATIONS_PER_STUDENT_PER_MINUTE: '1000000',
+  LOGIN_FAILURES_PER_EMAIL: '1000',
+  LOGIN_FAILURES_PER_IP: '100000',
+  TOKEN_FAILURES_PER_IP: '100000',
 };
 
 /** A server on port 0 with its own database, a manual clock and captured JSON logs. */
@@ -36,8 +48,18 @@ export interface TestServer {
   close(): Promise<void>;
 }
 
-/** Starts a test server; `env` overrides {@link testEnv}. */
-export async function startTestServer(options: { env?: Record<string, string>; clock?: ManualClock } = {}): Promise<TestServer> {
+/**
+ * Starts a test server; `env` overrides {@link testEnv}. `database` makes the database it runs
+ * on (disposed by `close()`; `logger` is the server's); default a fresh one from
+ * `createTestDatabase` with the pool timeouts of the configuration.
+ */
+export async function startTestServer(
+  options: {
+    env?: Record<string, string>;
+    clock?: ManualClock;
+    database?: (config: Config, logger: Logger) => Promise<TestDatabase>;
+  } = {},
+): Promise<TestServer> {
   const config = loadConfig({ ...testEnv, ...options.env });
   const clock = options.clock ?? new ManualClock();
   const lines: string[] = [];
@@ -48,7 +70,7 @@ export async function startTestServer(options: { env?: Record<string, string>; c
     },
   });
   const logger = createLogger(config.LOG_LEVEL, sink);
-  const db = await createTestDatabase();
+  const db = await (options.database ?? testDatabaseFor)(config, logger);
   let server: StudyclockServer;
   try {
     server = await startServer({ config, clock, logger, database: db.handle });
@@ -74,4 +96,11 @@ export async function startTestServer(options: { env?: Record<string, string>; c
       await db.dispose();
     },
   };
+}
+
+function testDatabaseFor(config: Config): Promise<TestDatabase> {
+  return createTestDatabase({
+    statementTimeoutMs: config.DATABASE_STATEMENT_TIMEOUT_MS,
+    connectTimeoutMs: config.DATABASE_CONNECT_TIMEOUT_MS,
+  });
 }
