@@ -1,6 +1,16 @@
 import { createHash, randomUUID } from 'node:crypto';
 import jwt from 'jsonwebtoken';
-import { LOG_IN, LOG_OUT, ME, PASSWORD, REFRESH, SIGN_UP, signUpStudent } from './support/fixtures.js';
+import {
+  LOG_IN,
+  LOG_OUT,
+  ME,
+  PASSWORD,
+  REFRESH,
+  REJECTION_MESSAGES,
+  type Rejection,
+  SIGN_UP,
+  signUpStudent,
+} from './support/fixtures.js';
 import type { GraphQLErrorBody, GraphQLResponse, GraphQLTestClient } from './support/graphql-client.js';
 import { startTestServer, type TestServer } from './support/server.js';
 import { REFRESH_REUSE_GRACE_MS } from '../src/auth/auth.service.js';
@@ -28,14 +38,6 @@ type LogInData = { logIn: AuthPayload };
 type RefreshData = { refreshToken: AuthPayload };
 type MeData = { me: { id: string; email: string } };
 
-type Rejection = 'missing' | 'malformed' | 'expired' | 'invalid' | 'revoked';
-const rejectionMessages: Record<Rejection, string> = {
-  missing: 'Authentication required',
-  malformed: 'Malformed access token',
-  expired: 'Access token expired',
-  invalid: 'Invalid access token',
-  revoked: 'Access token revoked or user unknown',
-};
 const REFRESH_REFUSED = 'Refresh token is invalid, expired or already used';
 const INVALID_CREDENTIALS = 'Email or password is incorrect';
 
@@ -65,7 +67,7 @@ function me(token: string | undefined, headers?: Record<string, string>): Promis
 }
 
 async function expectMeRejected(res: Promise<GraphQLResponse<MeData>>, reason: Rejection): Promise<void> {
-  expectFailure(await res, 'UNAUTHENTICATED', rejectionMessages[reason], { reason });
+  expectFailure(await res, 'UNAUTHENTICATED', REJECTION_MESSAGES[reason], { reason });
 }
 
 async function expectMeIs(token: string, userId: string): Promise<void> {

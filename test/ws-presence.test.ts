@@ -13,8 +13,7 @@ import {
   START_SESSION,
   STOP_SESSION,
   signUpStudent,
-  type Student,
-} from './support/fixtures.js';
+  type Student, TIMER_UPDATED } from './support/fixtures.js';
 import { GraphQLTestClient } from './support/graphql-client.js';
 import { ManualClock } from './support/manual-clock.js';
 import { startTestServer, type TestServer, testEnv } from './support/server.js';
@@ -33,11 +32,6 @@ const GRACE_MS = 1_000;
 const LONG_GRACE_MS = 2_500;
 /** Long enough for a pause due after either grace to have been written. */
 const AFTER_GRACE_MS = LONG_GRACE_MS + 4_000;
-const TIMER_UPDATED = /* GraphQL */ `
-  subscription Timer($id: ID!) {
-    timerUpdated(sessionId: $id) { sessionId status elapsedSeconds remainingSeconds serverTime }
-  }
-`;
 
 /** A session as the fixtures' documents select it (the fields used here). */
 interface Session {

@@ -10,8 +10,7 @@ import {
   START_SESSION,
   STOP_SESSION,
   signUpStudent,
-  type Student,
-} from './support/fixtures.js';
+  type Student, TIMER_UPDATED } from './support/fixtures.js';
 import { ManualClock } from './support/manual-clock.js';
 import { startTestServer, type TestServer } from './support/server.js';
 import { type Collected, collect, connectWs, eventually, type WsTestClient, wsUrl } from './support/ws-client.js';
@@ -23,11 +22,6 @@ import { type Collected, collect, connectWs, eventually, type WsTestClient, wsUr
 // pending between tests; presence itself is covered by ws-presence.test.ts.
 
 const TICK_MS = 200;
-const TIMER_UPDATED = /* GraphQL */ `
-  subscription Timer($id: ID!) {
-    timerUpdated(sessionId: $id) { sessionId status elapsedSeconds remainingSeconds serverTime }
-  }
-`;
 
 interface TimerUpdate {
   sessionId: string;

@@ -18,8 +18,7 @@ import {
   STOP_SESSION,
   signUpStudent,
   type Student,
-  SUBJECTS,
-} from '../support/fixtures.js';
+  SUBJECTS, REJECTION_MESSAGES, type Rejection } from '../support/fixtures.js';
 import type { GraphQLErrorBody } from '../support/graphql-client.js';
 import { startTestServer, type TestServer } from '../support/server.js';
 import { type CloseInfo, collect, connectWs, eventually, wsUrl, type WsTestClient } from '../support/ws-client.js';
@@ -44,17 +43,6 @@ import { type CloseInfo, collect, connectWs, eventually, wsUrl, type WsTestClien
 // Every server's clock is frozen and never moved by this file: tokens carry their own
 // instants (an expired one has `exp` in the past), so nothing ages between arrange and attack.
 
-/** Rejection reasons of access tokens, as `extensions.reason` names them. */
-type Rejection = 'missing' | 'malformed' | 'invalid' | 'expired' | 'revoked';
-
-// Written out rather than imported: these strings are the public contract over HTTP.
-const REJECTION_MESSAGES: Record<Rejection, string> = {
-  missing: 'Authentication required',
-  malformed: 'Malformed access token',
-  invalid: 'Invalid access token',
-  expired: 'Access token expired',
-  revoked: 'Access token revoked or user unknown',
-};
 const SESSION_NOT_FOUND = 'Session not found or you do not have permission';
 const SUBJECT_NOT_FOUND = 'Subject not found or you do not have permission';
 const SUBSCRIPTION_OVER_HTTP = 'Subscriptions are served over WebSocket (subprotocol graphql-transport-ws) at /graphql';

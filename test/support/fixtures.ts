@@ -76,3 +76,23 @@ export async function createSubject(student: Student, name = `Subject ${randomUU
   const data = await student.client.ok<{ createSubject: { id: string } }>(CREATE_SUBJECT, { name });
   return data.createSubject.id;
 }
+
+/** The live timer of one session, every field. */
+export const TIMER_UPDATED = /* GraphQL */ `
+  subscription Timer($id: ID!) {
+    timerUpdated(sessionId: $id) { sessionId status elapsedSeconds remainingSeconds serverTime }
+  }
+`;
+
+/** Why an access token was refused, as `extensions.reason` names it. */
+export type Rejection = 'missing' | 'malformed' | 'invalid' | 'expired' | 'revoked';
+
+// Written out rather than imported from src/: these strings are the public contract.
+/** The message of UNAUTHENTICATED for each {@link Rejection}. */
+export const REJECTION_MESSAGES: Record<Rejection, string> = {
+  missing: 'Authentication required',
+  malformed: 'Malformed access token',
+  invalid: 'Invalid access token',
+  expired: 'Access token expired',
+  revoked: 'Access token revoked or user unknown',
+};
