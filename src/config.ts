@@ -234,3 +234,19 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     jwtSecretGenerated: config.JWT_SECRET === undefined,
   }) as Config;
 }
+
+/**
+ * For command-line entry points: the configuration, or every problem on stderr and exit code 78
+ * (EX_CONFIG) without doing anything else.
+ */
+export function loadConfigOrExit(env: Record<string, string | undefined> = process.env): Config {
+  try {
+    return loadConfig(env);
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      process.stderr.write(`${err.message}\n`);
+      process.exit(78);
+    }
+    throw err;
+  }
+}

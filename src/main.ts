@@ -1,19 +1,10 @@
-import { ConfigError, loadConfig } from './config.js';
+import { loadConfigOrExit } from './config.js';
 import { createLogger } from './logger.js';
 import { startServer } from './server.js';
 
-// The process entry point: the only place that reads process.env (through loadConfig) and
-// installs signal handlers.
-let config;
-try {
-  config = loadConfig(process.env);
-} catch (err) {
-  if (err instanceof ConfigError) {
-    process.stderr.write(`${err.message}\n`);
-    process.exit(78); // EX_CONFIG
-  }
-  throw err;
-}
+// The process entry point: reads process.env (through loadConfigOrExit) and installs signal
+// handlers.
+const config = loadConfigOrExit(process.env);
 
 const logger = createLogger(config.LOG_LEVEL);
 const server = await startServer({ config, logger }).catch((err: unknown) => {

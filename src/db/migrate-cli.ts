@@ -1,19 +1,10 @@
-import { ConfigError, loadConfig } from '../config.js';
+import { loadConfigOrExit } from '../config.js';
 import { createLogger } from '../logger.js';
 import { databaseTarget, openDatabase } from './database.js';
 import { migrateDown, migrateToLatest } from './migrator.js';
 
 // `npm run migrate` applies pending migrations; `npm run migrate -- down` reverts the last one.
-let config;
-try {
-  config = loadConfig(process.env);
-} catch (err) {
-  if (err instanceof ConfigError) {
-    process.stderr.write(`${err.message}\n`);
-    process.exit(78);
-  }
-  throw err;
-}
+const config = loadConfigOrExit(process.env);
 const logger = createLogger(config.LOG_LEVEL);
 const database = await openDatabase(databaseTarget(config), logger);
 try {
