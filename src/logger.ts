@@ -41,7 +41,6 @@ export type SecurityEvent =
   | 'auth.refresh_rejected'
   | 'auth.refresh_reuse_detected'
   | 'auth.signup_rejected'
-  | 'access.denied'
   | 'ws.connection_rejected'
   | 'ws.operation_rejected'
   | 'ws.origin_refused'

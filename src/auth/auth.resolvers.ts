@@ -5,9 +5,9 @@ import type { AuthTokens } from './auth.service.js';
 
 /** The GraphQL payload for tokens; in cookie mode the refresh token lives only in its cookie. */
 function toPayload(tokens: AuthTokens, ctx: GraphQLContext, cookieMode: boolean): ResolversTypes['AuthPayload'] {
-  if (!cookieMode) return { ...tokens, refreshToken: tokens.refreshToken };
-  if (!ctx.cookies) throw new AppError('BAD_USER_INPUT', 'cookieMode is only available over HTTP', { field: 'cookieMode' });
-  ctx.cookies.set(tokens);
+  if (!cookieMode) return tokens;
+  // Callers check with requireCookiesIf first; the cookie path implies an HTTP exchange.
+  ctx.cookies?.set(tokens);
   return { ...tokens, refreshToken: null };
 }
 

@@ -173,10 +173,16 @@ export function attachWebSocketServer(deps: WsServerDeps): WsEndpoint {
           releaseStudentPlace();
           leavePresence();
         };
-        connection.expiry = setTimeout(
-          () => close(connection, 'expired'),
-          Math.max(0, viewer.tokenExpiresAt.getTime() - clock.now().getTime()),
-        );
+        const expireAt = (deadline: Date) => {
+          // setTimeout fires at once beyond 2^31-1 ms (~24.8 days; external tokens may live that
+          // long): wait in steps and close only once the instant has really come.
+          const left = deadline.getTime() - clock.now().getTime();
+          connection.expiry = setTimeout(
+            () => (clock.now() >= deadline ? close(connection, 'expired') : expireAt(deadline)),
+            Math.min(Math.max(0, left), 2 ** 31 - 1),
+          );
+        };
+        expireAt(viewer.tokenExpiresAt);
         logger.debug({ userId: viewer.userId, tokenSource: presented!.source }, 'websocket authenticated');
         return { userId: viewer.userId, expiresAt: viewer.tokenExpiresAt.toISOString() };
       },
@@ -281,9 +287,10 @@ export function attachWebSocketServer(deps: WsServerDeps): WsEndpoint {
       const allClosed = Promise.all(
         sockets.map((s) => (s.readyState === WebSocket.CLOSED ? undefined : new Promise((r) => s.once('close', r)))),
       );
-      await server.dispose(); // closes each socket with 1001 Going away
-      // A peer that never answers the close handshake is cut off rather than waited for.
+      // A peer that never answers the close handshake is cut off rather than waited for (ws
+      // itself would wait 30 s, and its server's close waits for every client).
       const cutoff = setTimeout(() => sockets.forEach((s) => s.terminate()), 2_000);
+      await server.dispose(); // closes each socket with 1001 Going away
       await allClosed;
       clearTimeout(cutoff);
     },
