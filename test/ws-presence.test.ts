@@ -17,7 +17,7 @@ import {
 import { GraphQLTestClient } from './support/graphql-client.js';
 import { ManualClock } from './support/manual-clock.js';
 import { startTestServer, type TestServer, testEnv } from './support/server.js';
-import { collect, connectWs, eventually, type WsTestClient, wsUrl } from './support/ws-client.js';
+import { collect, connectWs, eventually, type WsTestClient, wsUrl, within } from './support/ws-client.js';
 
 // Pause on disconnect: a student's RUNNING session is paused (reason DISCONNECT) once their
 // last WebSocket has been gone for DISCONNECT_GRACE_SECONDS, with time counted up to the
@@ -121,18 +121,6 @@ async function waitForStatus(db: TestDatabase, id: string, status: Session['stat
   await eventually(async () => (await sessionRow({ db }, id)).status === status, timeoutMs, `session ${id} to be ${status}`);
 }
 
-/** Resolves when `promise` does, or fails after `ms`. */
-async function within<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`timed out after ${ms} ms waiting for ${what}`)), ms);
-  });
-  try {
-    return await Promise.race([promise, timeout]);
-  } finally {
-    clearTimeout(timer);
-  }
-}
 
 describe('on one server', () => {
   let t: TestServer;

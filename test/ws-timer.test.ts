@@ -13,7 +13,7 @@ import {
   type Student, TIMER_UPDATED } from './support/fixtures.js';
 import { ManualClock } from './support/manual-clock.js';
 import { startTestServer, type TestServer } from './support/server.js';
-import { type Collected, collect, connectWs, eventually, type WsTestClient, wsUrl } from './support/ws-client.js';
+import { type Collected, collect, connectWs, eventually, type WsTestClient, wsUrl, within } from './support/ws-client.js';
 
 // The live timer (`timerUpdated`) over real graphql-ws sockets, on one server whose clock either
 // follows real time (for the rhythm and phase of real ticks) or stands still until a test moves
@@ -119,18 +119,6 @@ async function nextUpdates(sub: TimerSubscription, n: number, timeoutMs?: number
   return updates(sub);
 }
 
-/** Resolves when `promise` does, or fails after `ms`. */
-async function within<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`timed out after ${ms} ms waiting for ${what}`)), ms);
-  });
-  try {
-    return await Promise.race([promise, timeout]);
-  } finally {
-    clearTimeout(timer);
-  }
-}
 
 async function studentWithSubject(): Promise<{ student: Student; subjectId: string }> {
   const student = await signUpStudent(t.client());

@@ -127,3 +127,16 @@ export async function eventually(predicate: () => boolean | Promise<boolean>, ti
     await new Promise((r) => setTimeout(r, 20));
   }
 }
+
+/** Resolves when `promise` does, or fails after `ms`. */
+export async function within<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`timed out after ${ms} ms waiting for ${what}`)), ms);
+  });
+  try {
+    return await Promise.race([promise, timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
