@@ -61,6 +61,8 @@ export interface WsEndpoint {
 }
 
 const GRAPHQL_PATH = '/graphql';
+/** The longest delay setTimeout honours. */
+const MAX_TIMEOUT_MS = 2 ** 31 - 1;
 
 /**
  * graphql-ws (subprotocol `graphql-transport-ws`) on `/graphql` of the HTTP server. Clients
@@ -175,12 +177,12 @@ export function attachWebSocketServer(deps: WsServerDeps): WsEndpoint {
         };
         const expireAt = (deadline: Date) => {
           // setTimeout fires at once beyond 2^31-1 ms (~24.8 days; external tokens may live that
-          // long): wait in steps and close only once the instant has really come.
-          const left = deadline.getTime() - clock.now().getTime();
-          connection.expiry = setTimeout(
-            () => (clock.now() >= deadline ? close(connection, 'expired') : expireAt(deadline)),
-            Math.min(Math.max(0, left), 2 ** 31 - 1),
-          );
+          // long): wait in steps of the largest delay it takes, then for the rest.
+          const left = Math.max(0, deadline.getTime() - clock.now().getTime());
+          connection.expiry =
+            left > MAX_TIMEOUT_MS
+              ? setTimeout(() => expireAt(deadline), MAX_TIMEOUT_MS)
+              : setTimeout(() => close(connection, 'expired'), left);
         };
         expireAt(viewer.tokenExpiresAt);
         logger.debug({ userId: viewer.userId, tokenSource: presented!.source }, 'websocket authenticated');
