@@ -19,8 +19,8 @@ const clientPreset = {
 const config: CodegenConfig = {
   schema: 'schema/*.graphql',
   emitLegacyCommonJSImports: false,
-  // Only `graphql(...)` calls are documents; `/* GraphQL */` strings (some deliberately invalid,
-  // in the attack tests) are not.
+  // Only `graphql(...)` calls are documents: the deliberately invalid operations of the attack
+  // and bad-input tests are plain strings, never plucked.
   pluckConfig: { globalGqlIdentifierName: ['graphql'], gqlMagicComment: 'studyclock-typed-document' },
   ignoreNoDocuments: true,
   generates: {

@@ -153,6 +153,10 @@ export const configVariables = {
     schema: bool.optional(),
     doc: 'Allow introspection and field suggestions. Default: on, except with NODE_ENV=production.',
   },
+  EXPLORER_ENABLED: {
+    schema: bool.optional(),
+    doc: 'Serve the GraphQL explorer (Altair, bundled: works with no network) at `/explorer`. Default: on, except with NODE_ENV=production.',
+  },
   GRAPHQL_ALLOW_BATCHING: { schema: bool.default(false), doc: 'Accept batched (array) HTTP requests.' },
   TLS_CERT_FILE: { schema: z.string().min(1).optional(), doc: 'PEM certificate: serve HTTPS and WSS directly (with `TLS_KEY_FILE`).' },
   TLS_KEY_FILE: { schema: z.string().min(1).optional(), doc: 'PEM private key for `TLS_CERT_FILE`.' },
@@ -171,6 +175,18 @@ export const configVariables = {
   SHUTDOWN_TIMEOUT_SECONDS: {
     schema: int(1, 300).default(10),
     doc: 'How long graceful shutdown waits for in-flight requests before closing them.',
+  },
+  METRICS_TOKEN: {
+    schema: z.string().min(1).optional(),
+    doc: 'Bearer token `GET /metrics` requires (`Authorization: Bearer …`), wherever it is served; at least 32 characters in production. Unset, and without `METRICS_PORT`: no `/metrics` at all (404).',
+  },
+  METRICS_PORT: {
+    schema: int(0, 65535).optional(),
+    doc: 'Serve `GET /metrics` on this port of `METRICS_HOST` (plain HTTP), and not on `PORT`. 0 picks a free port.',
+  },
+  METRICS_HOST: {
+    schema: z.string().min(1).default('127.0.0.1'),
+    doc: 'Interface the `METRICS_PORT` listener binds to.',
   },
 } as const;
 
@@ -224,6 +240,13 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   }
   if (parsed.COOKIE_SAME_SITE === 'none' && parsed.COOKIE_SECURE === false) {
     problems.push('COOKIE_SAME_SITE: "none" requires COOKIE_SECURE=true');
+  }
+  // Scrapers keep the token in a file and send it on every scrape: no reason for a short one.
+  if (parsed.NODE_ENV === 'production' && typeof parsed.METRICS_TOKEN === 'string' && parsed.METRICS_TOKEN.length < 32) {
+    problems.push('METRICS_TOKEN: must be at least 32 characters when NODE_ENV=production');
+  }
+  if (parsed.METRICS_PORT !== undefined && parsed.METRICS_PORT !== 0 && parsed.METRICS_PORT === parsed.PORT) {
+    problems.push('METRICS_PORT: must differ from PORT');
   }
   if (problems.length > 0) throw new ConfigError(problems);
   const config = parsed as Parsed;

@@ -47,7 +47,8 @@ export type SecurityEvent =
   | 'ws.upgrade_refused'
   | 'ws.slow_consumer'
   | 'rate_limit.exceeded'
-  | 'auth.login_throttled';
+  | 'auth.login_throttled'
+  | 'metrics.unauthorized';
 
 /**
  * Logs a security-relevant event at `warn` in a fixed shape: `{ security: true, event, ...details }`.

@@ -24,6 +24,8 @@ import { TimerFeed } from './sessions/timer-feed.js';
 import { attachWebSocketServer } from './ws/ws-server.js';
 import { retryAfterHeaderPlugin } from './security/http-rate-limit.js';
 import { RateLimits, type SecurityCounters } from './security/rate-limits.js';
+import { metricsEndpoint } from './metrics/endpoint.js';
+import { ServerMetrics } from './metrics/metrics.js';
 
 /**
  * Live counts of everything connections and subscriptions hold. Each returns to zero when
@@ -43,6 +45,8 @@ export interface StudyclockServer {
   /** `http://host:port` the server listens on (`https://` with TLS_CERT_FILE). */
   readonly origin: string;
   readonly port: number;
+  /** `http://host:port` of the METRICS_PORT listener, which serves `GET /metrics`; undefined without METRICS_PORT. */
+  readonly metricsOrigin: string | undefined;
   readonly services: Services;
   readonly database: DatabaseHandle;
   readonly logger: Logger;
@@ -134,7 +138,7 @@ export async function startServer(options: ServerOptions): Promise<StudyclockSer
     logger,
     graceMs: config.DISCONNECT_GRACE_SECONDS * 1000,
     heartbeatMs: config.LAST_SEEN_HEARTBEAT_SECONDS * 1000,
-    pause: (userId, lostAt) => services.sessions.pauseForDisconnect(userId, lostAt),
+    pause: async (userId, lostAt) => (await services.sessions.pauseForDisconnect(userId, lostAt)) !== null,
   });
   services.sessions.deferCompletionWhile((userId) => presence.isPausePending(userId));
   // Rate-limit counters: Redis when REDIS_URL is set (closed with the server), memory otherwise.
@@ -152,6 +156,15 @@ export async function startServer(options: ServerOptions): Promise<StudyclockSer
     ...services.timer.stats,
     pendingDisconnectPauses: presence.pendingPauses,
   });
+  const metrics = new ServerMetrics({
+    stats,
+    securityCounters: () => rateLimits.counters(),
+    tokenFailures: () => rateLimits.tokenFailuresByReason(),
+    ticksDelivered: () => services.timer.ticksDelivered,
+    disconnectPauses: () => presence.disconnectPauses,
+    databasePool: () => database.poolUsage(),
+  });
+  const scrapes = metricsEndpoint(config, metrics, logger);
   const limits = createOperationLimits(config);
   const apollo = new ApolloServer<GraphQLContext>({
     schema,
@@ -173,10 +186,11 @@ export async function startServer(options: ServerOptions): Promise<StudyclockSer
       retryAfterHeaderPlugin,
       serviceUnavailableStatus,
       landingPagePlugin(config),
+      metrics.apolloPlugin,
     ],
   });
   await apollo.start();
-  httpServer.on('request', createHttpApp({ config, logger, clock, db: database.db, services, apollo, rateLimits }));
+  httpServer.on('request', createHttpApp({ config, logger, clock, db: database.db, services, apollo, rateLimits, metrics: scrapes.onMainPort }));
 
   // Before the sweeper starts: a POMODORO left running by a crash must be paused at its
   // student's last-seen instant, not completed by a sweep that got there first.
@@ -187,6 +201,7 @@ export async function startServer(options: ServerOptions): Promise<StudyclockSer
   if (recovered > 0) logger.info({ students: recovered }, 'sessions left running will be paused unless their students reconnect');
   const sweeper = startCompletionSweeper(services, clock, logger, config.COMPLETION_SWEEP_SECONDS * 1000);
 
+  let metricsOrigin: string | undefined;
   try {
     await new Promise<void>((resolve, reject) => {
       httpServer.once('error', reject);
@@ -195,9 +210,12 @@ export async function startServer(options: ServerOptions): Promise<StudyclockSer
         resolve();
       });
     });
+    metricsOrigin = await scrapes.listen();
   } catch (err) {
     sweeper.stop();
     await apollo.stop();
+    await scrapes.close();
+    metrics.close();
     services.timer.close();
     await presence.close();
     await rateLimits.close();
@@ -213,6 +231,7 @@ export async function startServer(options: ServerOptions): Promise<StudyclockSer
   return {
     origin,
     port,
+    metricsOrigin,
     services,
     database,
     logger,
@@ -225,6 +244,8 @@ export async function startServer(options: ServerOptions): Promise<StudyclockSer
         sweeper.stop();
         // Drains: WebSockets closed with 1001, then in-flight HTTP requests finish.
         await apollo.stop();
+        await scrapes.close();
+        metrics.close();
         services.timer.close();
         await presence.close();
         await sweeper.idle();

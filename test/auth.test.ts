@@ -12,6 +12,7 @@ import {
   signUpStudent,
 } from './support/fixtures.js';
 import type { GraphQLErrorBody, GraphQLResponse, GraphQLTestClient } from './support/graphql-client.js';
+import type { LogInMutation, MeQuery, RefreshMutation } from './__generated__/graphql.js';
 import { startTestServer, type TestServer } from './support/server.js';
 import { REFRESH_REUSE_GRACE_MS } from '../src/auth/auth.service.js';
 
@@ -26,17 +27,6 @@ beforeAll(async () => {
 afterAll(() => t.close());
 
 const ACCESS_TTL_SECONDS = 900;
-
-interface AuthPayload {
-  accessToken: string;
-  refreshToken: string | null;
-  expiresAt: string;
-  user: { id: string; email?: string; createdAt?: string };
-}
-type SignUpData = { signUp: AuthPayload };
-type LogInData = { logIn: AuthPayload };
-type RefreshData = { refreshToken: AuthPayload };
-type MeData = { me: { id: string; email: string } };
 
 const REFRESH_REFUSED = 'Refresh token is invalid, expired or already used';
 const INVALID_CREDENTIALS = 'Email or password is incorrect';
@@ -62,11 +52,11 @@ function expectFailure(res: GraphQLResponse<unknown>, code: string, message: str
 }
 
 /** Asks `me` with `token` as the bearer token (none when undefined). */
-function me(token: string | undefined, headers?: Record<string, string>): Promise<GraphQLResponse<MeData>> {
-  return t.client().withToken(token).request<MeData>(ME, undefined, { headers });
+function me(token: string | undefined, headers?: Record<string, string>): Promise<GraphQLResponse<MeQuery>> {
+  return t.client().withToken(token).request(ME, undefined, { headers });
 }
 
-async function expectMeRejected(res: Promise<GraphQLResponse<MeData>>, reason: Rejection): Promise<void> {
+async function expectMeRejected(res: Promise<GraphQLResponse<MeQuery>>, reason: Rejection): Promise<void> {
   expectFailure(await res, 'UNAUTHENTICATED', REJECTION_MESSAGES[reason], { reason });
 }
 
@@ -76,12 +66,12 @@ async function expectMeIs(token: string, userId: string): Promise<void> {
   expect(res.data?.me.id).toBe(userId);
 }
 
-function refresh(refreshToken: string | undefined, client: GraphQLTestClient = t.client()): Promise<GraphQLResponse<RefreshData>> {
-  return client.request<RefreshData>(REFRESH, refreshToken === undefined ? {} : { refreshToken });
+function refresh(refreshToken: string | undefined, client: GraphQLTestClient = t.client()): Promise<GraphQLResponse<RefreshMutation>> {
+  return client.request(REFRESH, refreshToken === undefined ? {} : { refreshToken });
 }
 
-async function logIn(email: string): Promise<AuthPayload> {
-  const data = await t.client().ok<LogInData>(LOG_IN, { input: { email, password: PASSWORD } });
+async function logIn(email: string): Promise<LogInMutation['logIn']> {
+  const data = await t.client().ok(LOG_IN, { input: { email, password: PASSWORD } });
   return data.logIn;
 }
 
@@ -153,9 +143,9 @@ function setCookies(headers: Headers): Map<string, SetCookie> {
 }
 
 /** Logs in with cookieMode in a fresh browser-like client; returns the client and the response. */
-async function cookieLogIn(email: string): Promise<{ browser: GraphQLTestClient; res: GraphQLResponse<LogInData> }> {
+async function cookieLogIn(email: string): Promise<{ browser: GraphQLTestClient; res: GraphQLResponse<LogInMutation> }> {
   const browser = t.client();
-  const res = await browser.request<LogInData>(LOG_IN, { input: { email, password: PASSWORD, cookieMode: true } });
+  const res = await browser.request(LOG_IN, { input: { email, password: PASSWORD, cookieMode: true } });
   expect(res.errors).toBeUndefined();
   return { browser, res };
 }
@@ -163,7 +153,7 @@ async function cookieLogIn(email: string): Promise<{ browser: GraphQLTestClient;
 describe('signUp', () => {
   it('returns an access token, a refresh token, the access expiry 900 s from now and the new user', async () => {
     const email = uniqueEmail();
-    const res = await t.client().request<SignUpData>(SIGN_UP, { input: { email, password: PASSWORD } });
+    const res = await t.client().request(SIGN_UP, { input: { email, password: PASSWORD } });
 
     expect(res.errors).toBeUndefined();
     const payload = res.data!.signUp;
@@ -282,8 +272,8 @@ describe('signUp', () => {
   });
 
   it('accepts passwords of exactly 10 and exactly 128 characters', async () => {
-    const shortest = await t.client().request<SignUpData>(SIGN_UP, { input: { email: uniqueEmail(), password: 'abcde12345' } });
-    const longest = await t.client().request<SignUpData>(SIGN_UP, {
+    const shortest = await t.client().request(SIGN_UP, { input: { email: uniqueEmail(), password: 'abcde12345' } });
+    const longest = await t.client().request(SIGN_UP, {
       input: { email: uniqueEmail(), password: 'abcdefghij'.repeat(13).slice(0, 128) },
     });
 
@@ -359,7 +349,7 @@ describe('logIn', () => {
     const email = uniqueEmail();
     const wrongPassword = 'Wrong-Password-That-Must-Not-Leak';
     const from = t.logs.length;
-    const signUp = (await t.client().ok<SignUpData>(SIGN_UP, { input: { email, password: PASSWORD } })).signUp;
+    const signUp = (await t.client().ok(SIGN_UP, { input: { email, password: PASSWORD } })).signUp;
     await t.client().request(LOG_IN, { input: { email, password: wrongPassword } });
     const good = await logIn(email);
     const rotated = (await refresh(good.refreshToken!)).data!.refreshToken;
@@ -654,7 +644,7 @@ describe('logOut', () => {
   it('answers true and revokes the log-in of the given refresh token', async () => {
     const { refreshToken, accessToken } = await signUpStudent(t.client());
 
-    const data = await t.client().ok<{ logOut: boolean }>(LOG_OUT, { refreshToken });
+    const data = await t.client().ok(LOG_OUT, { refreshToken });
 
     expect(data).toEqual({ logOut: true });
     expect(await familyOf(accessToken)).toMatchObject({ revoked_at: t.clock.now(), revoked_reason: 'logout' });
@@ -691,7 +681,7 @@ describe('logOut', () => {
     const student = await signUpStudent(t.client());
     const other = await logIn(student.email);
 
-    const data = await student.client.ok<{ logOut: boolean }>(LOG_OUT);
+    const data = await student.client.ok(LOG_OUT);
 
     expect(data).toEqual({ logOut: true });
     await expectMeRejected(me(student.accessToken), 'revoked');
@@ -779,7 +769,7 @@ describe('cookie mode', () => {
     expect(cookies.get('studyclock_refresh')?.value).toMatch(/^[\w-]{43}$/);
     expect(cookies.get('studyclock_refresh')?.value).not.toBe(oldRefresh);
     expect((await storedRefreshToken(oldRefresh))?.used_at).not.toBeNull();
-    const after = await browser.request<MeData>(ME);
+    const after = await browser.request(ME);
     expect(after.data?.me.id).toBe(userId);
   });
 
@@ -787,7 +777,7 @@ describe('cookie mode', () => {
     const { email } = await signUpStudent(t.client());
     const { browser } = await cookieLogIn(email);
 
-    const res = await browser.request<{ logOut: boolean }>(LOG_OUT, {});
+    const res = await browser.request(LOG_OUT, {});
 
     expect(res.data).toEqual({ logOut: true });
     const cookies = setCookies(res.headers);

@@ -61,13 +61,9 @@ describe('on a directory', () => {
     expect(existsSync(dir)).toBe(true);
 
     const anonymous = new GraphQLTestClient(`${server.origin}/graphql`);
-    const { signUp } = await anonymous.ok<{ signUp: { accessToken: string; user: { email: string } } }>(SIGN_UP, {
-      input: { email: 'newcomer@example.com', password: PASSWORD },
-    });
+    const { signUp } = await anonymous.ok(SIGN_UP, { input: { email: 'newcomer@example.com', password: PASSWORD } });
     expect(signUp.user.email).toBe('newcomer@example.com');
-    const { createSubject } = await anonymous
-      .withToken(signUp.accessToken)
-      .ok<{ createSubject: { name: string } }>(CREATE_SUBJECT, { name: 'Linear algebra' });
+    const { createSubject } = await anonymous.withToken(signUp.accessToken).ok(CREATE_SUBJECT, { name: 'Linear algebra' });
     expect(createSubject.name).toBe('Linear algebra');
   }, PGLITE_TIMEOUT);
 
@@ -76,17 +72,15 @@ describe('on a directory', () => {
     const email = 'returning@example.com';
     const first = await start(dir);
     const before = new GraphQLTestClient(`${first.origin}/graphql`);
-    const { signUp } = await before.ok<{ signUp: { accessToken: string } }>(SIGN_UP, { input: { email, password: PASSWORD } });
+    const { signUp } = await before.ok(SIGN_UP, { input: { email, password: PASSWORD } });
     await before.withToken(signUp.accessToken).ok(CREATE_SUBJECT, { name: 'Organic chemistry' });
     await stop(first);
 
     const second = await start(dir);
     const after = new GraphQLTestClient(`${second.origin}/graphql`);
-    const { logIn } = await after.ok<{ logIn: { accessToken: string; user: { email: string } } }>(LOG_IN, {
-      input: { email, password: PASSWORD },
-    });
+    const { logIn } = await after.ok(LOG_IN, { input: { email, password: PASSWORD } });
     expect(logIn.user.email).toBe(email);
-    const { subjects } = await after.withToken(logIn.accessToken).ok<{ subjects: { name: string }[] }>(SUBJECTS);
+    const { subjects } = await after.withToken(logIn.accessToken).ok(SUBJECTS);
     expect(subjects.map((s) => s.name)).toEqual(['Organic chemistry']);
   }, PGLITE_TIMEOUT);
 });
@@ -96,12 +90,10 @@ describe('in memory', () => {
     const server = await start('memory://');
     expect(server.database.kind).toBe('embedded');
     const anonymous = new GraphQLTestClient(`${server.origin}/graphql`);
-    const { signUp } = await anonymous.ok<{ signUp: { accessToken: string } }>(SIGN_UP, {
-      input: { email: 'memory@example.com', password: PASSWORD },
-    });
+    const { signUp } = await anonymous.ok(SIGN_UP, { input: { email: 'memory@example.com', password: PASSWORD } });
     const student = anonymous.withToken(signUp.accessToken);
     await student.ok(CREATE_SUBJECT, { name: 'Statistics' });
-    const { subjects } = await student.ok<{ subjects: { name: string }[] }>(SUBJECTS);
+    const { subjects } = await student.ok(SUBJECTS);
     expect(subjects.map((s) => s.name)).toEqual(['Statistics']);
   }, PGLITE_TIMEOUT);
 });

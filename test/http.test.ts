@@ -79,7 +79,7 @@ describe('health endpoints', () => {
     it('answers an operation that needs it with 503 SERVICE_UNAVAILABLE, a fixed message and no internals', async () => {
       const res = await postGraphQL(
         down,
-        JSON.stringify({ query: SIGN_UP, variables: { input: { email: 'lost-db@example.com', password: PASSWORD } } }),
+        JSON.stringify({ query: String(SIGN_UP), variables: { input: { email: 'lost-db@example.com', password: PASSWORD } } }),
       );
       expect(res.status).toBe(503);
       const text = await res.text();
@@ -157,7 +157,7 @@ describe('CSRF prevention', () => {
 
   it('refuses a text/plain POST with 400 and does not run its mutation', async () => {
     const email = 'csrf-victim@example.com';
-    const res = await postGraphQL(t, JSON.stringify({ query: SIGN_UP, variables: { input: { email, password: PASSWORD } } }), {
+    const res = await postGraphQL(t, JSON.stringify({ query: String(SIGN_UP), variables: { input: { email, password: PASSWORD } } }), {
       'content-type': 'text/plain',
     });
     const body = (await res.json()) as { errors: { message: string; extensions: { code: string } }[] };
@@ -203,13 +203,13 @@ describe('CORS', () => {
 describe('request logs', () => {
   it('redact the Authorization header, cookies and Set-Cookie', async () => {
     const email = 'logged@example.com';
-    const signUp = await postGraphQL(t, JSON.stringify({ query: SIGN_UP, variables: { input: { email, password: PASSWORD, cookieMode: true } } }));
+    const signUp = await postGraphQL(t, JSON.stringify({ query: String(SIGN_UP), variables: { input: { email, password: PASSWORD, cookieMode: true } } }));
     const { data } = (await signUp.json()) as { data: { signUp: { accessToken: string } } };
     const accessToken = data.signUp.accessToken;
     const cookies = signUp.headers.getSetCookie().map((c) => c.split(';')[0]!);
     expect(cookies).toHaveLength(2);
 
-    const me = await postGraphQL(t, JSON.stringify({ query: ME }), {
+    const me = await postGraphQL(t, JSON.stringify({ query: String(ME) }), {
       'content-type': 'application/json',
       authorization: `Bearer ${accessToken}`,
       cookie: cookies.join('; '),
@@ -307,7 +307,7 @@ describe('graceful shutdown of the real process', () => {
   it('finishes a request that is in flight when SIGTERM arrives', async () => {
     const p = await startProcess();
     const email = 'in-flight@example.com';
-    const body = JSON.stringify({ query: SIGN_UP, variables: { input: { email, password: PASSWORD } } });
+    const body = JSON.stringify({ query: String(SIGN_UP), variables: { input: { email, password: PASSWORD } } });
     // `Expect: 100-continue` makes the server confirm it has taken the request before the body
     // is sent, so SIGTERM lands while the request is certainly in flight (and the sign-up's
     // scrypt at the default cost then runs during the shutdown).

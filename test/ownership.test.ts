@@ -8,11 +8,13 @@ import {
   SESSIONS,
   START_SESSION,
   STOP_SESSION,
+  type SessionIdDocument,
   signUpStudent,
   type Student,
   SUBJECTS,
 } from './support/fixtures.js';
 import type { GraphQLResponse } from './support/graphql-client.js';
+import type { SessionsQuery, StartSessionInput } from './__generated__/graphql.js';
 import { snapshotDatabase } from './support/database.js';
 import { startTestServer, type TestServer } from './support/server.js';
 
@@ -23,23 +25,7 @@ const SUBJECT_NOT_FOUND = 'Subject not found or you do not have permission';
 /** The states B's session is put in before A tries something on it. */
 type OwnerStatus = 'RUNNING' | 'PAUSED' | 'STOPPED';
 
-/** A session as the fixtures' documents select it. */
-interface Session {
-  id: string;
-  status: string;
-  elapsedSeconds: number;
-  remainingSeconds: number | null;
-  pausedReason: string | null;
-  endedAt: string | null;
-  subject: { id: string; name: string };
-}
-
-interface SessionPage {
-  edges: { cursor: string; node: Session }[];
-  pageInfo: { hasNextPage: boolean; endCursor: string | null };
-}
-
-const EMPTY_PAGE: SessionPage = { edges: [], pageInfo: { hasNextPage: false, endCursor: null } };
+const EMPTY_PAGE: SessionsQuery['sessions'] = { edges: [], pageInfo: { hasNextPage: false, endCursor: null } };
 
 let t: TestServer;
 /** The student who tries to reach someone else's data. */
@@ -58,8 +44,7 @@ beforeAll(async () => {
   b = await signUpStudent(t.client());
   aSubjectId = await createSubject(a, 'Algebra');
   bSubjectId = await createSubject(b, 'Biology');
-  aSessionId = (await a.client.ok<{ startSession: Session }>(START_SESSION, { input: { subjectId: aSubjectId, type: 'FREE' } }))
-    .startSession.id;
+  aSessionId = (await a.client.ok(START_SESSION, { input: { subjectId: aSubjectId, type: 'FREE' } })).startSession.id;
   t.clock.advanceSeconds(30);
   await a.client.ok(STOP_SESSION, { id: aSessionId });
 });
@@ -77,9 +62,9 @@ function answer(res: GraphQLResponse<unknown>) {
  * its stored `accumulated_ms` is not zero; stops B's previous unfinished one first.
  */
 async function giveBSession(status: OwnerStatus): Promise<string> {
-  const { activeSession } = await b.client.ok<{ activeSession: Session | null }>(ACTIVE_SESSION);
+  const { activeSession } = await b.client.ok(ACTIVE_SESSION);
   if (activeSession) await b.client.ok(STOP_SESSION, { id: activeSession.id });
-  const { startSession } = await b.client.ok<{ startSession: Session }>(START_SESSION, {
+  const { startSession } = await b.client.ok(START_SESSION, {
     input: { subjectId: bSubjectId, type: 'POMODORO', focusMinutes: 25 },
   });
   t.clock.advanceSeconds(60);
@@ -89,8 +74,8 @@ async function giveBSession(status: OwnerStatus): Promise<string> {
 }
 
 /** B's session as B sees it. */
-async function asB(id: string): Promise<Session> {
-  return (await b.client.ok<{ session: Session }>(SESSION, { id })).session;
+async function asB(id: string) {
+  return (await b.client.ok(SESSION, { id })).session!;
 }
 
 /** The GraphQL answer to a refused operation on a missing or foreign id. */
@@ -104,7 +89,8 @@ function notFound(field: string, message: string, data: unknown) {
 
 interface SessionCase {
   operation: 'session' | 'pauseSession' | 'resumeSession' | 'stopSession';
-  document: string;
+  /** Takes the session's id as `$id`. */
+  document: SessionIdDocument;
   status: OwnerStatus;
 }
 
@@ -174,7 +160,7 @@ describe("A's operations on B's session", () => {
 
 interface SubjectCase {
   label: string;
-  input: Record<string, unknown>;
+  input: Omit<StartSessionInput, 'subjectId'>;
 }
 
 describe("A's operations on B's subject", () => {
@@ -208,7 +194,7 @@ describe("A's operations on B's subject", () => {
     expect(await snapshot()).toEqual(before);
 
     // The same query by B does find them: the page above is empty because of the owner filter.
-    const own = await b.client.ok<{ sessions: SessionPage }>(SESSIONS, { subjectId: bSubjectId });
+    const own = await b.client.ok(SESSIONS, { subjectId: bSubjectId });
     expect(own.sessions.edges.length).toBeGreaterThanOrEqual(2);
   });
 });
@@ -225,12 +211,12 @@ describe("A's lists", () => {
     ].map((r) => r.id);
     expect(bIds.length).toBeGreaterThanOrEqual(4);
 
-    const sessions = await a.client.ok<{ sessions: SessionPage }>(SESSIONS, { first: 100 });
-    const running = await a.client.ok<{ sessions: SessionPage }>(SESSIONS, { status: 'RUNNING' });
-    const paused = await a.client.ok<{ sessions: SessionPage }>(SESSIONS, { status: 'PAUSED' });
-    const stopped = await a.client.ok<{ sessions: SessionPage }>(SESSIONS, { status: 'STOPPED' });
-    const active = await a.client.ok<{ activeSession: Session | null }>(ACTIVE_SESSION);
-    const subjects = await a.client.ok<{ subjects: { id: string; name: string }[] }>(SUBJECTS);
+    const sessions = await a.client.ok(SESSIONS, { first: 100 });
+    const running = await a.client.ok(SESSIONS, { status: 'RUNNING' });
+    const paused = await a.client.ok(SESSIONS, { status: 'PAUSED' });
+    const stopped = await a.client.ok(SESSIONS, { status: 'STOPPED' });
+    const active = await a.client.ok(ACTIVE_SESSION);
+    const subjects = await a.client.ok(SUBJECTS);
 
     expect(sessions.sessions.edges.map((e) => e.node.id)).toEqual([aSessionId]);
     expect(sessions.sessions.pageInfo.hasNextPage).toBe(false);

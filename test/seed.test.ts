@@ -45,15 +45,11 @@ it('creates a demo student with subjects and a week of past sessions, prints the
   const server = await startServer({ config, logger: createLogger('silent') });
   try {
     const anonymous = new GraphQLTestClient(`${server.origin}/graphql`);
-    const { logIn } = await anonymous.ok<{ logIn: { accessToken: string } }>(LOG_IN, {
-      input: { email: 'demo@studyclock.dev', password: 'study-with-studyclock' },
-    });
+    const { logIn } = await anonymous.ok(LOG_IN, { input: { email: 'demo@studyclock.dev', password: 'study-with-studyclock' } });
     const student = anonymous.withToken(logIn.accessToken);
-    const { subjects } = await student.ok<{ subjects: { name: string }[] }>(SUBJECTS);
+    const { subjects } = await student.ok(SUBJECTS);
     expect(subjects.map((s) => s.name)).toEqual(['Algebra', 'Biology', 'History']);
-    const { sessions } = await student.ok<{
-      sessions: { edges: { node: { type: string; status: string; elapsedSeconds: number; endedAt: string | null } }[] };
-    }>(SESSIONS, { first: 100 });
+    const { sessions } = await student.ok(SESSIONS, { first: 100 });
     const nodes = sessions.edges.map((e) => e.node);
     expect(nodes).toHaveLength(14);
     const pomodoros = nodes.filter((n) => n.type === 'POMODORO');

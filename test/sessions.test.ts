@@ -15,28 +15,16 @@ import {
   type Student,
   SUBJECTS,
 } from './support/fixtures.js';
+import type {
+  SessionFieldsFragment as Session,
+  SessionsQuery,
+  SessionsQueryVariables,
+  StartSessionInput,
+  TypedDocumentString,
+} from './__generated__/graphql.js';
 import { startTestServer, type TestServer } from './support/server.js';
 
-/** A session as the fixtures' documents select it. */
-interface Session {
-  id: string;
-  type: 'FREE' | 'POMODORO';
-  status: 'RUNNING' | 'PAUSED' | 'COMPLETED' | 'STOPPED';
-  elapsedSeconds: number;
-  focusSeconds: number | null;
-  remainingSeconds: number | null;
-  startedAt: string;
-  endedAt: string | null;
-  pausedReason: 'USER' | 'DISCONNECT' | null;
-  subject: { id: string; name: string };
-}
-
-interface SessionPage {
-  edges: { cursor: string; node: Session }[];
-  pageInfo: { hasNextPage: boolean; endCursor: string | null };
-}
-
-type StartInput = { subjectId: string; type: 'FREE' | 'POMODORO'; focusMinutes?: number };
+type SessionPage = SessionsQuery['sessions'];
 
 const ISO_INSTANT = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
 const transitions = { pause: PAUSE_SESSION, resume: RESUME_SESSION, stop: STOP_SESSION } as const;
@@ -65,26 +53,28 @@ async function studentWithSubject(server: TestServer = t): Promise<{ student: St
   return { student, subjectId: await createSubject(student) };
 }
 
-async function start(student: Student, input: StartInput): Promise<Session> {
-  return (await student.client.ok<{ startSession: Session }>(START_SESSION, { input })).startSession;
+async function start(student: Student, input: StartSessionInput): Promise<Session> {
+  return (await student.client.ok(START_SESSION, { input })).startSession;
 }
 
 async function transition(student: Student, kind: Transition, id: string): Promise<Session> {
-  const data = await student.client.ok<Record<string, Session>>(transitions[kind], { id });
+  // Each of the three answers under its own field: one document type for all of them.
+  const document: TypedDocumentString<Partial<Record<`${Transition}Session`, Session>>, { id: string }> = transitions[kind];
+  const data = await student.client.ok(document, { id });
   return data[`${kind}Session`]!;
 }
 
 async function read(student: Student, id: string): Promise<Session> {
-  const data = await student.client.ok<{ session: Session }>(SESSION, { id });
-  return data.session;
+  const data = await student.client.ok(SESSION, { id });
+  return data.session!;
 }
 
 async function active(student: Student): Promise<Session | null> {
-  return (await student.client.ok<{ activeSession: Session | null }>(ACTIVE_SESSION)).activeSession;
+  return (await student.client.ok(ACTIVE_SESSION)).activeSession;
 }
 
-async function page(student: Student, args: Record<string, unknown> = {}): Promise<SessionPage> {
-  return (await student.client.ok<{ sessions: SessionPage }>(SESSIONS, args)).sessions;
+async function page(student: Student, args: SessionsQueryVariables = {}): Promise<SessionPage> {
+  return (await student.client.ok(SESSIONS, args)).sessions;
 }
 
 /** The stored row of a session, read straight from the database. */
@@ -118,12 +108,12 @@ describe('subjects', () => {
     const student = await signUpStudent(t.client());
     const created: { id: string; name: string; createdAt: string }[] = [];
     for (const name of ['Physics', 'Algebra', 'Chemistry']) {
-      created.push((await student.client.ok<{ createSubject: (typeof created)[number] }>(CREATE_SUBJECT, { name })).createSubject);
+      created.push((await student.client.ok(CREATE_SUBJECT, { name })).createSubject);
     }
     expect(created.map((s) => s.name)).toEqual(['Physics', 'Algebra', 'Chemistry']);
     for (const s of created) expect(s.createdAt).toMatch(ISO_INSTANT);
 
-    const listed = await student.client.ok<{ subjects: { id: string; name: string }[] }>(SUBJECTS);
+    const listed = await student.client.ok(SUBJECTS);
     expect(listed.subjects).toEqual(created.map(({ id, name }) => ({ id, name })));
   });
 
@@ -431,7 +421,7 @@ describe('an expired POMODORO the sweeper has not reached yet', () => {
   it('lets exactly one of 20 concurrent starts win, completing the expired one once', async () => {
     const { student, subjectId, session } = await expired(5_000);
     const responses = await Promise.all(
-      Array.from({ length: 20 }, () => student.client.request<{ startSession: Session }>(START_SESSION, { input: { subjectId, type: 'FREE' } })),
+      Array.from({ length: 20 }, () => student.client.request(START_SESSION, { input: { subjectId, type: 'FREE' } })),
     );
     const winners = responses.filter((r) => r.data?.startSession);
     expect(winners).toHaveLength(1);
@@ -573,7 +563,7 @@ describe('SESSION_ALREADY_ACTIVE', () => {
     const { student, subjectId } = await studentWithSubject();
     const responses = await Promise.all(
       Array.from({ length: 20 }, (_, i) =>
-        student.client.request<{ startSession: Session }>(START_SESSION, {
+        student.client.request(START_SESSION, {
           input: i % 2 === 0 ? { subjectId, type: 'FREE' } : { subjectId, type: 'POMODORO', focusMinutes: 5 },
         }),
       ),
@@ -602,7 +592,7 @@ describe('concurrent transitions', () => {
     const { id } = await start(student, { subjectId, type: 'FREE' });
     t.clock.advanceSeconds(12);
     const responses = await Promise.all(
-      Array.from({ length: 10 }, () => student.client.request<{ pauseSession: Session }>(PAUSE_SESSION, { id })),
+      Array.from({ length: 10 }, () => student.client.request(PAUSE_SESSION, { id })),
     );
     const winners = responses.filter((r) => r.data?.pauseSession);
     expect(winners.map((r) => r.data!.pauseSession)).toEqual([expect.objectContaining({ id, status: 'PAUSED', elapsedSeconds: 12 })]);
@@ -617,8 +607,8 @@ describe('concurrent transitions', () => {
     const { id } = await start(student, { subjectId, type: 'FREE' });
     t.clock.advanceSeconds(8);
     const [stop, pause] = await Promise.all([
-      student.client.request<{ stopSession: Session }>(STOP_SESSION, { id }),
-      student.client.request<{ pauseSession: Session }>(PAUSE_SESSION, { id }),
+      student.client.request(STOP_SESSION, { id }),
+      student.client.request(PAUSE_SESSION, { id }),
     ]);
     const stored = await row(id);
     // Either order is fine: stop then a refused pause, or pause then stop from PAUSED.
@@ -677,7 +667,7 @@ describe('the sessions connection', () => {
   }
 
   /** Follows `after` cursors with pages of `first` until the end; returns every page. */
-  async function walk(student: Student, first: number, args: Record<string, unknown> = {}): Promise<SessionPage[]> {
+  async function walk(student: Student, first: number, args: SessionsQueryVariables = {}): Promise<SessionPage[]> {
     const pages: SessionPage[] = [];
     let after: string | null = null;
     do {

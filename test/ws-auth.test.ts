@@ -9,10 +9,13 @@ import {
   PASSWORD,
   PAUSE_SESSION,
   SESSION,
+  type SessionIdDocument,
   signUpStudent,
   START_SESSION,
   type Student,
+  TIMER_UPDATED,
 } from './support/fixtures.js';
+import type { Operation, VariablesAnd } from './support/graphql-client.js';
 import { ManualClock } from './support/manual-clock.js';
 import { startTestServer, type TestServer } from './support/server.js';
 import { type CloseInfo, collect, connectWs, eventually, wsUrl, type WsTestClient } from './support/ws-client.js';
@@ -22,10 +25,6 @@ import { type CloseInfo, collect, connectWs, eventually, wsUrl, type WsTestClien
 // log-in or the account; and operations over an accepted socket answering exactly as over HTTP.
 // The main server has a frozen clock that only moves forward (tests that advance it sign up
 // their students first); query tokens and live expiry use servers of their own.
-
-const TIMER = /* GraphQL */ `
-  subscription Timer($id: ID!) { timerUpdated(sessionId: $id) { sessionId status elapsedSeconds serverTime } }
-`;
 
 let t: TestServer;
 beforeAll(async () => {
@@ -83,8 +82,8 @@ function openRaw(url: string, headers?: Record<string, string>) {
 }
 
 /** Runs one query or mutation over the socket and returns its single result. */
-async function runOnce<T = Record<string, any>>(ws: WsTestClient, query: string, variables?: Record<string, unknown>) {
-  const op = collect<T>(ws.client, query, variables);
+async function runOnce<T, V>(ws: WsTestClient, query: Operation<T, V>, ...variables: VariablesAnd<V>) {
+  const op = collect(ws.client, query, ...variables);
   await op.done;
   expect(op.results).toHaveLength(1);
   return op.results[0]!;
@@ -265,7 +264,7 @@ describe('refusing a connection', () => {
     const raw = openRaw(wsUrl(t.origin));
     await raw.opened;
     raw.send({ type: 'connection_init', payload: { token: student.accessToken } });
-    raw.send({ id: '1', type: 'subscribe', payload: { query: CREATE_SUBJECT, variables: { name: 'Smuggled' } } });
+    raw.send({ id: '1', type: 'subscribe', payload: { query: String(CREATE_SUBJECT), variables: { name: 'Smuggled' } } });
     const closed = await raw.closed;
     // Which refusal the client sees depends on whether the subscribe overtook the token check:
     // graphql-ws refuses an operation before acknowledgement with 4401 itself.
@@ -340,7 +339,7 @@ describe('where the token may be', () => {
 describe('while connected', () => {
   it('closes the sockets of a log-in with 4403 "Logged out" when it logs out, and keeps its other log-ins', async () => {
     const student = await newStudent();
-    const other = await t.client().ok<{ logIn: { accessToken: string } }>(LOG_IN, { input: { email: student.email, password: PASSWORD } });
+    const other = await t.client().ok(LOG_IN, { input: { email: student.email, password: PASSWORD } });
     const loggingOut = connect(t, { connectionParams: { token: student.accessToken } });
     const staying = connect(t, { connectionParams: { token: other.logIn.accessToken } });
     await Promise.all([loggingOut.connected, staying.connected]);
@@ -355,7 +354,7 @@ describe('while connected', () => {
 
   it('closes every socket of a disabled user with 4403 "User disabled", and no one else\'s', async () => {
     const student = await newStudent();
-    const second = await t.client().ok<{ logIn: { accessToken: string } }>(LOG_IN, { input: { email: student.email, password: PASSWORD } });
+    const second = await t.client().ok(LOG_IN, { input: { email: student.email, password: PASSWORD } });
     const bystander = await newStudent();
     const sockets = [student.accessToken, second.logIn.accessToken].map((token) => connect(t, { connectionParams: { token } }));
     const unaffected = connect(t, { connectionParams: { token: bystander.accessToken } });
@@ -416,7 +415,7 @@ describe('while connected', () => {
     it('lets a retrying client log in again and resume its timerUpdated subscription by itself', async () => {
       const student = await signUpStudent(ts.client());
       const subjectId = await createSubject(student);
-      const started = await student.client.ok<{ startSession: { id: string } }>(START_SESSION, { input: { subjectId, type: 'FREE' } });
+      const started = await student.client.ok(START_SESSION, { input: { subjectId, type: 'FREE' } });
       const sessionId = started.startSession.id;
       let logIns = 0;
       const ws = connect(ts, {
@@ -425,12 +424,12 @@ describe('while connected', () => {
         retryWait: async () => {},
         connectionParams: async () => {
           logIns++;
-          const fresh = await ts.client().ok<{ logIn: { accessToken: string } }>(LOG_IN, { input: { email: student.email, password: PASSWORD } });
+          const fresh = await ts.client().ok(LOG_IN, { input: { email: student.email, password: PASSWORD } });
           return { token: fresh.logIn.accessToken };
         },
       });
       const expired = ws.nextClose();
-      const timer = collect<{ timerUpdated: { sessionId: string; status: string; serverTime: string } }>(ws.client, TIMER, { id: sessionId });
+      const timer = collect(ws.client, TIMER_UPDATED, { id: sessionId });
       let outcome = 'active';
       timer.done.then(
         () => (outcome = 'completed'),
@@ -463,46 +462,44 @@ describe('queries and mutations over the socket', () => {
     await ws.connected;
 
     expect(await runOnce(ws, ME)).toEqual({ data: { me: { id: student.userId, email: student.email } } });
-    const subject = await runOnce<{ createSubject: { id: string; name: string } }>(ws, CREATE_SUBJECT, { name: 'Organic chemistry' });
+    const subject = await runOnce(ws, CREATE_SUBJECT, { name: 'Organic chemistry' });
     expect(subject.errors).toBeUndefined();
     expect(subject.data!.createSubject.name).toBe('Organic chemistry');
     const subjectId = subject.data!.createSubject.id;
 
-    const started = await runOnce<{ startSession: Record<string, unknown> }>(ws, START_SESSION, { input: { subjectId, type: 'FREE' } });
+    const started = await runOnce(ws, START_SESSION, { input: { subjectId, type: 'FREE' } });
     expect(started.errors).toBeUndefined();
     expect(started.data!.startSession).toMatchObject({ status: 'RUNNING', type: 'FREE', subject: { id: subjectId, name: 'Organic chemistry' } });
-    const sessionId = started.data!.startSession.id as string;
+    const sessionId = started.data!.startSession.id;
 
-    const paused = await runOnce<{ pauseSession: Record<string, unknown> }>(ws, PAUSE_SESSION, { id: sessionId });
+    const paused = await runOnce(ws, PAUSE_SESSION, { id: sessionId });
     expect(paused.errors).toBeUndefined();
     expect(paused.data!.pauseSession).toMatchObject({ id: sessionId, status: 'PAUSED', pausedReason: 'USER' });
 
     // The changes are stored: HTTP sees them.
-    const stored = await student.client.ok<{ session: Record<string, unknown> }>(SESSION, { id: sessionId });
+    const stored = await student.client.ok(SESSION, { id: sessionId });
     expect(stored.session).toMatchObject({ id: sessionId, status: 'PAUSED', pausedReason: 'USER' });
   });
 
   it('answers a foreign session id with NOT_FOUND exactly as HTTP does, changes nothing, and keeps the socket usable', async () => {
     const owner = await newStudent();
     const ownerSubject = await createSubject(owner);
-    const foreign = await owner.client.ok<{ startSession: { id: string } }>(START_SESSION, { input: { subjectId: ownerSubject, type: 'FREE' } });
+    const foreign = await owner.client.ok(START_SESSION, { input: { subjectId: ownerSubject, type: 'FREE' } });
     const foreignId = foreign.startSession.id;
     const intruder = await newStudent();
     const ws = connect(t, { connectionParams: { token: intruder.accessToken } });
     await ws.connected;
 
-    for (const [query, variables] of [
-      [PAUSE_SESSION, { id: foreignId }],
-      [SESSION, { id: foreignId }],
-    ] as const) {
-      const overSocket = await runOnce(ws, query, variables);
-      const overHttp = await intruder.client.request(query, variables);
+    const documents: SessionIdDocument[] = [PAUSE_SESSION, SESSION];
+    for (const query of documents) {
+      const overSocket = await runOnce(ws, query, { id: foreignId });
+      const overHttp = await intruder.client.request(query, { id: foreignId });
       expect(overSocket.errors).toEqual([expect.objectContaining({ message: 'Session not found or you do not have permission', extensions: { code: 'NOT_FOUND' } })]);
       expect({ data: overSocket.data, errors: overSocket.errors }).toEqual({ data: overHttp.data, errors: overHttp.errors });
     }
 
-    const untouched = await owner.client.ok<{ session: { status: string } }>(SESSION, { id: foreignId });
-    expect(untouched.session.status).toBe('RUNNING');
+    const untouched = await owner.client.ok(SESSION, { id: foreignId });
+    expect(untouched.session?.status).toBe('RUNNING');
     expect(await runOnce(ws, ME)).toEqual({ data: { me: { id: intruder.userId, email: intruder.email } } });
     expect(ws.closes).toEqual([]);
   });
@@ -512,12 +509,10 @@ describe('queries and mutations over the socket', () => {
     const ws = connect(t, { connectionParams: { token: student.accessToken } });
     await ws.connected;
 
-    for (const [query, variables] of [
-      [SESSION, { id: 'not-an-id' }],
-      [PAUSE_SESSION, { id: 'not-an-id' }],
-    ] as const) {
-      const overSocket = await runOnce(ws, query, variables);
-      const overHttp = await student.client.request(query, variables);
+    const documents: SessionIdDocument[] = [SESSION, PAUSE_SESSION];
+    for (const query of documents) {
+      const overSocket = await runOnce(ws, query, { id: 'not-an-id' });
+      const overHttp = await student.client.request(query, { id: 'not-an-id' });
       expect(overSocket.errors).toEqual([expect.objectContaining({ extensions: expect.objectContaining({ code: 'BAD_USER_INPUT' }) })]);
       expect({ data: overSocket.data, errors: overSocket.errors }).toEqual({ data: overHttp.data, errors: overHttp.errors });
     }

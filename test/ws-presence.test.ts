@@ -13,7 +13,11 @@ import {
   START_SESSION,
   STOP_SESSION,
   signUpStudent,
-  type Student, TIMER_UPDATED } from './support/fixtures.js';
+  type Student,
+  TIMER_UPDATED,
+} from './support/fixtures.js';
+import { graphql } from './__generated__/index.js';
+import type { SessionFieldsFragment as Session, StartSessionInput } from './__generated__/graphql.js';
 import { GraphQLTestClient } from './support/graphql-client.js';
 import { ManualClock } from './support/manual-clock.js';
 import { startTestServer, type TestServer, testEnv } from './support/server.js';
@@ -33,17 +37,16 @@ const LONG_GRACE_MS = 2_500;
 /** Long enough for a pause due after either grace to have been written. */
 const AFTER_GRACE_MS = LONG_GRACE_MS + 4_000;
 
-/** A session as the fixtures' documents select it (the fields used here). */
-interface Session {
-  id: string;
-  status: 'RUNNING' | 'PAUSED' | 'COMPLETED' | 'STOPPED';
-  elapsedSeconds: number;
-  remainingSeconds: number | null;
-  startedAt: string;
-  pausedReason: 'USER' | 'DISCONNECT' | null;
-}
+type SessionInput = Omit<StartSessionInput, 'subjectId'>;
 
-type SessionInput = { type: 'FREE' | 'POMODORO'; focusMinutes?: number };
+/** What the student's other device (or a dashboard) shows of their studying, in one request. */
+const DASHBOARD = graphql(`
+  query Dashboard($id: ID!) {
+    session(id: $id) { id status elapsedSeconds remainingSeconds }
+    activeSession { id status }
+    sessions(status: RUNNING) { edges { node { id status } } }
+  }
+`);
 
 /** Everything a test opened, closed after it whatever happened. */
 const sockets: WsTestClient[] = [];
@@ -61,7 +64,7 @@ async function studentWithSession(
 ): Promise<{ student: Student; session: Session }> {
   const student = await signUpStudent(new GraphQLTestClient(`${origin}/graphql`));
   const subjectId = await createSubject(student);
-  const data = await student.client.ok<{ startSession: Session }>(START_SESSION, { input: { subjectId, ...input } });
+  const data = await student.client.ok(START_SESSION, { input: { subjectId, ...input } });
   return { student, session: data.startSession };
 }
 
@@ -114,13 +117,12 @@ async function lastSeenAt(db: TestDatabase, userId: string): Promise<Date | null
 }
 
 async function read(student: Student, id: string): Promise<Session> {
-  return (await student.client.ok<{ session: Session }>(SESSION, { id })).session;
+  return (await student.client.ok(SESSION, { id })).session!;
 }
 
 async function waitForStatus(db: TestDatabase, id: string, status: Session['status'], timeoutMs = AFTER_GRACE_MS): Promise<void> {
   await eventually(async () => (await sessionRow({ db }, id)).status === status, timeoutMs, `session ${id} to be ${status}`);
 }
-
 
 describe('on one server', () => {
   let t: TestServer;
@@ -298,14 +300,14 @@ describe('on one server', () => {
         terminateAfterData: async (s: (typeof students)[number]) => {
           const socket = await connectRaw(t.origin, s.student);
           const first = nextMessageFor(socket, '1');
-          socket.send(JSON.stringify({ ...subscribe, payload: { query: TIMER_UPDATED, variables: { id: s.session.id } } }));
+          socket.send(JSON.stringify({ ...subscribe, payload: { query: String(TIMER_UPDATED), variables: { id: s.session.id } } }));
           expect(await first).toMatchObject({ type: 'next' });
           socket.terminate();
         },
         /** The connection drops while the subscription is still being set up. */
         terminateWhileSubscribing: async (s: (typeof students)[number]) => {
           const socket = await connectRaw(t.origin, s.student);
-          socket.send(JSON.stringify({ ...subscribe, payload: { query: TIMER_UPDATED, variables: { id: s.session.id } } }));
+          socket.send(JSON.stringify({ ...subscribe, payload: { query: String(TIMER_UPDATED), variables: { id: s.session.id } } }));
           socket.terminate();
         },
         /** graphql-ws client disposed with the subscription running (close 1000). */
@@ -451,25 +453,14 @@ describe('with keep-alive pings every 0.3 s and a 2.5 s grace', () => {
     t.clock.advanceSeconds(10);
     expect(t.server.stats().pendingDisconnectPauses).toBe(1);
 
-    const duringGrace = await student.client.ok<{
-      session: Session;
-      activeSession: Session | null;
-      sessions: { edges: { node: Session }[] };
-    }>(
-      `query During($id: ID!) {
-        session(id: $id) { id status elapsedSeconds remainingSeconds }
-        activeSession { id status }
-        sessions(status: RUNNING) { edges { node { id status } } }
-      }`,
-      { id: session.id },
-    );
+    const duringGrace = await student.client.ok(DASHBOARD, { id: session.id });
     await waitForStatus(t.db, session.id, 'PAUSED');
     const afterGrace = await read(student, session.id);
     expect(afterGrace).toMatchObject({ status: 'PAUSED', elapsedSeconds: 55, remainingSeconds: 5 });
 
     const unfinished = expect.stringMatching(/^(RUNNING|PAUSED)$/);
     expect({
-      session: duringGrace.session.status,
+      session: duringGrace.session?.status,
       activeSession: duringGrace.activeSession?.status,
       runningPage: duringGrace.sessions.edges.map((e) => e.node.status),
     }).toEqual({ session: unfinished, activeSession: unfinished, runningPage: ['RUNNING'] });
@@ -531,7 +522,7 @@ describe('after a restart', () => {
     });
     // The students' HTTP clients point at the first server.
     const api = (s: Student) => new GraphQLTestClient(`${after.origin}/graphql`).withToken(s.accessToken);
-    const viaHttp = await api(lost.student).ok<{ session: Session }>(SESSION, { id: lost.session.id });
+    const viaHttp = await api(lost.student).ok(SESSION, { id: lost.session.id });
     expect(viaHttp.session).toMatchObject({ status: 'PAUSED', elapsedSeconds: 45, pausedReason: 'DISCONNECT' });
     // The pause of the returning student was due at the same instant and was cancelled.
     await sleep(200);

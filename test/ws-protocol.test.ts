@@ -1,10 +1,11 @@
 import { CloseCodes } from '../src/ws/close-codes.js';
 import { jest } from '@jest/globals';
 import WebSocket, { type ClientOptions } from 'ws';
-import { createSubject, ME, signUpStudent, START_SESSION, type Student } from './support/fixtures.js';
+import { createSubject, ME, signUpStudent, START_SESSION, type Student, TIMER_UPDATED } from './support/fixtures.js';
+import type { AnyOperation } from './support/graphql-client.js';
 import { ManualClock } from './support/manual-clock.js';
 import { startTestServer, type TestServer } from './support/server.js';
-import { type CloseInfo, connectWs, eventually, wsUrl, type WsTestClient } from './support/ws-client.js';
+import { type CloseInfo, collect, connectWs, eventually, wsUrl, type WsTestClient } from './support/ws-client.js';
 
 // The graphql-transport-ws protocol as studyclock speaks it, seen from raw `ws` sockets that
 // send hand-written messages: what closes a socket (and with which code and reason), what only
@@ -13,9 +14,6 @@ import { type CloseInfo, connectWs, eventually, wsUrl, type WsTestClient } from 
 // test signs up its own student. Graceful shutdown and a database outage get servers of their own.
 
 const MAX_OPERATIONS = 3;
-const TIMER = /* GraphQL */ `
-  subscription Timer($id: ID!) { timerUpdated(sessionId: $id) { sessionId status elapsedSeconds serverTime } }
-`;
 
 let t: TestServer;
 beforeAll(async () => {
@@ -118,15 +116,15 @@ const isNext = (id: string) => (m: Message) => m.type === 'next' && m.id === id;
 const isError = (id: string) => (m: Message) => m.type === 'error' && m.id === id;
 const nextsFor = (raw: RawSocket, id: string) => raw.messages.filter(isNext(id));
 
-function subscribe(raw: RawSocket, id: string, query: string, variables?: Record<string, unknown>, operationName?: string): void {
-  raw.send({ id, type: 'subscribe', payload: { query, ...(variables && { variables }), ...(operationName && { operationName }) } });
+function subscribe(raw: RawSocket, id: string, query: AnyOperation, variables?: Record<string, unknown>, operationName?: string): void {
+  raw.send({ id, type: 'subscribe', payload: { query: String(query), ...(variables && { variables }), ...(operationName && { operationName }) } });
 }
 
 /** A student with a FREE session that is RUNNING, and that session's id. */
 async function studentWithRunningSession(server: TestServer = t): Promise<{ student: Student; sessionId: string }> {
   const student = await signUpStudent(server.client());
   const subjectId = await createSubject(student);
-  const data = await student.client.ok<{ startSession: { id: string } }>(START_SESSION, { input: { subjectId, type: 'FREE' } });
+  const data = await student.client.ok(START_SESSION, { input: { subjectId, type: 'FREE' } });
   return { student, sessionId: data.startSession.id };
 }
 
@@ -177,7 +175,7 @@ describe('malformed messages', () => {
 
   it('closes with 4400 on a message of an unknown type', async () => {
     const raw = await connectRaw(await signUpStudent(t.client()));
-    raw.send({ type: 'start', id: '1', payload: { query: ME } });
+    raw.send({ type: 'start', id: '1', payload: { query: String(ME) } });
     expect(await raw.closed).toEqual({ code: 4400, reason: 'Invalid message received' });
   });
 });
@@ -186,9 +184,9 @@ describe('operation ids', () => {
   it('closes with 4409 when an operation id is reused while the first operation is active', async () => {
     const { student, sessionId } = await studentWithRunningSession();
     const raw = await connectRaw(student);
-    subscribe(raw, 'timer', TIMER, { id: sessionId });
+    subscribe(raw, 'timer', TIMER_UPDATED, { id: sessionId });
     await raw.waitFor(isNext('timer'), 'first timer update');
-    subscribe(raw, 'timer', TIMER, { id: sessionId });
+    subscribe(raw, 'timer', TIMER_UPDATED, { id: sessionId });
     expect(await raw.closed).toEqual({ code: 4409, reason: 'Subscriber for timer already exists' });
   });
 });
@@ -254,10 +252,10 @@ describe('operations per socket', () => {
     const { student, sessionId } = await studentWithRunningSession();
     const raw = await connectRaw(student);
     const ids = ['t1', 't2', 't3'];
-    for (const id of ids) subscribe(raw, id, TIMER, { id: sessionId });
+    for (const id of ids) subscribe(raw, id, TIMER_UPDATED, { id: sessionId });
     await Promise.all(ids.map((id) => raw.waitFor(isNext(id), `first update of ${id}`)));
 
-    subscribe(raw, 't4', TIMER, { id: sessionId });
+    subscribe(raw, 't4', TIMER_UPDATED, { id: sessionId });
     const refused = await raw.waitFor(isError('t4'), 'error for t4');
     expect(refused.payload).toEqual([
       { message: 'Too many operations in flight on this connection', extensions: { code: 'TOO_MANY_OPERATIONS', limit: MAX_OPERATIONS } },
@@ -274,7 +272,7 @@ describe('operations per socket', () => {
 
     // Completing one frees a place.
     raw.send({ id: 't1', type: 'complete' });
-    subscribe(raw, 't5', TIMER, { id: sessionId });
+    subscribe(raw, 't5', TIMER_UPDATED, { id: sessionId });
     const accepted = await raw.waitFor(isNext('t5'), 'first update of t5');
     expect(accepted.payload.data.timerUpdated).toMatchObject({ sessionId, status: 'RUNNING' });
     expect(raw.messages.filter(isError('t5'))).toEqual([]);
@@ -358,9 +356,8 @@ describe('graceful shutdown', () => {
     const ws = connectWs(wsUrl(t2.origin), { connectionParams: { token: student.accessToken }, onNonLazyError: () => {} });
     clients.add(ws);
     await ws.connected;
-    const updates: unknown[] = [];
-    ws.client.subscribe({ query: TIMER, variables: { id: sessionId } }, { next: (r) => updates.push(r), error: () => {}, complete: () => {} });
-    await eventually(() => updates.length > 0, 5_000, 'the first timer update');
+    const timer = collect(ws.client, TIMER_UPDATED, { id: sessionId });
+    await timer.waitFor(1);
     expect(t2.server.stats()).toMatchObject({ openSockets: 1, authenticatedConnections: 1, activeSubscriptions: 1 });
 
     const closed = ws.nextClose();
@@ -395,14 +392,14 @@ describe('what errors on the socket reveal', () => {
     const { sessionId: foreignSessionId } = await studentWithRunningSession();
     const student = await signUpStudent(t.client());
     const raw = await connectRaw(student);
-    const cases: [string, string, Record<string, unknown>?][] = [
+    const cases: [string, AnyOperation, Record<string, unknown>?][] = [
       ['parse', 'query {'],
       ['validation', '{ me { password_hash } }'],
       ['missing-variable', 'query S($id: ID!) { session(id: $id) { id } }'],
       ['bad-variable', 'query S($id: ID!) { session(id: $id) { id } }', { id: { nested: true } }],
       ['malformed-id', 'query S($id: ID!) { session(id: $id) { id } }', { id: "1' or '1'='1" }],
       ['foreign-session', 'mutation P($id: ID!) { pauseSession(sessionId: $id) { id } }', { id: foreignSessionId }],
-      ['foreign-timer', TIMER, { id: foreignSessionId }],
+      ['foreign-timer', TIMER_UPDATED, { id: foreignSessionId }],
     ];
     // One at a time: this server allows only MAX_OPERATIONS in flight per socket.
     const payloads: unknown[][] = [];

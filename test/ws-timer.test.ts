@@ -10,7 +10,15 @@ import {
   START_SESSION,
   STOP_SESSION,
   signUpStudent,
-  type Student, TIMER_UPDATED } from './support/fixtures.js';
+  type Student,
+  TIMER_UPDATED,
+} from './support/fixtures.js';
+import type {
+  SessionFieldsFragment as Session,
+  StartSessionInput,
+  TimerSubscription as TimerData,
+  TypedDocumentString,
+} from './__generated__/graphql.js';
 import { ManualClock } from './support/manual-clock.js';
 import { startTestServer, type TestServer } from './support/server.js';
 import { type Collected, collect, connectWs, eventually, type WsTestClient, wsUrl, within } from './support/ws-client.js';
@@ -23,24 +31,9 @@ import { type Collected, collect, connectWs, eventually, type WsTestClient, wsUr
 
 const TICK_MS = 200;
 
-interface TimerUpdate {
-  sessionId: string;
-  status: 'RUNNING' | 'PAUSED' | 'COMPLETED' | 'STOPPED';
-  elapsedSeconds: number;
-  remainingSeconds: number | null;
-  serverTime: string;
-}
-type TimerSubscription = Collected<{ timerUpdated: TimerUpdate }>;
-
-/** A session as the fixtures' documents select it (the fields used here). */
-interface Session {
-  id: string;
-  status: TimerUpdate['status'];
-  elapsedSeconds: number;
-  remainingSeconds: number | null;
-  startedAt: string;
-  pausedReason: 'USER' | 'DISCONNECT' | null;
-}
+type TimerUpdate = TimerData['timerUpdated'];
+type TimerSubscription = Collected<TimerData>;
+type SessionInput = Omit<StartSessionInput, 'subjectId'>;
 
 /**
  * A {@link ManualClock} that follows real time until frozen, and when set running again carries
@@ -102,7 +95,7 @@ async function connect(student: Student): Promise<WsTestClient> {
 }
 
 function subscribe(ws: WsTestClient, sessionId: string): TimerSubscription {
-  return collect<{ timerUpdated: TimerUpdate }>(ws.client, TIMER_UPDATED, { id: sessionId });
+  return collect(ws.client, TIMER_UPDATED, { id: sessionId });
 }
 
 /** The updates received so far; fails on any result carrying errors. */
@@ -119,7 +112,6 @@ async function nextUpdates(sub: TimerSubscription, n: number, timeoutMs?: number
   return updates(sub);
 }
 
-
 async function studentWithSubject(): Promise<{ student: Student; subjectId: string }> {
   const student = await signUpStudent(t.client());
   return { student, subjectId: await createSubject(student) };
@@ -128,24 +120,30 @@ async function studentWithSubject(): Promise<{ student: Student; subjectId: stri
 async function start(
   student: Student,
   subjectId: string,
-  input: { type: 'FREE' | 'POMODORO'; focusMinutes?: number } = { type: 'FREE' },
+  input: SessionInput = { type: 'FREE' },
 ): Promise<Session> {
-  return (await student.client.ok<{ startSession: Session }>(START_SESSION, { input: { subjectId, ...input } })).startSession;
+  return (await student.client.ok(START_SESSION, { input: { subjectId, ...input } })).startSession;
 }
 
 async function studentWithSession(
-  input: { type: 'FREE' | 'POMODORO'; focusMinutes?: number } = { type: 'FREE' },
+  input: SessionInput = { type: 'FREE' },
 ): Promise<{ student: Student; session: Session }> {
   const { student, subjectId } = await studentWithSubject();
   return { student, session: await start(student, subjectId, input) };
 }
 
-async function mutate(student: Student, document: string, id: string, field: string): Promise<Session> {
-  return (await student.client.ok<Record<string, Session>>(document, { id }))[field]!;
+/** Runs a transition on session `id` and returns the session from the answer's `field`. */
+async function mutate<F extends string>(
+  student: Student,
+  document: TypedDocumentString<Record<F, Session>, { id: string }>,
+  id: string,
+  field: F,
+): Promise<Session> {
+  return (await student.client.ok(document, { id }))[field];
 }
 
 async function read(student: Student, id: string): Promise<Session> {
-  return (await student.client.ok<{ session: Session }>(SESSION, { id })).session;
+  return (await student.client.ok(SESSION, { id })).session!;
 }
 
 function sessionRow(id: string) {

@@ -25,8 +25,22 @@ export interface DatabaseHandle {
   readonly db: Kysely<Database>;
   /** `postgres` for a server reached through `pg`, `embedded` for PGlite. */
   readonly kind: 'postgres' | 'embedded';
+  /** How its connections are used right now, for monitoring (`/metrics`). */
+  poolUsage(): DatabasePoolUsage;
   /** Closes the pool or the embedded instance. Idempotent. */
   close(): Promise<void>;
+}
+
+/** How the connections to the database are used at one instant. */
+export interface DatabasePoolUsage {
+  /** Most connections that may be open: DATABASE_POOL_MAX for `pg`, 1 for the embedded database. */
+  max: number;
+  /**
+   * For `pg`: open connections idle and in use, and queries waiting for one. Undefined for the
+   * embedded database: PGlite is one in-process connection, always open, that runs one query at
+   * a time and says nothing of what waits for it.
+   */
+  connections?: { idle: number; busy: number; waiting: number };
 }
 
 /** Where to find the database: a server URL, or a directory (or `memory://`) for PGlite. */
@@ -79,9 +93,10 @@ export async function openDatabase(target: DatabaseTarget, logger: Logger): Prom
   if ('url' in target) {
     const statementTimeoutMs = target.statementTimeoutMs ?? 5_000;
     const connectTimeoutMs = target.connectTimeoutMs ?? 3_000;
+    const max = target.poolMax ?? 10;
     const pool = new pg.Pool({
       connectionString: target.url,
-      max: target.poolMax ?? 10,
+      max,
       connectionTimeoutMillis: connectTimeoutMs,
       statement_timeout: statementTimeoutMs,
       idle_in_transaction_session_timeout: statementTimeoutMs,
@@ -107,7 +122,11 @@ export async function openDatabase(target: DatabaseTarget, logger: Logger): Prom
     // Logged by the client's own listener above; the pool's must exist all the same.
     pool.on('error', () => {});
     const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
-    return { db, kind: 'postgres', close: once(() => db.destroy()) };
+    const poolUsage = (): DatabasePoolUsage => ({
+      max,
+      connections: { idle: pool.idleCount, busy: pool.totalCount - pool.idleCount, waiting: pool.waitingCount },
+    });
+    return { db, kind: 'postgres', poolUsage, close: once(() => db.destroy()) };
   }
   // PGlite creates only the last folder of the path; make the parents too.
   if (!target.embeddedDir.includes('://')) await mkdir(target.embeddedDir, { recursive: true });
@@ -116,6 +135,7 @@ export async function openDatabase(target: DatabaseTarget, logger: Logger): Prom
   return {
     db,
     kind: 'embedded',
+    poolUsage: () => ({ max: 1 }),
     close: once(async () => {
       await db.destroy();
       if (!pglite.closed) await pglite.close();

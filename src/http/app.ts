@@ -4,6 +4,7 @@ import cookieParser from 'cookie-parser';
 import cors from 'cors';
 import express, { type ErrorRequestHandler, type Request } from 'express';
 import { GraphQLError } from 'graphql';
+import type { RequestListener } from 'node:http';
 import type { Kysely } from 'kysely';
 import { pinoHttp } from 'pino-http';
 import type { Clock } from '../clock.js';
@@ -14,6 +15,7 @@ import type { GraphQLContext, Services } from '../graphql/context.js';
 import { logSecurityEvent, type Logger } from '../logger.js';
 import { accessTokenFromCookies, authCookieJar, bearerToken } from './auth-cookies.js';
 import { compileTrustProxy } from './client-address.js';
+import { EXPLORER_PATH, explorerEnabled, explorerRouter } from './explorer.js';
 import { securityHeaders } from './security-headers.js';
 import { httpRateLimit, operationsInRequest, rateLimitedRequestError } from '../security/http-rate-limit.js';
 import type { RateLimits } from '../security/rate-limits.js';
@@ -29,6 +31,8 @@ export interface HttpAppDeps {
   services: Services;
   apollo: ApolloServer<GraphQLContext>;
   rateLimits: RateLimits;
+  /** Answers `GET /metrics` on this port; absent, the path is 404 like any unknown one (see `src/metrics/endpoint.ts`). */
+  metrics?: RequestListener;
 }
 
 /**
@@ -44,7 +48,7 @@ export async function httpContext(deps: HttpAppDeps, req: Request, res: express.
   });
   if (!auth.ok && auth.reason !== 'missing') {
     logSecurityEvent(logger, 'auth.token_rejected', { transport: 'http', reason: auth.reason, ip: req.ip });
-    await deps.rateLimits.tokenRejected(req.ip, 'http');
+    await deps.rateLimits.tokenRejected(req.ip, 'http', auth.reason);
   }
   if (auth.ok) {
     const context = { transport: 'http', ip: req.ip } as const;
@@ -90,7 +94,7 @@ function withServiceUnavailableStatus(err: unknown): GraphQLError {
   });
 }
 
-/** The Express app: health endpoints and Apollo on `/graphql`. */
+/** The Express app: health endpoints, Apollo on `/graphql` and, while enabled, the explorer on `/explorer`. */
 export function createHttpApp(deps: HttpAppDeps): express.Express {
   const { config, logger, db, apollo } = deps;
   const app = express();
@@ -101,8 +105,8 @@ export function createHttpApp(deps: HttpAppDeps): express.Express {
   app.use(
     pinoHttp({
       logger,
-      // Health probes every few seconds would drown the log.
-      autoLogging: { ignore: (req) => req.url === '/healthz' || req.url === '/readyz' },
+      // Health probes and scrapes every few seconds would drown the log.
+      autoLogging: { ignore: (req) => req.url === '/healthz' || req.url === '/readyz' || req.url === '/metrics' },
       customLogLevel: (_req, res, err) => (err || res.statusCode >= 500 ? 'error' : res.statusCode >= 400 ? 'warn' : 'info'),
     }),
   );
@@ -116,6 +120,8 @@ export function createHttpApp(deps: HttpAppDeps): express.Express {
     res.status(database ? 200 : 503).json({ status: database ? 'ready' : 'unavailable', database });
   });
 
+  if (deps.metrics) app.get('/metrics', deps.metrics);
+
   app.use(
     '/graphql',
     cors<cors.CorsRequest>({ origin: [...config.ALLOWED_ORIGINS], credentials: true, maxAge: 600 }),
@@ -124,6 +130,8 @@ export function createHttpApp(deps: HttpAppDeps): express.Express {
     httpRateLimit(deps.rateLimits),
     expressMiddleware(apollo, { context: ({ req, res }) => httpContext(deps, req, res) }),
   );
+
+  if (explorerEnabled(config)) app.use(EXPLORER_PATH, explorerRouter());
 
   app.use((_req, res) => {
     res.status(404).json({ error: 'Not found' });

@@ -5,6 +5,7 @@ import type { Request, RequestHandler } from 'express';
 import helmet from 'helmet';
 import type { Config } from '../config.js';
 import { introspectionAllowed } from '../graphql/operation-limits.js';
+import { explorerContentSecurityPolicy, explorerEnabled, isExplorerRequest } from './explorer.js';
 
 /** How long browsers keep to HTTPS once they have seen `Strict-Transport-Security` (one year). */
 export const HSTS_MAX_AGE_SECONDS = 31_536_000;
@@ -47,11 +48,13 @@ function mayGetLandingPage(req: Request): boolean {
  *   inline scripts and styles and Apollo's CDN hosts for the sandbox; a browser enforces both
  *   policies, so the header must not restrict what the page's policy allows (a `default-src`
  *   here would block the sandbox's scripts), and adds what a `<meta>` policy cannot say.
+ * - for the explorer under `/explorer` (while enabled): its own policy, see
+ *   {@link explorerContentSecurityPolicy}.
  *
  * `Strict-Transport-Security` is sent only on requests that came over HTTPS (TLS here, or a
  * trusted proxy's `X-Forwarded-Proto: https`): over plain HTTP browsers ignore it anyway.
  */
-export function securityHeaders(config: Pick<Config, 'GRAPHQL_INTROSPECTION' | 'NODE_ENV'>): RequestHandler[] {
+export function securityHeaders(config: Pick<Config, 'GRAPHQL_INTROSPECTION' | 'NODE_ENV' | 'EXPLORER_ENABLED'>): RequestHandler[] {
   const common = helmet({
     contentSecurityPolicy: false,
     strictTransportSecurity: false,
@@ -72,10 +75,14 @@ export function securityHeaders(config: Pick<Config, 'GRAPHQL_INTROSPECTION' | '
     },
   });
   const hsts = helmet.strictTransportSecurity({ maxAge: HSTS_MAX_AGE_SECONDS, includeSubDomains: true });
+  const explorerPolicy = explorerContentSecurityPolicy();
   const landingPage = landingPageEnabled(config);
+  const explorer = explorerEnabled(config);
+  const policyFor = (req: Request) =>
+    landingPage && mayGetLandingPage(req) ? landingPagePolicy : explorer && isExplorerRequest(req) ? explorerPolicy : apiPolicy;
   return [
     common,
-    (req, res, next) => (landingPage && mayGetLandingPage(req) ? landingPagePolicy : apiPolicy)(req, res, next),
+    (req, res, next) => policyFor(req)(req, res, next),
     (req, res, next) => (req.secure ? hsts(req, res, next) : next()),
   ];
 }

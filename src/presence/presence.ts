@@ -16,8 +16,8 @@ export interface PresenceOptions {
    * failed because the database was away is tried again (until it is written or the student is back).
    */
   heartbeatMs: number;
-  /** Pauses the student's RUNNING session as of `lostAt` (reason DISCONNECT). */
-  pause: (userId: string, lostAt: Date) => Promise<unknown>;
+  /** Pauses the student's RUNNING session as of `lostAt` (reason DISCONNECT); resolves true when there was one to pause. */
+  pause: (userId: string, lostAt: Date) => Promise<boolean>;
 }
 
 /**
@@ -34,6 +34,7 @@ export class Presence {
   readonly #inFlight = new Set<Promise<unknown>>();
   readonly #heartbeat: NodeJS.Timeout;
   #closed = false;
+  #pausesWritten = 0;
 
   constructor(private readonly options: PresenceOptions) {
     this.#heartbeat = setInterval(() => void this.#beat(), options.heartbeatMs);
@@ -93,6 +94,11 @@ export class Presence {
     return this.#pending.size + this.#pausing.size;
   }
 
+  /** Sessions paused after their student's disconnect since start-up. Only grows. */
+  get disconnectPauses(): number {
+    return this.#pausesWritten;
+  }
+
   /**
    * Stops timers after writing a last heartbeat for everyone still connected, so the next
    * start-up can give them their grace from now. Pending pauses are dropped here and redone by
@@ -119,6 +125,9 @@ export class Presence {
       this.#track(
         this.options
           .pause(userId, lostAt)
+          .then((paused) => {
+            if (paused) this.#pausesWritten++;
+          })
           .catch((err: unknown) => {
             // The database is away: try again a heartbeat later, unless the student is back by
             // then. Anything else is a bug that retrying would not fix.

@@ -26,17 +26,20 @@ export class PubSub<T> {
     };
   }
 
-  /** Delivers `payload` to every current listener of `topic`. */
-  publish(topic: string, payload: T): void {
+  /** Delivers `payload` to every current listener of `topic`; returns how many took it without throwing. */
+  publish(topic: string, payload: T): number {
     const set = this.#topics.get(topic);
-    if (!set) return;
+    if (!set) return 0;
+    let delivered = 0;
     for (const listener of [...set]) {
       try {
         listener(payload);
+        delivered++;
       } catch (err) {
         this.onListenerError(err);
       }
     }
+    return delivered;
   }
 
   /** Whether anyone listens to `topic`. */

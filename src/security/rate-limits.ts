@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { type RateLimiterAbstract, RateLimiterRes } from 'rate-limiter-flexible';
+import type { TokenRejection } from '../auth/access-token.js';
 import type { Config } from '../config.js';
 import { AppError } from '../errors.js';
 import { logSecurityEvent, type Logger, type SecurityEvent } from '../logger.js';
@@ -29,12 +30,19 @@ export interface SecurityCounters {
   loginFailures: number;
   /** Log-ins answered RATE_LIMITED: their email or address was waiting out a delay. */
   loginsRefused: number;
-  /** Access tokens refused (any reason but a missing one), over HTTP and at `connection_init`. */
+  /** Access tokens refused (any reason but a missing one), over HTTP and at `connection_init`; by reason in {@link RateLimits.tokenFailuresByReason}. */
   tokenFailures: number;
   /** Requests and upgrades refused because their address presented too many bad tokens. */
   addressesRefused: number;
   /** Sockets closed with 1013 `Slow consumer`. */
   slowConsumersClosed: number;
+}
+
+/** How many access tokens were refused over one transport for one reason. */
+export interface TokenFailureCount {
+  transport: LimitContext['transport'];
+  reason: Exclude<TokenRejection, 'missing'>;
+  count: number;
 }
 
 /** Where and for whom a limit was reached, for the security log. Never a credential. */
@@ -80,6 +88,7 @@ export class RateLimits {
     addressesRefused: 0,
     slowConsumersClosed: 0,
   };
+  readonly #tokenFailuresByReason = new Map<string, TokenFailureCount>();
   readonly #connectionAttempts: RateLimiterAbstract;
   readonly #tokenFailures: RateLimiterAbstract;
   readonly #connectionOperations: RateLimiterAbstract;
@@ -118,6 +127,11 @@ export class RateLimits {
     return { ...this.#counters };
   }
 
+  /** {@link SecurityCounters.tokenFailures} by transport and reason, copied; a pair never seen is absent. */
+  tokenFailuresByReason(): TokenFailureCount[] {
+    return [...this.#tokenFailuresByReason.values()].map((c) => ({ ...c }));
+  }
+
   /** Counts one act of a defence that lives elsewhere (origin check, slow consumers), and logs it if `event` is given. */
   record(counter: keyof SecurityCounters, event?: SecurityEvent, details: Record<string, unknown> = {}): void {
     this.#counters[counter]++;
@@ -126,9 +140,16 @@ export class RateLimits {
 
   // --- Addresses that present bad tokens -------------------------------------------------------
 
-  /** Counts a refused access token from `ip`; the one that reaches TOKEN_FAILURES_PER_IP is logged. */
-  async tokenRejected(ip: string | undefined, transport: LimitContext['transport']): Promise<void> {
+  /**
+   * Counts an access token refused for `reason` (never `missing`: no token is not a failure)
+   * from `ip`; the one that reaches TOKEN_FAILURES_PER_IP is logged.
+   */
+  async tokenRejected(ip: string | undefined, transport: LimitContext['transport'], reason: TokenFailureCount['reason']): Promise<void> {
     this.#counters.tokenFailures++;
+    const key = `${transport} ${reason}`;
+    const byReason = this.#tokenFailuresByReason.get(key) ?? { transport, reason, count: 0 };
+    byReason.count++;
+    this.#tokenFailuresByReason.set(key, byReason);
     const res = await this.#tokenFailures.penalty(addressKey(ip));
     if (res.consumedPoints === this.#config.TOKEN_FAILURES_PER_IP) {
       logSecurityEvent(this.#logger, 'rate_limit.exceeded', { limit: 'token_failures_per_address', transport, ip });

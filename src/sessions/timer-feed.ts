@@ -53,6 +53,7 @@ export class TimerFeed implements SessionChangeListener {
   readonly #scheduler: TickScheduler;
   readonly #channels = new Set<Channel<TimerUpdate>>();
   readonly #completing = new Set<string>();
+  #ticksDelivered = 0;
 
   /**
    * @param completeSession persists the completion of an expired POMODORO; the service then
@@ -129,6 +130,14 @@ export class TimerFeed implements SessionChangeListener {
     };
   }
 
+  /**
+   * Ticks handed to subscribers since start-up, one per subscriber and tick (the first message
+   * of a subscription and the messages of session changes are not ticks). Only grows.
+   */
+  get ticksDelivered(): number {
+    return this.#ticksDelivered;
+  }
+
   #tick(sessionId: string, timer: TimerState, version: number, now: Date): void {
     if (settle(timer, now) !== timer) {
       // A POMODORO's plan ran out: persist COMPLETED; the final state arrives via sessionChanged.
@@ -139,6 +148,6 @@ export class TimerFeed implements SessionChangeListener {
         .finally(() => this.#completing.delete(sessionId));
       return;
     }
-    this.#pubsub.publish(sessionId, timerUpdate(sessionId, timer, version, now));
+    this.#ticksDelivered += this.#pubsub.publish(sessionId, timerUpdate(sessionId, timer, version, now));
   }
 }

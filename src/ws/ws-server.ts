@@ -154,7 +154,7 @@ export function attachWebSocketServer(deps: WsServerDeps): WsEndpoint {
           return false;
         }
         if (!auth.ok) {
-          if (auth.reason !== 'missing') await rateLimits.tokenRejected(connection.ip, 'ws');
+          if (auth.reason !== 'missing') await rateLimits.tokenRejected(connection.ip, 'ws', auth.reason);
           reject(connection, auth.reason, presented?.source);
           return false;
         }

@@ -3,7 +3,138 @@ import * as types from './graphql.js';
 
 
 
-const documents = {}
+/**
+ * Map of all GraphQL operations in the project.
+ *
+ * This map has several performance disadvantages:
+ * 1. It is not tree-shakeable, so it will include all operations in the project.
+ * 2. It is not minifiable, so the string of a GraphQL query will be multiple times inside the bundle.
+ * 3. It does not support dead code elimination, so it will add unused operations.
+ *
+ * Therefore it is highly recommended to use the babel or swc plugin for production.
+ * Learn more about it here: https://the-guild.dev/graphql/codegen/plugins/presets/preset-client#reducing-bundle-size
+ */
+type Documents = {
+    "\n  query List {\n    sessions(first: 100) {\n      edges { node { id type status elapsedSeconds focusSeconds remainingSeconds startedAt endedAt pausedReason } }\n    }\n  }\n": typeof types.ListDocument,
+    "subscription TimerStatus($id: ID!) { timerUpdated(sessionId: $id) { sessionId status } }": typeof types.TimerStatusDocument,
+    "\n  mutation SignUp($input: SignUpInput!) {\n    signUp(input: $input) { accessToken refreshToken expiresAt user { id email createdAt } }\n  }\n": typeof types.SignUpDocument,
+    "\n  mutation LogIn($input: LogInInput!) {\n    logIn(input: $input) { accessToken refreshToken expiresAt user { id email } }\n  }\n": typeof types.LogInDocument,
+    "\n  mutation Refresh($refreshToken: String, $cookieMode: Boolean) {\n    refreshToken(refreshToken: $refreshToken, cookieMode: $cookieMode) { accessToken refreshToken expiresAt user { id } }\n  }\n": typeof types.RefreshDocument,
+    "\n  mutation LogOut($refreshToken: String) { logOut(refreshToken: $refreshToken) }\n": typeof types.LogOutDocument,
+    "query Me { me { id email } }": typeof types.MeDocument,
+    "\n  mutation CreateSubject($name: String!) { createSubject(input: { name: $name }) { id name createdAt } }\n": typeof types.CreateSubjectDocument,
+    "query Subjects { subjects { id name } }": typeof types.SubjectsDocument,
+    "\n  fragment SessionFields on StudySession {\n    id type status elapsedSeconds focusSeconds remainingSeconds startedAt endedAt pausedReason subject { id name }\n  }\n": typeof types.SessionFieldsFragmentDoc,
+    "\n  mutation Start($input: StartSessionInput!) { startSession(input: $input) { ...SessionFields } }\n": typeof types.StartDocument,
+    "mutation Pause($id: ID!) { pauseSession(sessionId: $id) { ...SessionFields } }": typeof types.PauseDocument,
+    "mutation Resume($id: ID!) { resumeSession(sessionId: $id) { ...SessionFields } }": typeof types.ResumeDocument,
+    "mutation Stop($id: ID!) { stopSession(sessionId: $id) { ...SessionFields } }": typeof types.StopDocument,
+    "query Session($id: ID!) { session(id: $id) { ...SessionFields } }": typeof types.SessionDocument,
+    "query Active { activeSession { ...SessionFields } }": typeof types.ActiveDocument,
+    "\n  query Sessions($first: Int, $after: String, $subjectId: ID, $status: SessionStatus) {\n    sessions(first: $first, after: $after, subjectId: $subjectId, status: $status) {\n      edges { cursor node { ...SessionFields } }\n      pageInfo { hasNextPage endCursor }\n    }\n  }\n": typeof types.SessionsDocument,
+    "\n  subscription Timer($id: ID!) {\n    timerUpdated(sessionId: $id) { sessionId status elapsedSeconds remainingSeconds serverTime }\n  }\n": typeof types.TimerDocument,
+    "\n  query Dashboard($id: ID!) {\n    session(id: $id) { id status elapsedSeconds remainingSeconds }\n    activeSession { id status }\n    sessions(status: RUNNING) { edges { node { id status } } }\n  }\n": typeof types.DashboardDocument,
+};
+const documents: Documents = {
+    "\n  query List {\n    sessions(first: 100) {\n      edges { node { id type status elapsedSeconds focusSeconds remainingSeconds startedAt endedAt pausedReason } }\n    }\n  }\n": types.ListDocument,
+    "subscription TimerStatus($id: ID!) { timerUpdated(sessionId: $id) { sessionId status } }": types.TimerStatusDocument,
+    "\n  mutation SignUp($input: SignUpInput!) {\n    signUp(input: $input) { accessToken refreshToken expiresAt user { id email createdAt } }\n  }\n": types.SignUpDocument,
+    "\n  mutation LogIn($input: LogInInput!) {\n    logIn(input: $input) { accessToken refreshToken expiresAt user { id email } }\n  }\n": types.LogInDocument,
+    "\n  mutation Refresh($refreshToken: String, $cookieMode: Boolean) {\n    refreshToken(refreshToken: $refreshToken, cookieMode: $cookieMode) { accessToken refreshToken expiresAt user { id } }\n  }\n": types.RefreshDocument,
+    "\n  mutation LogOut($refreshToken: String) { logOut(refreshToken: $refreshToken) }\n": types.LogOutDocument,
+    "query Me { me { id email } }": types.MeDocument,
+    "\n  mutation CreateSubject($name: String!) { createSubject(input: { name: $name }) { id name createdAt } }\n": types.CreateSubjectDocument,
+    "query Subjects { subjects { id name } }": types.SubjectsDocument,
+    "\n  fragment SessionFields on StudySession {\n    id type status elapsedSeconds focusSeconds remainingSeconds startedAt endedAt pausedReason subject { id name }\n  }\n": types.SessionFieldsFragmentDoc,
+    "\n  mutation Start($input: StartSessionInput!) { startSession(input: $input) { ...SessionFields } }\n": types.StartDocument,
+    "mutation Pause($id: ID!) { pauseSession(sessionId: $id) { ...SessionFields } }": types.PauseDocument,
+    "mutation Resume($id: ID!) { resumeSession(sessionId: $id) { ...SessionFields } }": types.ResumeDocument,
+    "mutation Stop($id: ID!) { stopSession(sessionId: $id) { ...SessionFields } }": types.StopDocument,
+    "query Session($id: ID!) { session(id: $id) { ...SessionFields } }": types.SessionDocument,
+    "query Active { activeSession { ...SessionFields } }": types.ActiveDocument,
+    "\n  query Sessions($first: Int, $after: String, $subjectId: ID, $status: SessionStatus) {\n    sessions(first: $first, after: $after, subjectId: $subjectId, status: $status) {\n      edges { cursor node { ...SessionFields } }\n      pageInfo { hasNextPage endCursor }\n    }\n  }\n": types.SessionsDocument,
+    "\n  subscription Timer($id: ID!) {\n    timerUpdated(sessionId: $id) { sessionId status elapsedSeconds remainingSeconds serverTime }\n  }\n": types.TimerDocument,
+    "\n  query Dashboard($id: ID!) {\n    session(id: $id) { id status elapsedSeconds remainingSeconds }\n    activeSession { id status }\n    sessions(status: RUNNING) { edges { node { id status } } }\n  }\n": types.DashboardDocument,
+};
+
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  query List {\n    sessions(first: 100) {\n      edges { node { id type status elapsedSeconds focusSeconds remainingSeconds startedAt endedAt pausedReason } }\n    }\n  }\n"): typeof import('./graphql.js').ListDocument;
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "subscription TimerStatus($id: ID!) { timerUpdated(sessionId: $id) { sessionId status } }"): typeof import('./graphql.js').TimerStatusDocument;
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation SignUp($input: SignUpInput!) {\n    signUp(input: $input) { accessToken refreshToken expiresAt user { id email createdAt } }\n  }\n"): typeof import('./graphql.js').SignUpDocument;
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation LogIn($input: LogInInput!) {\n    logIn(input: $input) { accessToken refreshToken expiresAt user { id email } }\n  }\n"): typeof import('./graphql.js').LogInDocument;
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation Refresh($refreshToken: String, $cookieMode: Boolean) {\n    refreshToken(refreshToken: $refreshToken, cookieMode: $cookieMode) { accessToken refreshToken expiresAt user { id } }\n  }\n"): typeof import('./graphql.js').RefreshDocument;
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation LogOut($refreshToken: String) { logOut(refreshToken: $refreshToken) }\n"): typeof import('./graphql.js').LogOutDocument;
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "query Me { me { id email } }"): typeof import('./graphql.js').MeDocument;
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation CreateSubject($name: String!) { createSubject(input: { name: $name }) { id name createdAt } }\n"): typeof import('./graphql.js').CreateSubjectDocument;
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "query Subjects { subjects { id name } }"): typeof import('./graphql.js').SubjectsDocument;
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  fragment SessionFields on StudySession {\n    id type status elapsedSeconds focusSeconds remainingSeconds startedAt endedAt pausedReason subject { id name }\n  }\n"): typeof import('./graphql.js').SessionFieldsFragmentDoc;
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation Start($input: StartSessionInput!) { startSession(input: $input) { ...SessionFields } }\n"): typeof import('./graphql.js').StartDocument;
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "mutation Pause($id: ID!) { pauseSession(sessionId: $id) { ...SessionFields } }"): typeof import('./graphql.js').PauseDocument;
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "mutation Resume($id: ID!) { resumeSession(sessionId: $id) { ...SessionFields } }"): typeof import('./graphql.js').ResumeDocument;
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "mutation Stop($id: ID!) { stopSession(sessionId: $id) { ...SessionFields } }"): typeof import('./graphql.js').StopDocument;
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "query Session($id: ID!) { session(id: $id) { ...SessionFields } }"): typeof import('./graphql.js').SessionDocument;
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "query Active { activeSession { ...SessionFields } }"): typeof import('./graphql.js').ActiveDocument;
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  query Sessions($first: Int, $after: String, $subjectId: ID, $status: SessionStatus) {\n    sessions(first: $first, after: $after, subjectId: $subjectId, status: $status) {\n      edges { cursor node { ...SessionFields } }\n      pageInfo { hasNextPage endCursor }\n    }\n  }\n"): typeof import('./graphql.js').SessionsDocument;
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  subscription Timer($id: ID!) {\n    timerUpdated(sessionId: $id) { sessionId status elapsedSeconds remainingSeconds serverTime }\n  }\n"): typeof import('./graphql.js').TimerDocument;
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  query Dashboard($id: ID!) {\n    session(id: $id) { id status elapsedSeconds remainingSeconds }\n    activeSession { id status }\n    sessions(status: RUNNING) { edges { node { id status } } }\n  }\n"): typeof import('./graphql.js').DashboardDocument;
+
+
 export function graphql(source: string) {
   return (documents as any)[source] ?? {};
 }

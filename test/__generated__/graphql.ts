@@ -1,6 +1,179 @@
 /* eslint-disable */
 /** Internal type. DO NOT USE DIRECTLY. */
+type Exact<T extends { [key: string]: unknown }> = { [K in keyof T]: T[K] };
+/** Internal type. DO NOT USE DIRECTLY. */
 export type Incremental<T> = T | { [P in keyof T]?: P extends ' $fragmentName' | '__typename' ? T[P] : never };
+import type { DocumentTypeDecoration } from '@graphql-typed-document-node/core';
+export type LogInInput = {
+  /** As in SignUpInput. */
+  cookieMode?: boolean | null | undefined;
+  email: string;
+  password: string;
+};
+
+export type PauseReason =
+  /** The student's last connection went away. */
+  | 'DISCONNECT'
+  /** The student paused it. */
+  | 'USER';
+
+export type SessionStatus =
+  /** A POMODORO whose focus time was used up. */
+  | 'COMPLETED'
+  | 'PAUSED'
+  | 'RUNNING'
+  /** Ended by the student. */
+  | 'STOPPED';
+
+export type SessionType =
+  /** Counts up until stopped. */
+  | 'FREE'
+  /** Counts down a planned focus time and completes by itself when it is used up. */
+  | 'POMODORO';
+
+export type SignUpInput = {
+  /**
+   * Also set the access and refresh tokens as httpOnly cookies (HTTP only). The response then
+   * carries no refresh token: the cookie is the only copy.
+   */
+  cookieMode?: boolean | null | undefined;
+  /** A valid email address, unique case-insensitively. */
+  email: string;
+  /** 10 to 128 characters, at least 5 different ones, not containing the email's local part. */
+  password: string;
+};
+
+export type StartSessionInput = {
+  /** POMODORO only: 1 to 180, default 25. Must be omitted for FREE. */
+  focusMinutes?: number | null | undefined;
+  subjectId: string;
+  type: SessionType;
+};
+
+export type ListQueryVariables = Exact<{ [key: string]: never; }>;
+
+
+export type ListQuery = { sessions: { edges: Array<{ node: { id: string, type: SessionType, status: SessionStatus, elapsedSeconds: number, focusSeconds: number | null, remainingSeconds: number | null, startedAt: string, endedAt: string | null, pausedReason: PauseReason | null } }> } };
+
+export type TimerStatusSubscriptionVariables = Exact<{
+  id: string;
+}>;
+
+
+export type TimerStatusSubscription = { timerUpdated: { sessionId: string, status: SessionStatus } };
+
+export type SignUpMutationVariables = Exact<{
+  input: SignUpInput;
+}>;
+
+
+export type SignUpMutation = { signUp: { accessToken: string, refreshToken: string | null, expiresAt: string, user: { id: string, email: string, createdAt: string } } };
+
+export type LogInMutationVariables = Exact<{
+  input: LogInInput;
+}>;
+
+
+export type LogInMutation = { logIn: { accessToken: string, refreshToken: string | null, expiresAt: string, user: { id: string, email: string } } };
+
+export type RefreshMutationVariables = Exact<{
+  refreshToken?: string | null | undefined;
+  cookieMode?: boolean | null | undefined;
+}>;
+
+
+export type RefreshMutation = { refreshToken: { accessToken: string, refreshToken: string | null, expiresAt: string, user: { id: string } } };
+
+export type LogOutMutationVariables = Exact<{
+  refreshToken?: string | null | undefined;
+}>;
+
+
+export type LogOutMutation = { logOut: boolean };
+
+export type MeQueryVariables = Exact<{ [key: string]: never; }>;
+
+
+export type MeQuery = { me: { id: string, email: string } };
+
+export type CreateSubjectMutationVariables = Exact<{
+  name: string;
+}>;
+
+
+export type CreateSubjectMutation = { createSubject: { id: string, name: string, createdAt: string } };
+
+export type SubjectsQueryVariables = Exact<{ [key: string]: never; }>;
+
+
+export type SubjectsQuery = { subjects: Array<{ id: string, name: string }> };
+
+export type SessionFieldsFragment = { id: string, type: SessionType, status: SessionStatus, elapsedSeconds: number, focusSeconds: number | null, remainingSeconds: number | null, startedAt: string, endedAt: string | null, pausedReason: PauseReason | null, subject: { id: string, name: string } };
+
+export type StartMutationVariables = Exact<{
+  input: StartSessionInput;
+}>;
+
+
+export type StartMutation = { startSession: { id: string, type: SessionType, status: SessionStatus, elapsedSeconds: number, focusSeconds: number | null, remainingSeconds: number | null, startedAt: string, endedAt: string | null, pausedReason: PauseReason | null, subject: { id: string, name: string } } };
+
+export type PauseMutationVariables = Exact<{
+  id: string;
+}>;
+
+
+export type PauseMutation = { pauseSession: { id: string, type: SessionType, status: SessionStatus, elapsedSeconds: number, focusSeconds: number | null, remainingSeconds: number | null, startedAt: string, endedAt: string | null, pausedReason: PauseReason | null, subject: { id: string, name: string } } };
+
+export type ResumeMutationVariables = Exact<{
+  id: string;
+}>;
+
+
+export type ResumeMutation = { resumeSession: { id: string, type: SessionType, status: SessionStatus, elapsedSeconds: number, focusSeconds: number | null, remainingSeconds: number | null, startedAt: string, endedAt: string | null, pausedReason: PauseReason | null, subject: { id: string, name: string } } };
+
+export type StopMutationVariables = Exact<{
+  id: string;
+}>;
+
+
+export type StopMutation = { stopSession: { id: string, type: SessionType, status: SessionStatus, elapsedSeconds: number, focusSeconds: number | null, remainingSeconds: number | null, startedAt: string, endedAt: string | null, pausedReason: PauseReason | null, subject: { id: string, name: string } } };
+
+export type SessionQueryVariables = Exact<{
+  id: string;
+}>;
+
+
+export type SessionQuery = { session: { id: string, type: SessionType, status: SessionStatus, elapsedSeconds: number, focusSeconds: number | null, remainingSeconds: number | null, startedAt: string, endedAt: string | null, pausedReason: PauseReason | null, subject: { id: string, name: string } } | null };
+
+export type ActiveQueryVariables = Exact<{ [key: string]: never; }>;
+
+
+export type ActiveQuery = { activeSession: { id: string, type: SessionType, status: SessionStatus, elapsedSeconds: number, focusSeconds: number | null, remainingSeconds: number | null, startedAt: string, endedAt: string | null, pausedReason: PauseReason | null, subject: { id: string, name: string } } | null };
+
+export type SessionsQueryVariables = Exact<{
+  first?: number | null | undefined;
+  after?: string | null | undefined;
+  subjectId?: string | null | undefined;
+  status?: SessionStatus | null | undefined;
+}>;
+
+
+export type SessionsQuery = { sessions: { edges: Array<{ cursor: string, node: { id: string, type: SessionType, status: SessionStatus, elapsedSeconds: number, focusSeconds: number | null, remainingSeconds: number | null, startedAt: string, endedAt: string | null, pausedReason: PauseReason | null, subject: { id: string, name: string } } }>, pageInfo: { hasNextPage: boolean, endCursor: string | null } } };
+
+export type TimerSubscriptionVariables = Exact<{
+  id: string;
+}>;
+
+
+export type TimerSubscription = { timerUpdated: { sessionId: string, status: SessionStatus, elapsedSeconds: number, remainingSeconds: number | null, serverTime: string } };
+
+export type DashboardQueryVariables = Exact<{
+  id: string;
+}>;
+
+
+export type DashboardQuery = { session: { id: string, status: SessionStatus, elapsedSeconds: number, remainingSeconds: number | null } | null, activeSession: { id: string, status: SessionStatus } | null, sessions: { edges: Array<{ node: { id: string, status: SessionStatus } }> } };
+
 export class TypedDocumentString<TResult, TVariables>
   extends String
   implements DocumentTypeDecoration<TResult, TVariables>
@@ -19,3 +192,305 @@ export class TypedDocumentString<TResult, TVariables>
     return this.value;
   }
 }
+export const SessionFieldsFragmentDoc = new TypedDocumentString(`
+    fragment SessionFields on StudySession {
+  id
+  type
+  status
+  elapsedSeconds
+  focusSeconds
+  remainingSeconds
+  startedAt
+  endedAt
+  pausedReason
+  subject {
+    id
+    name
+  }
+}
+    `, {"fragmentName":"SessionFields"}) as unknown as TypedDocumentString<SessionFieldsFragment, unknown>;
+export const ListDocument = new TypedDocumentString(`
+    query List {
+  sessions(first: 100) {
+    edges {
+      node {
+        id
+        type
+        status
+        elapsedSeconds
+        focusSeconds
+        remainingSeconds
+        startedAt
+        endedAt
+        pausedReason
+      }
+    }
+  }
+}
+    `) as unknown as TypedDocumentString<ListQuery, ListQueryVariables>;
+export const TimerStatusDocument = new TypedDocumentString(`
+    subscription TimerStatus($id: ID!) {
+  timerUpdated(sessionId: $id) {
+    sessionId
+    status
+  }
+}
+    `) as unknown as TypedDocumentString<TimerStatusSubscription, TimerStatusSubscriptionVariables>;
+export const SignUpDocument = new TypedDocumentString(`
+    mutation SignUp($input: SignUpInput!) {
+  signUp(input: $input) {
+    accessToken
+    refreshToken
+    expiresAt
+    user {
+      id
+      email
+      createdAt
+    }
+  }
+}
+    `) as unknown as TypedDocumentString<SignUpMutation, SignUpMutationVariables>;
+export const LogInDocument = new TypedDocumentString(`
+    mutation LogIn($input: LogInInput!) {
+  logIn(input: $input) {
+    accessToken
+    refreshToken
+    expiresAt
+    user {
+      id
+      email
+    }
+  }
+}
+    `) as unknown as TypedDocumentString<LogInMutation, LogInMutationVariables>;
+export const RefreshDocument = new TypedDocumentString(`
+    mutation Refresh($refreshToken: String, $cookieMode: Boolean) {
+  refreshToken(refreshToken: $refreshToken, cookieMode: $cookieMode) {
+    accessToken
+    refreshToken
+    expiresAt
+    user {
+      id
+    }
+  }
+}
+    `) as unknown as TypedDocumentString<RefreshMutation, RefreshMutationVariables>;
+export const LogOutDocument = new TypedDocumentString(`
+    mutation LogOut($refreshToken: String) {
+  logOut(refreshToken: $refreshToken)
+}
+    `) as unknown as TypedDocumentString<LogOutMutation, LogOutMutationVariables>;
+export const MeDocument = new TypedDocumentString(`
+    query Me {
+  me {
+    id
+    email
+  }
+}
+    `) as unknown as TypedDocumentString<MeQuery, MeQueryVariables>;
+export const CreateSubjectDocument = new TypedDocumentString(`
+    mutation CreateSubject($name: String!) {
+  createSubject(input: {name: $name}) {
+    id
+    name
+    createdAt
+  }
+}
+    `) as unknown as TypedDocumentString<CreateSubjectMutation, CreateSubjectMutationVariables>;
+export const SubjectsDocument = new TypedDocumentString(`
+    query Subjects {
+  subjects {
+    id
+    name
+  }
+}
+    `) as unknown as TypedDocumentString<SubjectsQuery, SubjectsQueryVariables>;
+export const StartDocument = new TypedDocumentString(`
+    mutation Start($input: StartSessionInput!) {
+  startSession(input: $input) {
+    ...SessionFields
+  }
+}
+    fragment SessionFields on StudySession {
+  id
+  type
+  status
+  elapsedSeconds
+  focusSeconds
+  remainingSeconds
+  startedAt
+  endedAt
+  pausedReason
+  subject {
+    id
+    name
+  }
+}`) as unknown as TypedDocumentString<StartMutation, StartMutationVariables>;
+export const PauseDocument = new TypedDocumentString(`
+    mutation Pause($id: ID!) {
+  pauseSession(sessionId: $id) {
+    ...SessionFields
+  }
+}
+    fragment SessionFields on StudySession {
+  id
+  type
+  status
+  elapsedSeconds
+  focusSeconds
+  remainingSeconds
+  startedAt
+  endedAt
+  pausedReason
+  subject {
+    id
+    name
+  }
+}`) as unknown as TypedDocumentString<PauseMutation, PauseMutationVariables>;
+export const ResumeDocument = new TypedDocumentString(`
+    mutation Resume($id: ID!) {
+  resumeSession(sessionId: $id) {
+    ...SessionFields
+  }
+}
+    fragment SessionFields on StudySession {
+  id
+  type
+  status
+  elapsedSeconds
+  focusSeconds
+  remainingSeconds
+  startedAt
+  endedAt
+  pausedReason
+  subject {
+    id
+    name
+  }
+}`) as unknown as TypedDocumentString<ResumeMutation, ResumeMutationVariables>;
+export const StopDocument = new TypedDocumentString(`
+    mutation Stop($id: ID!) {
+  stopSession(sessionId: $id) {
+    ...SessionFields
+  }
+}
+    fragment SessionFields on StudySession {
+  id
+  type
+  status
+  elapsedSeconds
+  focusSeconds
+  remainingSeconds
+  startedAt
+  endedAt
+  pausedReason
+  subject {
+    id
+    name
+  }
+}`) as unknown as TypedDocumentString<StopMutation, StopMutationVariables>;
+export const SessionDocument = new TypedDocumentString(`
+    query Session($id: ID!) {
+  session(id: $id) {
+    ...SessionFields
+  }
+}
+    fragment SessionFields on StudySession {
+  id
+  type
+  status
+  elapsedSeconds
+  focusSeconds
+  remainingSeconds
+  startedAt
+  endedAt
+  pausedReason
+  subject {
+    id
+    name
+  }
+}`) as unknown as TypedDocumentString<SessionQuery, SessionQueryVariables>;
+export const ActiveDocument = new TypedDocumentString(`
+    query Active {
+  activeSession {
+    ...SessionFields
+  }
+}
+    fragment SessionFields on StudySession {
+  id
+  type
+  status
+  elapsedSeconds
+  focusSeconds
+  remainingSeconds
+  startedAt
+  endedAt
+  pausedReason
+  subject {
+    id
+    name
+  }
+}`) as unknown as TypedDocumentString<ActiveQuery, ActiveQueryVariables>;
+export const SessionsDocument = new TypedDocumentString(`
+    query Sessions($first: Int, $after: String, $subjectId: ID, $status: SessionStatus) {
+  sessions(first: $first, after: $after, subjectId: $subjectId, status: $status) {
+    edges {
+      cursor
+      node {
+        ...SessionFields
+      }
+    }
+    pageInfo {
+      hasNextPage
+      endCursor
+    }
+  }
+}
+    fragment SessionFields on StudySession {
+  id
+  type
+  status
+  elapsedSeconds
+  focusSeconds
+  remainingSeconds
+  startedAt
+  endedAt
+  pausedReason
+  subject {
+    id
+    name
+  }
+}`) as unknown as TypedDocumentString<SessionsQuery, SessionsQueryVariables>;
+export const TimerDocument = new TypedDocumentString(`
+    subscription Timer($id: ID!) {
+  timerUpdated(sessionId: $id) {
+    sessionId
+    status
+    elapsedSeconds
+    remainingSeconds
+    serverTime
+  }
+}
+    `) as unknown as TypedDocumentString<TimerSubscription, TimerSubscriptionVariables>;
+export const DashboardDocument = new TypedDocumentString(`
+    query Dashboard($id: ID!) {
+  session(id: $id) {
+    id
+    status
+    elapsedSeconds
+    remainingSeconds
+  }
+  activeSession {
+    id
+    status
+  }
+  sessions(status: RUNNING) {
+    edges {
+      node {
+        id
+        status
+      }
+    }
+  }
+}
+    `) as unknown as TypedDocumentString<DashboardQuery, DashboardQueryVariables>;

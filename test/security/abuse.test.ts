@@ -4,7 +4,20 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { Redis } from 'ioredis';
 import WebSocket from 'ws';
 import { snapshotDatabase } from '../support/database.js';
-import { CREATE_SUBJECT, createSubject, LOG_IN, ME, PASSWORD, START_SESSION, signUpStudent, type Student } from '../support/fixtures.js';
+import {
+  CREATE_SUBJECT,
+  createSubject,
+  LOG_IN,
+  ME,
+  PASSWORD,
+  SIGN_UP,
+  START_SESSION,
+  type Student,
+  signUpStudent,
+  studentFrom,
+  TIMER_UPDATED,
+} from '../support/fixtures.js';
+import type { AnyOperation, Operation, VariablesAnd } from '../support/graphql-client.js';
 import { ManualClock } from '../support/manual-clock.js';
 import { startTestServer, type TestServer } from '../support/server.js';
 import { type CloseInfo, connectWs, eventually, wsUrl, type WsTestClient } from '../support/ws-client.js';
@@ -72,17 +85,16 @@ interface HttpAnswer<T = Record<string, any>> {
 }
 
 /** One GraphQL request over HTTP from `address`. */
-async function post<T = Record<string, any>>(
+async function post<T = Record<string, any>, V = Record<string, unknown>>(
   server: TestServer,
   address: string | undefined,
-  query: string,
-  variables: Record<string, unknown> = {},
-  token?: string,
+  query: Operation<T, V>,
+  ...[variables, token]: VariablesAnd<V, [token?: string]>
 ): Promise<HttpAnswer<T>> {
   const headers: Record<string, string> = { 'content-type': 'application/json' };
   if (address) headers['x-forwarded-for'] = address;
   if (token) headers.authorization = `Bearer ${token}`;
-  const res = await fetch(server.graphqlUrl, { method: 'POST', headers, body: JSON.stringify({ query, variables }) });
+  const res = await fetch(server.graphqlUrl, { method: 'POST', headers, body: JSON.stringify({ query: String(query), variables: variables ?? {} }) });
   const body = (await res.json()) as { data?: T | null; errors?: HttpAnswer['errors'] };
   return { status: res.status, retryAfter: res.headers.get('retry-after'), data: body.data, errors: body.errors };
 }
@@ -90,15 +102,9 @@ async function post<T = Record<string, any>>(
 /** A student signed up from `address` (sign-up counts as an operation of that address). */
 async function newStudent(address = newAddress()): Promise<Student> {
   const email = `student-${randomUUID()}@example.com`;
-  const answer = await post<{ signUp: { accessToken: string; refreshToken: string; user: { id: string } } }>(
-    t,
-    address,
-    `mutation($input: SignUpInput!) { signUp(input: $input) { accessToken refreshToken user { id } } }`,
-    { input: { email, password: PASSWORD } },
-  );
+  const answer = await post(t, address, SIGN_UP, { input: { email, password: PASSWORD } });
   if (!answer.data) throw new Error(`sign-up failed: ${JSON.stringify(answer.errors)}`);
-  const { accessToken, refreshToken, user } = answer.data.signUp;
-  return { client: t.client().withToken(accessToken), userId: user.id, email, accessToken, refreshToken };
+  return studentFrom(t.client(), email, answer.data.signUp);
 }
 
 /** What an upgrade attempt came to: an open socket, or the HTTP answer that refused it. */
@@ -164,9 +170,9 @@ function converse(socket: WebSocket) {
       return ack.payload;
     },
     /** Runs one operation and resolves with what ends it: its `next` (then `complete`) or its `error`. */
-    run: async (query: string, variables: Record<string, unknown> = {}): Promise<Message> => {
+    run: async (query: AnyOperation, variables: Record<string, unknown> = {}): Promise<Message> => {
       const id = randomUUID();
-      send({ id, type: 'subscribe', payload: { query, variables } });
+      send({ id, type: 'subscribe', payload: { query: String(query), variables } });
       await eventually(() => messages.some((m) => m.id === id && (m.type === 'complete' || m.type === 'error')), 5_000, `operation ${id}`);
       return messages.find((m) => m.id === id && m.type === 'error') ?? messages.find((m) => m.id === id && m.type === 'next')!;
     },
@@ -486,7 +492,7 @@ describe('slow consumers', () => {
   it('closes a socket that stops reading with 1013 "Slow consumer", and holds nothing afterwards', async () => {
     const student = await signUpStudent(slow.client());
     const subjectId = await createSubject(student);
-    const { startSession } = await student.client.ok<{ startSession: { id: string } }>(START_SESSION, { input: { subjectId, type: 'FREE' } });
+    const { startSession } = await student.client.ok(START_SESSION, { input: { subjectId, type: 'FREE' } });
     const socket = await openSocket(slow, {});
     const conversation = converse(socket);
     await conversation.init({ token: student.accessToken });
@@ -494,7 +500,7 @@ describe('slow consumers', () => {
     conversation.send({
       id: subscription,
       type: 'subscribe',
-      payload: { query: `subscription($id: ID!) { timerUpdated(sessionId: $id) { sessionId elapsedSeconds serverTime } }`, variables: { id: startSession.id } },
+      payload: { query: String(TIMER_UPDATED), variables: { id: startSession.id } },
     });
     await eventually(() => conversation.messages.some((m) => m.id === subscription && m.type === 'next'), 5_000, 'the first tick');
 

@@ -16,10 +16,15 @@ import {
   SESSIONS,
   START_SESSION,
   STOP_SESSION,
+  REJECTION_MESSAGES,
+  type Rejection,
+  type SessionIdDocument,
   signUpStudent,
   type Student,
-  SUBJECTS, REJECTION_MESSAGES, type Rejection } from '../support/fixtures.js';
-import type { GraphQLErrorBody } from '../support/graphql-client.js';
+  SUBJECTS,
+  TIMER_UPDATED,
+} from '../support/fixtures.js';
+import type { AnyOperation, GraphQLErrorBody } from '../support/graphql-client.js';
 import { startTestServer, type TestServer } from '../support/server.js';
 import { type CloseInfo, collect, connectWs, eventually, wsUrl, type WsTestClient } from '../support/ws-client.js';
 
@@ -46,9 +51,6 @@ import { type CloseInfo, collect, connectWs, eventually, wsUrl, type WsTestClien
 const SESSION_NOT_FOUND = 'Session not found or you do not have permission';
 const SUBJECT_NOT_FOUND = 'Subject not found or you do not have permission';
 const SUBSCRIPTION_OVER_HTTP = 'Subscriptions are served over WebSocket (subprotocol graphql-transport-ws) at /graphql';
-const TIMER_UPDATED = /* GraphQL */ `
-  subscription Timer($id: ID!) { timerUpdated(sessionId: $id) { sessionId status elapsedSeconds } }
-`;
 
 /** The identity provider of the `externalIdp` environment: its key pair (the attacker knows only the public half). */
 const idpKeys = generateKeyPairSync('rsa', { modulusLength: 2048 });
@@ -176,9 +178,12 @@ interface AttackRow {
 // ---------------------------------------------------------------------------------------------
 // Transports
 
-/** A request over HTTP with `token` as the bearer token. */
-async function overHttp(t: TestServer, token: string | undefined, query: string, variables?: Record<string, unknown>): Promise<Outcome> {
-  const res = await t.client().withToken(token).request(query, variables);
+/**
+ * A request over HTTP with `token` as the bearer token. Attacks pair documents with whatever
+ * variables they like, so the document goes as a plain string.
+ */
+async function overHttp(t: TestServer, token: string | undefined, query: AnyOperation, variables?: Record<string, unknown>): Promise<Outcome> {
+  const res = await t.client().withToken(token).request(String(query), variables);
   return { over: 'http', status: res.status, data: res.data ?? null, errors: errorAnswers(res.errors) };
 }
 
@@ -259,16 +264,16 @@ function intruderOf(t: TestServer): Promise<{ student: Student; ws: WsTestClient
 }
 
 /** Runs one operation over the intruder's socket, then checks that the socket still serves `me`. */
-async function overIntruderSocket(t: TestServer, query: string, variables: Record<string, unknown>): Promise<Outcome> {
+async function overIntruderSocket(t: TestServer, query: AnyOperation, variables: Record<string, unknown>): Promise<Outcome> {
   const { student, ws } = await intruderOf(t);
-  const op = collect(ws.client, query, variables);
+  const op = collect(ws.client, String(query), variables);
   let error: ErrorAnswer[] | undefined;
   await op.done.catch((err: unknown) => {
     error = Array.isArray(err) ? errorAnswers(err as ErrorAnswer[]) : [{ message: String(err) }];
   });
   const results = op.results.map((r) => ({ data: r.data ?? null, errors: errorAnswers(r.errors as ErrorAnswer[] | undefined) }));
 
-  const probe = collect<{ me: { id: string } }>(ws.client, ME);
+  const probe = collect(ws.client, ME);
   await probe.done.catch(() => {});
   const usable = ws.closes.length === 0 && probe.results[0]?.data?.me.id === student.userId;
   const socket = usable ? ('open' as const) : (ws.closes[0] ?? { code: 0, reason: 'unusable' });
@@ -587,9 +592,7 @@ async function lastSeenRecorded(t: TestServer, before: Snapshot, userId: string)
 async function foreignSession(t: TestServer, status: 'RUNNING' | 'PAUSED'): Promise<string> {
   const owner = await signUpStudent(t.client());
   const subjectId = await createSubject(owner);
-  const { startSession } = await owner.client.ok<{ startSession: { id: string } }>(START_SESSION, {
-    input: { subjectId, type: 'POMODORO', focusMinutes: 25 },
-  });
+  const { startSession } = await owner.client.ok(START_SESSION, { input: { subjectId, type: 'POMODORO', focusMinutes: 25 } });
   if (status === 'PAUSED') await owner.client.ok(PAUSE_SESSION, { id: startSession.id });
   return startSession.id;
 }
@@ -605,7 +608,7 @@ async function foreignSubject(t: TestServer): Promise<string> {
 /** One operation on someone else's session or subject, and what it must answer. */
 interface OwnershipCase {
   operation: string;
-  document: string;
+  document: AnyOperation;
   /** What the id names: another student's session (in this state) or subject. */
   target: 'RUNNING session' | 'PAUSED session' | 'subject';
   variables: (id: string) => Record<string, unknown>;
@@ -616,7 +619,7 @@ interface OwnershipCase {
 }
 
 const notFound = (field: string, message: string): ErrorAnswer[] => [{ message, path: [field], extensions: { code: 'NOT_FOUND' } }];
-const sessionCase = (operation: string, document: string, target: 'RUNNING session' | 'PAUSED session', nullable = false): OwnershipCase => {
+const sessionCase = (operation: string, document: SessionIdDocument, target: 'RUNNING session' | 'PAUSED session', nullable = false): OwnershipCase => {
   // A nullable field leaves `data.<field>` null; an error in a non-null mutation field nulls `data`.
   const data = nullable ? { [operation]: null } : null;
   const errors = notFound(operation, SESSION_NOT_FOUND);
@@ -720,7 +723,7 @@ const sizeRows: AttackRow[] = [
           rawSocketOutcome(t, async function* (received) {
             yield JSON.stringify({ type: 'connection_init', payload: { token: student.accessToken } });
             await eventually(() => received.includes('connection_ack'), 5_000, 'connection_ack');
-            yield JSON.stringify({ id: '1', type: 'subscribe', payload: { query: CREATE_SUBJECT, variables: { name: OVER_64_KIB } } });
+            yield JSON.stringify({ id: '1', type: 'subscribe', payload: { query: String(CREATE_SUBJECT), variables: { name: OVER_64_KIB } } });
           }),
         // The one change: the lost socket is recorded as the student's last-seen instant.
         database: (before) => lastSeenRecorded(t, before, student.userId),
@@ -732,7 +735,7 @@ const sizeRows: AttackRow[] = [
     name: 'a createSubject body over 100 kB with a valid token: 413 BAD_REQUEST, nothing created',
     arrange: async (t) => {
       const student = await signUpStudent(t.client());
-      const body = JSON.stringify({ query: CREATE_SUBJECT, variables: { name: 'Padded' }, extensions: { padding: 'x'.repeat(101 * 1024) } });
+      const body = JSON.stringify({ query: String(CREATE_SUBJECT), variables: { name: 'Padded' }, extensions: { padding: 'x'.repeat(101 * 1024) } });
       return { attack: () => postRaw(t, student.accessToken, body) };
     },
     answer: { over: 'http', status: 413, data: null, errors: [{ message: 'Request body exceeds 100kb', extensions: { code: 'BAD_REQUEST' } }] },
@@ -750,7 +753,7 @@ describe('controls (what the attacks below are measured against)', () => {
     const claims = await claimsOfNewStudent(t);
     const token = jws(SERVER_HEADER, claims, hs256(t.config.JWT_SECRET));
 
-    const res = await t.client().withToken(token).request<{ me: { id: string } }>(ME);
+    const res = await t.client().withToken(token).request(ME);
     expect({ errors: res.errors, id: res.data?.me.id }).toEqual({ errors: undefined, id: claims.sub });
 
     const ws = connectWs(wsUrl(t.origin), { connectionParams: { token } });
@@ -773,7 +776,7 @@ describe('controls (what the attacks below are measured against)', () => {
     const token = jws({ alg: 'RS256', typ: 'at+jwt' }, claims, rs256(idpKeys.privateKey));
     const users = (await snapshotDatabase(t.db.handle.db)).users.length;
 
-    const res = await t.client().withToken(token).request<{ me: { id: string } }>(ME);
+    const res = await t.client().withToken(token).request(ME);
 
     expect(res.errors).toBeUndefined();
     const { users: after } = await snapshotDatabase(t.db.handle.db);
@@ -785,12 +788,13 @@ describe('controls (what the attacks below are measured against)', () => {
     const t = await serverFor('default');
     const owner = await signUpStudent(t.client());
     const subjectId = await createSubject(owner);
-    const started = await owner.client.ok<{ startSession: { id: string } }>(START_SESSION, { input: { subjectId, type: 'FREE' } });
+    const started = await owner.client.ok(START_SESSION, { input: { subjectId, type: 'FREE' } });
     const id = started.startSession.id;
-    for (const document of [SESSION, PAUSE_SESSION, RESUME_SESSION, STOP_SESSION]) {
+    const documents: SessionIdDocument[] = [SESSION, PAUSE_SESSION, RESUME_SESSION, STOP_SESSION];
+    for (const document of documents) {
       expect((await owner.client.request(document, { id })).errors).toBeUndefined();
     }
-    const page = await owner.client.ok<{ sessions: { edges: { node: { id: string } }[] } }>(SESSIONS, { subjectId });
+    const page = await owner.client.ok(SESSIONS, { subjectId });
     expect(page.sessions.edges.map((e) => e.node.id)).toEqual([id]);
   });
 });

@@ -3,7 +3,7 @@ import { getIntrospectionQuery, Lexer, Source, TokenKind } from 'graphql';
 import type { Client } from 'graphql-ws';
 import { introspectionAllowed } from '../../src/graphql/operation-limits.js';
 import { snapshotDatabase } from '../support/database.js';
-import { ME, PASSWORD, SESSIONS, SIGN_UP, signUpStudent, type Student } from '../support/fixtures.js';
+import { ME, PASSWORD, SESSIONS, SIGN_UP, signUpStudent, type Student, SUBJECTS } from '../support/fixtures.js';
 import type { GraphQLErrorBody } from '../support/graphql-client.js';
 import { startTestServer, type TestServer } from '../support/server.js';
 import { connectWs, wsUrl, type WsTestClient } from '../support/ws-client.js';
@@ -274,7 +274,8 @@ describe('with every limit raised', () => {
 const INTROSPECTION = { query: '{ __schema { description } }' };
 const TYPE_INTROSPECTION = { query: '{ __type(name: "User") { name } }' };
 const MISSPELT_FIELD = { query: '{ me { emial } }' };
-const MISSPELT_ENUM = { query: SESSIONS, variables: { status: 'RUNNIN' } };
+// A typed document with a variable its type forbids: sent as a plain string.
+const MISSPELT_ENUM = { query: String(SESSIONS), variables: { status: 'RUNNIN' } };
 const ENUM_MESSAGE = 'Variable "$status" got invalid value "RUNNIN"; Value "RUNNIN" does not exist in "SessionStatus" enum.';
 
 describe('introspectionAllowed', () => {
@@ -373,7 +374,7 @@ describe('batched HTTP requests', () => {
 
   it('are refused by default with 400 BAD_REQUEST, and none of their operations runs', async () => {
     const before = await snapshotDatabase(t.db.handle.db);
-    const res = await postJson(t, [{ query: ME }, { query: `mutation { ${write('batched')} }` }], student);
+    const res = await postJson(t, [{ query: String(ME) }, { query: `mutation { ${write('batched')} }` }], student);
     expect(res.status).toBe(400);
     expect(res.body).toEqual({ errors: [{ message: 'Operation batching disabled.', extensions: { code: 'BAD_REQUEST' } }] });
     expect(await snapshotDatabase(t.db.handle.db)).toEqual(before);
@@ -389,14 +390,14 @@ describe('batched HTTP requests', () => {
     afterAll(() => batching.close());
 
     it('answers each operation of the batch in order', async () => {
-      const res = await postJson(batching, [{ query: ME }, { query: '{ subjects { id } }' }], batchStudent);
+      const res = await postJson(batching, [{ query: String(ME) }, { query: String(SUBJECTS) }], batchStudent);
       expect(res.status).toBe(200);
       expect(res.body).toEqual([{ data: { me: { id: batchStudent.userId, email: batchStudent.email } } }, { data: { subjects: [] } }]);
     });
 
     it('holds each operation of the batch to the limits', async () => {
       const before = await snapshotDatabase(batching.db.handle.db);
-      const res = await postJson(batching, [{ query: ME }, { query: `mutation { ${aliases(16, (i) => write(`batched ${i}`))} }` }], batchStudent);
+      const res = await postJson(batching, [{ query: String(ME) }, { query: `mutation { ${aliases(16, (i) => write(`batched ${i}`))} }` }], batchStudent);
       expect(res.body).toEqual([
         { data: { me: { id: batchStudent.userId, email: batchStudent.email } } },
         { errors: [{ message: 'Aliases limit of 15 exceeded, found 16.', extensions: { code: 'GRAPHQL_VALIDATION_FAILED' } }] },
@@ -409,7 +410,7 @@ describe('batched HTTP requests', () => {
       const res = await fetch(batching.graphqlUrl, {
         method: 'POST',
         headers: { 'content-type': 'text/plain' },
-        body: JSON.stringify([{ query: SIGN_UP, variables: { input: { email, password: PASSWORD } } }]),
+        body: JSON.stringify([{ query: String(SIGN_UP), variables: { input: { email, password: PASSWORD } } }]),
       });
       const body = (await res.json()) as { errors: GraphQLErrorBody[] };
       expect(res.status).toBe(400);

@@ -4,12 +4,14 @@ import {
   PAUSE_SESSION,
   RESUME_SESSION,
   SESSION,
+  type SessionIdDocument,
   START_SESSION,
   STOP_SESSION,
   signUpStudent,
   type Student,
 } from '../support/fixtures.js';
 import type { GraphQLErrorBody } from '../support/graphql-client.js';
+import { graphql } from '../__generated__/index.js';
 import { ManualClock } from '../support/manual-clock.js';
 import { startTestServer, type TestServer } from '../support/server.js';
 import { connectWs, eventually, type WsTestClient, wsUrl } from '../support/ws-client.js';
@@ -188,15 +190,14 @@ function unfinished(student: ModelStudent, now: number): ModelSession | undefine
 // ---------------------------------------------------------------------------------------------
 // The real side
 
-type SessionView = ReturnType<typeof expectedView>;
 /** Every session of the viewer (a run makes at most 20 per student), with the fields the model predicts. */
-const LIST = /* GraphQL */ `
+const LIST = graphql(`
   query List {
     sessions(first: 100) {
       edges { node { id type status elapsedSeconds focusSeconds remainingSeconds startedAt endedAt pausedReason } }
     }
   }
-`;
+`);
 
 let t: TestServer;
 beforeAll(async () => {
@@ -272,8 +273,8 @@ class Run {
     const student = this.students[action.student]!;
     switch (action.kind) {
       case 'start': {
-        const input = { subjectId: this.subjects[action.student], type: action.type, ...(action.type === 'POMODORO' && { focusMinutes: FOCUS_MINUTES }) };
-        const res = await student.client.request<{ startSession: { id: string } }>(START_SESSION, { input });
+        const input = { subjectId: this.subjects[action.student]!, type: action.type, ...(action.type === 'POMODORO' && { focusMinutes: FOCUS_MINUTES }) };
+        const res = await student.client.request(START_SESSION, { input });
         const active = unfinished(model, now);
         exercised[active ? 'refusedStart' : 'started']++;
         if (active) {
@@ -304,7 +305,7 @@ class Run {
       case 'stop': {
         if (model.sessions.length === 0) return;
         const session = model.sessions[model.sessions.length - 1 - (action.pick % model.sessions.length)]!;
-        const document = { pause: PAUSE_SESSION, resume: RESUME_SESSION, stop: STOP_SESSION }[action.kind];
+        const document: SessionIdDocument = { pause: PAUSE_SESSION, resume: RESUME_SESSION, stop: STOP_SESSION }[action.kind];
         const res = await student.client.request(document, { id: session.id });
         const refusedFrom = transition(session, action.kind, now);
         exercised[refusedFrom === null ? 'transitions' : 'refusedTransitions']++;
@@ -348,8 +349,8 @@ class Run {
               // Too slow to be sure the grace had not run out first (a loaded machine): either
               // legal outcome, as the API shows it; the checks then hold the model to it exactly.
               exercised.slowReconnects++;
-              const { session } = await student.client.ok<{ session: { status: Status; pausedReason: PauseReason | null } }>(SESSION, { id: running.id });
-              if (session.status === 'PAUSED' && session.pausedReason === 'DISCONNECT') {
+              const { session } = await student.client.ok(SESSION, { id: running.id });
+              if (session?.status === 'PAUSED' && session.pausedReason === 'DISCONNECT') {
                 transition(running, 'pause', now, 'DISCONNECT');
                 exercised.disconnectPauses++;
               }
@@ -387,7 +388,7 @@ class Run {
     }
 
     for (const [index, student] of this.students.entries()) {
-      const { sessions } = await student.client.ok<{ sessions: { edges: { node: SessionView }[] } }>(LIST);
+      const { sessions } = await student.client.ok(LIST);
       const seen = sessions.edges.map((e) => e.node);
       for (const view of seen) {
         const highest = this.highestElapsed.get(view.id) ?? 0;

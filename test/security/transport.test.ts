@@ -6,7 +6,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import WebSocket, { type ClientOptions } from 'ws';
 import { HSTS_MAX_AGE_SECONDS } from '../../src/http/security-headers.js';
+import { graphql } from '../__generated__/index.js';
 import { CREATE_SUBJECT, LOG_IN, PASSWORD, PAUSE_SESSION, SIGN_UP, START_SESSION } from '../support/fixtures.js';
+import type { Operation, VariablesAnd } from '../support/graphql-client.js';
 import { startTestServer, type TestServer } from '../support/server.js';
 import { collect, connectWs, eventually, wsUrl, type WsTestClient } from '../support/ws-client.js';
 
@@ -16,6 +18,8 @@ import { collect, connectWs, eventually, wsUrl, type WsTestClient } from '../sup
 // X-Forwarded-Proto count under TRUST_PROXY, on both transports.
 
 const FORWARDED_FOR = '203.0.113.7';
+/** The live timer's status only: what the wss:// test compares exactly. */
+const TIMER_STATUS = graphql(`subscription TimerStatus($id: ID!) { timerUpdated(sessionId: $id) { sessionId status } }`);
 
 let t: TestServer;
 beforeAll(async () => {
@@ -183,11 +187,11 @@ describe('TLS (TLS_CERT_FILE, TLS_KEY_FILE)', () => {
   }
 
   /** Runs an operation over HTTPS; throws on GraphQL errors. */
-  async function graphqlOverHttps<T = any>(query: string, variables: Record<string, unknown>, token?: string): Promise<T> {
+  async function graphqlOverHttps<T, V>(query: Operation<T, V>, ...[variables, token]: VariablesAnd<V, [token?: string]>): Promise<T> {
     const res = await overHttps(secure.graphqlUrl, {
       method: 'POST',
       headers: { 'content-type': 'application/json', ...(token && { authorization: `Bearer ${token}` }) },
-      body: JSON.stringify({ query, variables }),
+      body: JSON.stringify({ query: String(query), variables }),
       trust: ca,
     });
     const body = JSON.parse(res.body) as { data: T; errors?: unknown };
@@ -222,28 +226,20 @@ describe('TLS (TLS_CERT_FILE, TLS_KEY_FILE)', () => {
 
   it('streams a subscription over wss:// end to end', async () => {
     const email = `tls-${Date.now()}@example.com`;
-    const { signUp } = await graphqlOverHttps<{ signUp: { accessToken: string } }>(SIGN_UP, { input: { email, password: PASSWORD } });
+    const { signUp } = await graphqlOverHttps(SIGN_UP, { input: { email, password: PASSWORD } });
     const token = signUp.accessToken;
-    const { createSubject } = await graphqlOverHttps<{ createSubject: { id: string } }>(CREATE_SUBJECT, { name: 'Cryptography' }, token);
-    const { startSession } = await graphqlOverHttps<{ startSession: { id: string } }>(
-      START_SESSION,
-      { input: { subjectId: createSubject.id, type: 'FREE' } },
-      token,
-    );
+    const { createSubject } = await graphqlOverHttps(CREATE_SUBJECT, { name: 'Cryptography' }, token);
+    const { startSession } = await graphqlOverHttps(START_SESSION, { input: { subjectId: createSubject.id, type: 'FREE' } }, token);
 
     const url = wsUrl(secure.origin);
     expect(url).toMatch(/^wss:\/\//);
     const ws = connect(url, { connectionParams: { token }, webSocketImpl: webSocketWith({ ca }) });
     await expect(ws.connected).resolves.toMatchObject({ userId: expect.any(String) });
-    const timer = collect(
-      ws.client,
-      'subscription Timer($id: ID!) { timerUpdated(sessionId: $id) { sessionId status } }',
-      { id: startSession.id },
-    );
+    const timer = collect(ws.client, TIMER_STATUS, { id: startSession.id });
     expect((await timer.waitFor(1))[0]).toEqual({ data: { timerUpdated: { sessionId: startSession.id, status: 'RUNNING' } } });
 
     await graphqlOverHttps(PAUSE_SESSION, { id: startSession.id }, token);
-    await eventually(() => timer.results.some((r) => (r.data as any)?.timerUpdated.status === 'PAUSED'), 5_000, 'the PAUSED update');
+    await eventually(() => timer.results.some((r) => r.data?.timerUpdated.status === 'PAUSED'), 5_000, 'the PAUSED update');
     timer.unsubscribe();
   });
 

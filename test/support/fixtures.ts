@@ -1,49 +1,60 @@
 import { randomUUID } from 'node:crypto';
+import { graphql } from '../__generated__/index.js';
+import type { SignUpMutation, TypedDocumentString } from '../__generated__/graphql.js';
 import type { GraphQLTestClient } from './graphql-client.js';
 
-export const SIGN_UP = /* GraphQL */ `
+// Typed documents: `npm run codegen` checks each against the schema and gives it its result and
+// variables types (test/__generated__/), so a schema change that breaks one breaks the build.
+
+export const SIGN_UP = graphql(`
   mutation SignUp($input: SignUpInput!) {
     signUp(input: $input) { accessToken refreshToken expiresAt user { id email createdAt } }
   }
-`;
-export const LOG_IN = /* GraphQL */ `
+`);
+export const LOG_IN = graphql(`
   mutation LogIn($input: LogInInput!) {
     logIn(input: $input) { accessToken refreshToken expiresAt user { id email } }
   }
-`;
-export const REFRESH = /* GraphQL */ `
+`);
+export const REFRESH = graphql(`
   mutation Refresh($refreshToken: String, $cookieMode: Boolean) {
     refreshToken(refreshToken: $refreshToken, cookieMode: $cookieMode) { accessToken refreshToken expiresAt user { id } }
   }
-`;
-export const LOG_OUT = /* GraphQL */ `
+`);
+export const LOG_OUT = graphql(`
   mutation LogOut($refreshToken: String) { logOut(refreshToken: $refreshToken) }
-`;
-export const ME = /* GraphQL */ `query Me { me { id email } }`;
-export const CREATE_SUBJECT = /* GraphQL */ `
+`);
+export const ME = graphql(`query Me { me { id email } }`);
+export const CREATE_SUBJECT = graphql(`
   mutation CreateSubject($name: String!) { createSubject(input: { name: $name }) { id name createdAt } }
-`;
-export const SUBJECTS = /* GraphQL */ `query Subjects { subjects { id name } }`;
+`);
+export const SUBJECTS = graphql(`query Subjects { subjects { id name } }`);
 
-const SESSION_FIELDS = /* GraphQL */ `
-  id type status elapsedSeconds focusSeconds remainingSeconds startedAt endedAt pausedReason subject { id name }
-`;
-export const START_SESSION = /* GraphQL */ `
-  mutation Start($input: StartSessionInput!) { startSession(input: $input) { ${SESSION_FIELDS} } }
-`;
-export const PAUSE_SESSION = `mutation Pause($id: ID!) { pauseSession(sessionId: $id) { ${SESSION_FIELDS} } }`;
-export const RESUME_SESSION = `mutation Resume($id: ID!) { resumeSession(sessionId: $id) { ${SESSION_FIELDS} } }`;
-export const STOP_SESSION = `mutation Stop($id: ID!) { stopSession(sessionId: $id) { ${SESSION_FIELDS} } }`;
-export const SESSION = `query Session($id: ID!) { session(id: $id) { ${SESSION_FIELDS} } }`;
-export const ACTIVE_SESSION = `query Active { activeSession { ${SESSION_FIELDS} } }`;
-export const SESSIONS = /* GraphQL */ `
+/** Every field of a session the suites assert on; the preset appends it to each document that spreads it. */
+export const SESSION_FIELDS = graphql(`
+  fragment SessionFields on StudySession {
+    id type status elapsedSeconds focusSeconds remainingSeconds startedAt endedAt pausedReason subject { id name }
+  }
+`);
+export const START_SESSION = graphql(`
+  mutation Start($input: StartSessionInput!) { startSession(input: $input) { ...SessionFields } }
+`);
+export const PAUSE_SESSION = graphql(`mutation Pause($id: ID!) { pauseSession(sessionId: $id) { ...SessionFields } }`);
+export const RESUME_SESSION = graphql(`mutation Resume($id: ID!) { resumeSession(sessionId: $id) { ...SessionFields } }`);
+export const STOP_SESSION = graphql(`mutation Stop($id: ID!) { stopSession(sessionId: $id) { ...SessionFields } }`);
+export const SESSION = graphql(`query Session($id: ID!) { session(id: $id) { ...SessionFields } }`);
+export const ACTIVE_SESSION = graphql(`query Active { activeSession { ...SessionFields } }`);
+export const SESSIONS = graphql(`
   query Sessions($first: Int, $after: String, $subjectId: ID, $status: SessionStatus) {
     sessions(first: $first, after: $after, subjectId: $subjectId, status: $status) {
-      edges { cursor node { ${SESSION_FIELDS} } }
+      edges { cursor node { ...SessionFields } }
       pageInfo { hasNextPage endCursor }
     }
   }
-`;
+`);
+
+/** A document whose one variable is a session's `$id`: {@link SESSION} and the transitions. */
+export type SessionIdDocument = TypedDocumentString<unknown, { id: string }>;
 
 /** A strong password that passes the server's rules. */
 export const PASSWORD = 'correct horse battery staple';
@@ -59,30 +70,35 @@ export interface Student {
 
 /** Signs up a new student with a unique email. */
 export async function signUpStudent(anonymous: GraphQLTestClient, email = `student-${randomUUID()}@example.com`): Promise<Student> {
-  const data = await anonymous.ok<{ signUp: { accessToken: string; refreshToken: string; user: { id: string } } }>(SIGN_UP, {
-    input: { email, password: PASSWORD },
-  });
+  const { signUp } = await anonymous.ok(SIGN_UP, { input: { email, password: PASSWORD } });
+  return studentFrom(anonymous, email, signUp);
+}
+
+/** The student a successful `signUp` (not in cookie mode) answered with; `anonymous` gets their token. */
+export function studentFrom(anonymous: GraphQLTestClient, email: string, signUp: SignUpMutation['signUp']): Student {
+  // Null only in cookie mode, where the refresh token travels in a cookie instead.
+  if (signUp.refreshToken === null) throw new Error('signUp answered without a refresh token');
   return {
-    client: anonymous.withToken(data.signUp.accessToken),
-    userId: data.signUp.user.id,
+    client: anonymous.withToken(signUp.accessToken),
+    userId: signUp.user.id,
     email,
-    accessToken: data.signUp.accessToken,
-    refreshToken: data.signUp.refreshToken,
+    accessToken: signUp.accessToken,
+    refreshToken: signUp.refreshToken,
   };
 }
 
 /** Creates a subject for the student and returns its id. */
 export async function createSubject(student: Student, name = `Subject ${randomUUID().slice(0, 8)}`): Promise<string> {
-  const data = await student.client.ok<{ createSubject: { id: string } }>(CREATE_SUBJECT, { name });
+  const data = await student.client.ok(CREATE_SUBJECT, { name });
   return data.createSubject.id;
 }
 
 /** The live timer of one session, every field. */
-export const TIMER_UPDATED = /* GraphQL */ `
+export const TIMER_UPDATED = graphql(`
   subscription Timer($id: ID!) {
     timerUpdated(sessionId: $id) { sessionId status elapsedSeconds remainingSeconds serverTime }
   }
-`;
+`);
 
 /** Why an access token was refused, as `extensions.reason` names it. */
 export type Rejection = 'missing' | 'malformed' | 'invalid' | 'expired' | 'revoked';

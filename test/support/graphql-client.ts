@@ -1,3 +1,31 @@
+import type { TypedDocumentString } from '../__generated__/graphql.js';
+
+/**
+ * What the helpers send: a typed document from `graphql(...)` (its result and variables types
+ * are inferred from it), or a plain string for operations no real client writes (malformed or
+ * ad-hoc documents, whose result type a test may name itself).
+ */
+export type Operation<TResult, TVariables> = TypedDocumentString<TResult, TVariables> | string;
+
+/**
+ * Any document, typed or not, for helpers that send whatever they are given (raw protocol
+ * messages, rows of deliberately ill-typed variables) as a plain string.
+ */
+export type AnyOperation = Operation<unknown, never>;
+
+/**
+ * The variables argument of an operation, then `rest`: optional when the operation has no
+ * required variable (a plain string's are anything, and optional).
+ */
+export type VariablesAnd<TVariables, Rest extends unknown[] = []> = Record<string, never> extends TVariables
+  ? [variables?: TVariables, ...rest: Rest]
+  : [variables: TVariables, ...rest: Rest];
+
+/** Per-request additions to what {@link GraphQLTestClient.request} sends. */
+export interface RequestOptions {
+  headers?: Record<string, string>;
+}
+
 /** One GraphQL error as the server sends it. */
 export interface GraphQLErrorBody {
   message: string;
@@ -30,15 +58,15 @@ export class GraphQLTestClient {
     return c;
   }
 
-  async request<T = Record<string, any>>(
-    query: string,
-    variables?: Record<string, unknown>,
-    options: { headers?: Record<string, string> } = {},
+  /** Posts an operation and returns the response whatever it holds (errors and non-200 statuses included). */
+  async request<T = Record<string, any>, V = Record<string, unknown>>(
+    query: Operation<T, V>,
+    ...[variables, options = {}]: VariablesAnd<V, [options?: RequestOptions]>
   ): Promise<GraphQLResponse<T>> {
     const headers: Record<string, string> = { 'content-type': 'application/json', ...options.headers };
     if (this.token) headers.authorization = `Bearer ${this.token}`;
     if (this.cookies.size > 0) headers.cookie = [...this.cookies].map(([k, v]) => `${k}=${v}`).join('; ');
-    const res = await fetch(this.url, { method: 'POST', headers, body: JSON.stringify({ query, variables }) });
+    const res = await fetch(this.url, { method: 'POST', headers, body: JSON.stringify({ query: String(query), variables }) });
     for (const setCookie of res.headers.getSetCookie()) {
       const [pair] = setCookie.split(';');
       const eq = pair!.indexOf('=');
@@ -52,15 +80,15 @@ export class GraphQLTestClient {
   }
 
   /** Runs an operation that must succeed, returning `data`; throws with the errors otherwise. */
-  async ok<T = Record<string, any>>(query: string, variables?: Record<string, unknown>): Promise<T> {
-    const res = await this.request<T>(query, variables);
+  async ok<T = Record<string, any>, V = Record<string, unknown>>(query: Operation<T, V>, ...args: VariablesAnd<V>): Promise<T> {
+    const res = await this.request(query, ...args);
     if (res.errors?.length || !res.data) throw new Error(`GraphQL errors: ${JSON.stringify(res.errors)}`);
     return res.data;
   }
 
   /** Runs an operation that must fail, returning its first error. */
-  async fail(query: string, variables?: Record<string, unknown>): Promise<GraphQLErrorBody> {
-    const res = await this.request(query, variables);
+  async fail<V = Record<string, unknown>>(query: Operation<unknown, V>, ...args: VariablesAnd<V>): Promise<GraphQLErrorBody> {
+    const res = await this.request(query, ...args);
     const first = res.errors?.[0];
     if (!first) throw new Error(`expected an error, got ${JSON.stringify(res.data)}`);
     return first;

@@ -1,6 +1,7 @@
 import type { FormattedExecutionResult as ExecutionResult } from 'graphql';
 import { type Client, type ClientOptions, createClient } from 'graphql-ws';
 import WebSocket from 'ws';
+import type { Operation, VariablesAnd } from './graphql-client.js';
 
 /** How a socket ended. */
 export interface CloseInfo {
@@ -83,18 +84,21 @@ export interface Collected<T> {
   unsubscribe(): void;
 }
 
-/** Subscribes (or runs a query/mutation) and collects what arrives. */
-export function collect<T = Record<string, any>>(
+/**
+ * Subscribes (or runs a query/mutation) and collects what arrives; a typed document gives the
+ * results' type and checks the variables.
+ */
+export function collect<T = Record<string, any>, V = Record<string, unknown>>(
   client: Client,
-  query: string,
-  variables?: Record<string, unknown>,
+  query: Operation<T, V>,
+  ...[variables]: VariablesAnd<V>
 ): Collected<T> {
   const results: ExecutionResult<T, unknown>[] = [];
   let waiters: { n: number; resolve: () => void }[] = [];
   let unsubscribe = () => {};
   const done = new Promise<void>((resolve, reject) => {
     unsubscribe = client.subscribe<T>(
-      { query, variables: variables ?? {} },
+      { query: String(query), variables: (variables ?? {}) as Record<string, unknown> },
       {
         next: (r) => {
           results.push(r);

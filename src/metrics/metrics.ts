@@ -1,0 +1,266 @@
+import type { ApolloServerPlugin, GraphQLResponse } from '@apollo/server';
+import { GraphQLError, type OperationDefinitionNode } from 'graphql';
+import { collectDefaultMetrics, Counter, Gauge, Registry } from 'prom-client';
+import type { DatabasePoolUsage } from '../db/database.js';
+import type { GraphQLContext } from '../graphql/context.js';
+import type { SecurityCounters, TokenFailureCount } from '../security/rate-limits.js';
+import type { RealtimeStats } from '../server.js';
+
+/**
+ * What the series are read from at each scrape: counts the server keeps for itself anyway, so
+ * that a number on `/metrics` and the same number in `server.stats()`, the shutdown log or a test
+ * can never disagree.
+ */
+export interface MetricSources {
+  stats(): RealtimeStats;
+  securityCounters(): SecurityCounters;
+  tokenFailures(): TokenFailureCount[];
+  ticksDelivered(): number;
+  disconnectPauses(): number;
+  databasePool(): DatabasePoolUsage;
+}
+
+/**
+ * Distinct operation names kept as values of the `operation` label; operations named after them
+ * are counted as `other`. Clients name their operations at will, and a label that took every
+ * name would let one of them grow the series (and Prometheus's memory) without bound.
+ */
+export const MAX_OPERATION_NAMES = 100;
+/** Longer operation names are counted as `other` too. */
+const MAX_OPERATION_NAME_LENGTH = 64;
+/** `operation` of a request that never resolved to one operation (unparsable, invalid, refused before). */
+const UNRESOLVED = 'unresolved';
+
+/** Each live count of {@link RealtimeStats} as a gauge: a new count needs its series here. */
+const realtimeGauges: Record<keyof RealtimeStats, { name: string; help: string }> = {
+  openSockets: { name: 'studyclock_open_sockets', help: 'WebSockets open on /graphql, authenticated or not.' },
+  authenticatedConnections: {
+    name: 'studyclock_authenticated_connections',
+    help: 'WebSockets whose connection_init was accepted (a student is known).',
+  },
+  activeSubscriptions: { name: 'studyclock_active_subscriptions', help: 'timerUpdated subscriptions in progress.' },
+  tickerRegistrations: {
+    name: 'studyclock_ticking_sessions',
+    help: 'Sessions the tick scheduler ticks for their subscribers (one per session, however many subscribers).',
+  },
+  pubsubListeners: { name: 'studyclock_pubsub_listeners', help: 'Listeners on the in-process pubsub of session updates.' },
+  pendingDisconnectPauses: {
+    name: 'studyclock_pending_disconnect_pauses',
+    help: 'Students without a socket whose session pause is scheduled (within DISCONNECT_GRACE_SECONDS) or being written.',
+  },
+};
+
+/**
+ * Where each {@link SecurityCounters} count is exposed: as a `limit` of
+ * `studyclock_rate_limit_rejections_total`, or as a counter of its own. `tokenFailures` is
+ * `studyclock_auth_failures_total`, by transport and reason.
+ */
+const securitySeries: Record<Exclude<keyof SecurityCounters, 'tokenFailures'>, { limit: string } | { name: string; help: string }> = {
+  upgradesRefused: { limit: 'ws_upgrade' },
+  connectionsRefused: { limit: 'ws_sockets_per_student' },
+  operationsRefused: { limit: 'operations' },
+  loginsRefused: { limit: 'login_delay' },
+  addressesRefused: { limit: 'token_failures_per_address' },
+  loginFailures: { name: 'studyclock_login_failures_total', help: 'Log-ins answered INVALID_CREDENTIALS.' },
+  originsRefused: {
+    name: 'studyclock_ws_origins_refused_total',
+    help: 'WebSocket upgrades refused with 403: the access cookie from an origin not in ALLOWED_ORIGINS.',
+  },
+  slowConsumersClosed: { name: 'studyclock_ws_slow_consumers_closed_total', help: 'WebSockets closed with 1013 Slow consumer.' },
+};
+
+/** One value of a series, with its labels. */
+interface Reading {
+  labels: Record<string, string | number>;
+  value: number;
+}
+
+/**
+ * The metrics of one server, in a registry of its own (tests run many servers in one process),
+ * plus the process-wide series of {@link processRegistry}. Everything but HTTP operations is
+ * read from {@link MetricSources} at scrape time; the registry is emptied by {@link close}.
+ */
+export class ServerMetrics {
+  readonly #registry = new Registry();
+  readonly #scraped: Registry;
+  readonly #httpRequests: Counter<'operation' | 'outcome'>;
+  readonly #operationNames = new Set<string>();
+
+  constructor(sources: MetricSources) {
+    const registry = this.#registry;
+    this.#httpRequests = new Counter({
+      name: 'studyclock_http_requests_total',
+      help: `GraphQL operations answered over HTTP (each operation of a batch), by operation name (the first ${MAX_OPERATION_NAMES} distinct names; then "other"; "anonymous" when unnamed, "unresolved" when none was resolved) and outcome ("ok", or the code of the first error).`,
+      labelNames: ['operation', 'outcome'],
+      registers: [registry],
+    });
+    for (const [key, { name, help }] of Object.entries(realtimeGauges)) {
+      readOnScrape(registry, 'gauge', name, help, () => sources.stats()[key as keyof RealtimeStats]);
+    }
+    readOnScrape(registry, 'counter', 'studyclock_ticks_delivered_total', 'timerUpdated ticks handed to subscribers, one per subscriber and tick.', sources.ticksDelivered);
+    readOnScrape(
+      registry,
+      'counter',
+      'studyclock_disconnect_pauses_total',
+      'RUNNING sessions paused (reason DISCONNECT) because their student had no socket for DISCONNECT_GRACE_SECONDS.',
+      sources.disconnectPauses,
+    );
+    readOnScrape(
+      registry,
+      'counter',
+      'studyclock_auth_failures_total',
+      'Access tokens refused, over HTTP or at connection_init, by reason (malformed, invalid, expired, revoked); a missing token is not counted.',
+      () => sources.tokenFailures().map(({ transport, reason, count }) => ({ labels: { transport, reason }, value: count })),
+      ['transport', 'reason'],
+    );
+    const limits = Object.entries(securitySeries).flatMap(([key, s]) => ('limit' in s ? [{ key: key as keyof SecurityCounters, limit: s.limit }] : []));
+    readOnScrape(
+      registry,
+      'counter',
+      'studyclock_rate_limit_rejections_total',
+      'Requests, upgrades, sockets, operations and log-ins refused by an abuse limit, by limit.',
+      () => {
+        const counters = sources.securityCounters();
+        return limits.map(({ key, limit }) => ({ labels: { limit }, value: counters[key] }));
+      },
+      ['limit'],
+    );
+    for (const [key, s] of Object.entries(securitySeries)) {
+      if ('name' in s) readOnScrape(registry, 'counter', s.name, s.help, () => sources.securityCounters()[key as keyof SecurityCounters]);
+    }
+    readOnScrape(registry, 'gauge', 'studyclock_db_pool_max_connections', 'Most database connections that may be open (1: the embedded database).', () => sources.databasePool().max);
+    // The pool's kind never changes: the embedded database has no series it cannot fill.
+    if (sources.databasePool().connections) {
+      const connections = () => sources.databasePool().connections ?? { idle: 0, busy: 0, waiting: 0 };
+      readOnScrape(
+        registry,
+        'gauge',
+        'studyclock_db_pool_connections',
+        'Open connections of the pg pool, idle or busy.',
+        () => {
+          const { idle, busy } = connections();
+          return [
+            { labels: { state: 'idle' }, value: idle },
+            { labels: { state: 'busy' }, value: busy },
+          ];
+        },
+        ['state'],
+      );
+      readOnScrape(registry, 'gauge', 'studyclock_db_pool_waiting_queries', 'Queries waiting for a free connection of the pg pool.', () => connections().waiting);
+    }
+    this.#scraped = Registry.merge([processRegistry(), registry]);
+  }
+
+  /**
+   * Counts every HTTP operation once, when its response is sent (whatever failed on the way),
+   * and the requests Apollo refuses before any operation: a context that failed (RATE_LIMITED,
+   * SERVICE_UNAVAILABLE) and a malformed request (BAD_REQUEST).
+   */
+  readonly apolloPlugin: ApolloServerPlugin<GraphQLContext> = {
+    requestDidStart: async () => ({
+      willSendResponse: async ({ operation, response }) => {
+        this.#httpRequests.inc({ operation: this.#operationLabel(operation), outcome: outcomeOf(response.body) });
+      },
+    }),
+    contextCreationDidFail: async ({ error }) => this.#countUnresolved(error),
+    invalidRequestWasReceived: async ({ error }) => this.#countUnresolved(error),
+  };
+
+  /** `Content-Type` of {@link scrape}'s text: Prometheus's text format 0.0.4. */
+  get contentType(): string {
+    return this.#scraped.contentType;
+  }
+
+  /** Every series, this server's and the process's, in the text exposition format. */
+  scrape(): Promise<string> {
+    return this.#scraped.metrics();
+  }
+
+  /** Drops every series (and with them the sources they read). */
+  close(): void {
+    this.#scraped.clear();
+    this.#registry.clear();
+  }
+
+  #countUnresolved(error: Error): void {
+    this.#httpRequests.inc({ operation: UNRESOLVED, outcome: codeOf(error) });
+  }
+
+  #operationLabel(operation: OperationDefinitionNode | undefined): string {
+    if (!operation) return UNRESOLVED;
+    const name = operation.name?.value;
+    if (name === undefined) return 'anonymous';
+    if (this.#operationNames.has(name)) return name;
+    if (this.#operationNames.size >= MAX_OPERATION_NAMES || name.length > MAX_OPERATION_NAME_LENGTH) return 'other';
+    this.#operationNames.add(name);
+    return name;
+  }
+}
+
+/**
+ * Registers a series whose values are read from `read` at each scrape. A counter's source must
+ * only grow; prom-client has no setter for counters, hence reset-then-increment.
+ */
+function readOnScrape(
+  registry: Registry,
+  kind: 'counter' | 'gauge',
+  name: string,
+  help: string,
+  read: () => number | Reading[],
+  labelNames: string[] = [],
+): void {
+  const readings = (): Reading[] => {
+    const value = read();
+    return typeof value === 'number' ? [{ labels: {}, value }] : value;
+  };
+  const options = { name, help, labelNames, registers: [registry] };
+  if (kind === 'counter') {
+    new Counter({
+      ...options,
+      collect() {
+        this.reset();
+        for (const { labels, value } of readings()) this.inc(labels, value);
+      },
+    });
+  } else {
+    new Gauge({
+      ...options,
+      collect() {
+        this.reset();
+        for (const { labels, value } of readings()) this.set(labels, value);
+      },
+    });
+  }
+}
+
+/** "ok", or the code of the first error (formatError gives every error one of a fixed set). */
+function outcomeOf(body: GraphQLResponse['body']): string {
+  const errors = body.kind === 'single' ? body.singleResult.errors : body.initialResult.errors;
+  const first = errors?.[0];
+  return first ? String(first.extensions?.code ?? 'INTERNAL_SERVER_ERROR') : 'ok';
+}
+
+/** The code Apollo answers `error` with: its own, or INTERNAL_SERVER_ERROR. */
+function codeOf(error: Error): string {
+  return error instanceof GraphQLError && typeof error.extensions.code === 'string' ? error.extensions.code : 'INTERNAL_SERVER_ERROR';
+}
+
+let processSeries: Registry | undefined;
+
+/**
+ * The process's own series, prom-client's defaults (`process_*` CPU, memory, file descriptors;
+ * `nodejs_*` heap, GC, handles, and event-loop delay: `nodejs_eventloop_lag_seconds` and its
+ * `_p50`/`_p90`/`_p99`/`_min`/`_max`/`_mean`/`_stddev` since the previous scrape), made on first
+ * use and shared by every server of the process. They describe the process, not a server; and
+ * prom-client cannot stop what they start (lib/metrics/eventLoopLag.js enables a
+ * monitorEventLoopDelay histogram that nothing disables, gc.js a PerformanceObserver that nothing
+ * disconnects), so one set per server would pile up samplers in a process that starts many (the
+ * tests). Both are unref'd by Node: they never keep the process alive.
+ */
+function processRegistry(): Registry {
+  if (!processSeries) {
+    processSeries = new Registry();
+    collectDefaultMetrics({ register: processSeries });
+  }
+  return processSeries;
+}
