@@ -3,7 +3,7 @@ import globals from 'globals';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['node_modules/', 'dist/', 'data/', 'artifacts/', '.node/', '**/__generated__/'] },
+  { ignores: ['node_modules/', 'dist/', 'examples/web/dist/', 'data/', 'artifacts/', '.node/', '**/__generated__/'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
@@ -17,5 +17,9 @@ export default tseslint.config(
   {
     files: ['test/**'],
     languageOptions: { globals: { ...globals.jest } },
+  },
+  {
+    files: ['examples/web/src/**'],
+    languageOptions: { globals: { ...globals.browser } },
   },
 );

@@ -1,0 +1,70 @@
+// `npm run web`: the API and the reference web app in one process, for trying studyclock in a
+// browser. The API starts as `npm start` would (same configuration variables, embedded database
+// in ./data unless DATABASE_URL is set), except that it logs warnings only unless LOG_LEVEL says
+// otherwise and that the app's own origins are added to ALLOWED_ORIGINS. Vite serves the app
+// with hot reload and proxies /graphql (HTTP and WebSocket) to the API, so the page talks to
+// one origin. Ctrl-C stops both.
+import type { AddressInfo } from 'node:net';
+import { createServer, mergeConfig, type ViteDevServer } from 'vite';
+import { loadConfigOrExit } from '../../src/config.js';
+import { createLogger } from '../../src/logger.js';
+import { type StudyclockServer, startServer } from '../../src/server.js';
+import { webAppConfig } from './vite.config.js';
+
+/** Vite's usual port; the next free one is taken when it is busy. */
+const WEB_PORT = 5173;
+
+const env = { LOG_LEVEL: 'warn', ...process.env };
+const config = loadConfigOrExit(env);
+if (config.PORT === 0) {
+  process.stderr.write('npm run web: PORT=0 is not supported here; the app proxies to a fixed API port.\n');
+  process.exit(78);
+}
+
+// Where the proxy finds the API: the address it binds, or loopback when it binds every interface.
+const apiHost = config.HOST === '0.0.0.0' ? '127.0.0.1' : config.HOST === '::' ? '::1' : config.HOST;
+const apiUrl = `${config.TLS_CERT_FILE ? 'https' : 'http'}://${apiHost.includes(':') ? `[${apiHost}]` : apiHost}:${config.PORT}`;
+
+let web: ViteDevServer | undefined;
+let api: StudyclockServer | undefined;
+let stopping = false;
+
+async function stop(exitCode: number): Promise<never> {
+  if (!stopping) {
+    stopping = true;
+    await Promise.allSettled([web?.close(), api?.close()]);
+  }
+  process.exit(exitCode);
+}
+for (const signal of ['SIGINT', 'SIGTERM'] as const) process.on(signal, () => void stop(0));
+
+try {
+  // The app first: the API must know the app's origin before it starts (ALLOWED_ORIGINS).
+  web = await createServer(mergeConfig(webAppConfig(apiUrl), { configFile: false, server: { port: WEB_PORT } }));
+  await web.listen();
+  const { port } = web.httpServer?.address() as AddressInfo;
+  // Both spellings of the loopback name: the student may open either.
+  const webOrigins = [`http://localhost:${port}`, `http://127.0.0.1:${port}`];
+
+  // As if the student had run `ALLOWED_ORIGINS=<those> npm start`: the API admits the page's
+  // cookie-carrying WebSocket upgrades (and nothing else changes).
+  const origins = [...new Set([...config.ALLOWED_ORIGINS, ...webOrigins])];
+  const apiConfig = loadConfigOrExit({ ...env, ALLOWED_ORIGINS: origins.join(',') });
+  api = await startServer({ config: apiConfig, logger: createLogger(config.LOG_LEVEL) });
+
+  const database = config.DATABASE_URL ? 'PostgreSQL (DATABASE_URL)' : `embedded PostgreSQL in ${config.EMBEDDED_DB_DIR}`;
+  process.stdout.write(
+    [
+      '',
+      `  studyclock web app  →  ${webOrigins[0]}/`,
+      `  API                 →  ${api.origin}/graphql (${database})`,
+      '',
+      '  Open the app, sign up, add a subject and start a session. Ctrl-C stops both.',
+      '',
+      '',
+    ].join('\n'),
+  );
+} catch (err) {
+  process.stderr.write(`npm run web: could not start: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+  await stop(1);
+}

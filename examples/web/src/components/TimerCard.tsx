@@ -1,0 +1,149 @@
+import { useApolloClient, useMutation, useSubscription } from '@apollo/client/react';
+import { useState } from 'react';
+import type { SessionCardFieldsFragment } from '../__generated__/graphql.js';
+import { errorCode } from '../graphql-fetch.js';
+import { describeError } from '../errors.js';
+import { formatClock } from '../format.js';
+import {
+  ActiveSessionDocument,
+  PastSessionsDocument,
+  PauseSessionDocument,
+  ResumeSessionDocument,
+  StopSessionDocument,
+  TimerReadingFields,
+  TimerUpdatedDocument,
+} from '../operations.js';
+import { LinkStatusBadge } from './LinkStatusBadge.js';
+
+const STATUS_TEXT = {
+  RUNNING: 'Running',
+  PAUSED: 'Paused',
+  COMPLETED: 'Completed',
+  STOPPED: 'Stopped',
+} as const;
+
+/**
+ * The running or paused session: a big timer, its state and the controls.
+ *
+ * The numbers come from the API only, never from a local interval: `timerUpdated` sends a
+ * reading each time the displayed second changes, and each reading is written into the cached
+ * StudySession, which is what this card renders (as do the mutations' answers). While the
+ * socket reconnects nothing is written, so the last reading stays on screen, never a blank or
+ * a zero; the first message after a reconnection is the current state.
+ */
+export function TimerCard({ session }: { session: SessionCardFieldsFragment }) {
+  const client = useApolloClient();
+  const [error, setError] = useState<string>();
+  const [timerError, setTimerError] = useState<string>();
+
+  useSubscription(TimerUpdatedDocument, {
+    variables: { sessionId: session.id },
+    ignoreResults: true,
+    onData: ({ data }) => {
+      const reading = data.data?.timerUpdated;
+      if (!reading) return;
+      setTimerError(undefined);
+      const id = client.cache.identify({ __typename: 'StudySession', id: reading.sessionId });
+      const before = client.cache.readFragment({ id, fragment: TimerReadingFields });
+      client.cache.writeFragment({
+        id,
+        fragment: TimerReadingFields,
+        data: { status: reading.status, elapsedSeconds: reading.elapsedSeconds, remainingSeconds: reading.remainingSeconds },
+      });
+      // Paused, resumed or finished elsewhere (another tab, the API completing a pomodoro):
+      // read the rest again (pausedReason, endedAt; the active session is gone once finished).
+      if (before && before.status !== reading.status) {
+        void client.refetchQueries({ include: [ActiveSessionDocument, PastSessionsDocument] });
+      }
+    },
+    onError: (err) => setTimerError(describeError(err)),
+  });
+
+  const refetchQueries = [ActiveSessionDocument, PastSessionsDocument];
+  const [pause, pausing] = useMutation(PauseSessionDocument);
+  const [resume, resuming] = useMutation(ResumeSessionDocument);
+  const [stop, stopping] = useMutation(StopSessionDocument, { refetchQueries });
+  const busy = pausing.loading || resuming.loading || stopping.loading;
+
+  async function run(action: typeof pause | typeof resume | typeof stop) {
+    setError(undefined);
+    try {
+      await action({ variables: { id: session.id } });
+    } catch (err) {
+      // Another tab got there first: the state here is stale, not wrong.
+      if (errorCode(err) === 'INVALID_SESSION_STATE' || errorCode(err) === 'NOT_FOUND') {
+        await client.refetchQueries({ include: refetchQueries });
+      } else {
+        setError(describeError(err));
+      }
+    }
+  }
+
+  const pomodoro = session.type === 'POMODORO';
+  const running = session.status === 'RUNNING';
+  const shown = pomodoro ? (session.remainingSeconds ?? 0) : session.elapsedSeconds;
+  const focus = session.focusSeconds ?? 0;
+  const progress = pomodoro && focus > 0 ? Math.min(1, session.elapsedSeconds / focus) : undefined;
+  const statusText =
+    session.status === 'PAUSED' && session.pausedReason === 'DISCONNECT'
+      ? 'Paused: every screen was closed'
+      : STATUS_TEXT[session.status];
+
+  return (
+    <section className={`card timer-card timer-card--${session.status.toLowerCase()}`} aria-labelledby="timer-subject">
+      <div className="timer-card__head">
+        <div>
+          <p className="eyebrow">{pomodoro ? `Pomodoro · ${Math.round(focus / 60)} min` : 'Free session'}</p>
+          <h2 id="timer-subject" className="timer-card__subject">
+            {session.subject.name}
+          </h2>
+        </div>
+        <LinkStatusBadge />
+      </div>
+
+      <div className="timer" role="timer" aria-label={pomodoro ? 'Time left' : 'Time studied'}>
+        {formatClock(shown)}
+      </div>
+      <p className="timer-card__status">
+        {/* A live region for the state only: announcing every second would drown a screen reader. */}
+        <span className={`pill pill--${session.status.toLowerCase()}`} role="status">
+          {statusText}
+        </span>
+        {pomodoro && <span className="muted">{formatClock(session.elapsedSeconds)} studied</span>}
+      </p>
+      {progress !== undefined && (
+        <div
+          className="progress"
+          role="progressbar"
+          aria-label="Focus time used"
+          aria-valuemin={0}
+          aria-valuemax={focus}
+          aria-valuenow={session.elapsedSeconds}
+          aria-valuetext={`${formatClock(session.elapsedSeconds)} of ${formatClock(focus)}`}
+        >
+          <div className="progress__bar" style={{ transform: `scaleX(${progress})` }} />
+        </div>
+      )}
+
+      <div className="timer-card__actions">
+        {running ? (
+          <button type="button" className="button button--primary button--large" disabled={busy} onClick={() => run(pause)}>
+            Pause
+          </button>
+        ) : (
+          <button type="button" className="button button--primary button--large" disabled={busy} onClick={() => run(resume)}>
+            Resume
+          </button>
+        )}
+        <button type="button" className="button button--secondary button--large" disabled={busy} onClick={() => run(stop)}>
+          Stop
+        </button>
+      </div>
+      {(error ?? timerError) && (
+        <p className="error" role="alert">
+          {error ?? timerError}
+        </p>
+      )}
+    </section>
+  );
+}

@@ -1,0 +1,305 @@
+import { randomUUID } from 'node:crypto';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { blockNetworkExcept, describeBrowser, launchChromium, saveScreenshot } from '../support/browser.js';
+import { ACTIVE_SESSION, LOG_IN, PASSWORD, START_SESSION, STOP_SESSION, SUBJECTS } from '../support/fixtures.js';
+import type { GraphQLTestClient } from '../support/graphql-client.js';
+import { ManualClock } from '../support/manual-clock.js';
+import { startTestServer, type TestServer } from '../support/server.js';
+import { buildWebApp, freePort, startWebPreview, type WebAppBuild, type WebAppPreview } from '../support/web-app.js';
+
+// The reference web app (examples/web) in headless Chromium, built for production and served by
+// `vite preview` in front of a real server on a real database, the clock running in real time.
+// Everything is asserted as a student sees it: roles, labels, the digits of the timer.
+
+/** A page of the app and the API behind it. */
+interface Stack {
+  api: TestServer;
+  web: WebAppPreview;
+}
+
+/**
+ * A test server and a preview of the build in front of it. The page's origin is listed in
+ * ALLOWED_ORIGINS, as `npm run web` does: the access cookie rides on the WebSocket upgrade, and
+ * the API admits such upgrades only from allowed origins.
+ */
+async function startStack(build: WebAppBuild, env: Record<string, string>): Promise<Stack> {
+  const port = await freePort();
+  const api = await startTestServer({
+    clock: new ManualClock({ running: true }),
+    env: { ALLOWED_ORIGINS: `http://127.0.0.1:${port}`, ...env },
+  });
+  try {
+    return { api, web: await startWebPreview(build, api.origin, port) };
+  } catch (err) {
+    await api.close();
+    throw err;
+  }
+}
+
+/** Seconds shown by the timer (`mm:ss` or `h:mm:ss`); NaN when it shows something else. */
+function parseClock(text: string): number {
+  if (!/^\d+(:\d\d){1,2}$/.test(text.trim())) return Number.NaN;
+  return text
+    .trim()
+    .split(':')
+    .map(Number)
+    .reduce((total, part) => total * 60 + part, 0);
+}
+
+async function timerSeconds(page: Page): Promise<number> {
+  return parseClock((await page.getByRole('timer').textContent({ timeout: 5000 })) ?? '');
+}
+
+/** Polls `read` until `ok` holds (every 100 ms), or fails after `timeoutMs` saying what was last read. */
+async function until<T>(read: () => Promise<T>, ok: (value: T) => boolean, timeoutMs: number, what: string): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let last: T | undefined;
+  for (;;) {
+    last = await read();
+    if (ok(last)) return last;
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}; last: ${JSON.stringify(last)}`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
+
+/** Waits until the timer shows at least `seconds`. */
+function timerReaches(page: Page, seconds: number, timeoutMs = 8000): Promise<number> {
+  return until(() => timerSeconds(page), (s) => s >= seconds, timeoutMs, `the timer to reach ${seconds} s`);
+}
+
+async function openApp(context: BrowserContext, web: WebAppPreview): Promise<Page> {
+  const page = await context.newPage();
+  await page.goto(`${web.origin}/`);
+  return page;
+}
+
+/** Signs up through the form; resolves once the dashboard shows. */
+async function signUp(page: Page, email: string): Promise<void> {
+  await page.getByRole('button', { name: 'Create an account' }).click();
+  await page.getByLabel('Email').fill(email);
+  await page.getByLabel('Password').fill(PASSWORD);
+  await page.getByRole('button', { name: 'Sign up' }).click();
+  await page.getByRole('button', { name: 'Log out' }).waitFor();
+}
+
+async function addSubject(page: Page, name: string): Promise<void> {
+  await page.getByLabel('New subject').fill(name);
+  await page.getByRole('button', { name: 'Add subject' }).click();
+  await page.getByRole('list', { name: 'Subjects' }).getByText(name, { exact: true }).waitFor();
+}
+
+/** Starts a session from the form; resolves once the timer shows. */
+async function startSession(page: Page, subject: string, kind: 'Pomodoro' | 'Free'): Promise<void> {
+  await page.getByLabel('Subject', { exact: true }).selectOption({ label: subject });
+  await page.getByLabel(kind).check();
+  await page.getByRole('button', { name: 'Start session' }).click();
+  await page.getByRole('timer').waitFor();
+}
+
+/** The student's unfinished session as the API reports it, read over HTTP. */
+async function activeSession(student: GraphQLTestClient) {
+  const { activeSession: session } = await student.ok(ACTIVE_SESSION);
+  if (!session) throw new Error('the student has no active session');
+  return session;
+}
+
+/** Logs the student in over HTTP, for checks and set-up behind the page's back. */
+async function apiStudent(api: TestServer, email: string): Promise<GraphQLTestClient> {
+  const { logIn } = await api.client().ok(LOG_IN, { input: { email, password: PASSWORD } });
+  return api.client().withToken(logIn.accessToken);
+}
+
+const statusPill = (page: Page) => page.getByRole('status').filter({ hasText: /^(Running|Paused)/ });
+
+describeBrowser('reference web app (examples/web)', () => {
+  let browser: Browser;
+  let build: WebAppBuild;
+
+  beforeAll(async () => {
+    [build, browser] = await Promise.all([buildWebApp(), launchChromium()]);
+    process.stderr.write(`web app built in ${build.buildMs} ms\n`);
+  }, 60_000);
+
+  afterAll(async () => {
+    await browser?.close();
+    await build?.dispose();
+  });
+
+  describe('with a 15-minute access token', () => {
+    let stack: Stack;
+    let context: BrowserContext | undefined;
+    let blocked: string[] = [];
+
+    beforeAll(async () => {
+      // A short grace, so that closing every tab pauses the session within the test.
+      stack = await startStack(build, { DISCONNECT_GRACE_SECONDS: '2' });
+    }, 30_000);
+
+    beforeEach(async () => {
+      context = await browser.newContext({ viewport: { width: 1200, height: 900 } });
+      blocked = await blockNetworkExcept(context, [stack.web.origin]);
+    });
+
+    afterEach(async () => {
+      await context?.close();
+      context = undefined;
+      // Everything the app loads comes from its own origin.
+      expect(blocked).toEqual([]);
+    });
+
+    afterAll(async () => {
+      await stack?.web.close();
+      await stack?.api.close();
+    });
+
+    it('signs up, creates a subject, ticks a session, pauses it, keeps it across a reload and lists it with its duration', async () => {
+      const email = `ada-${randomUUID().slice(0, 8)}@example.com`;
+      const page = await openApp(context!, stack.web);
+      await signUp(page, email);
+      await addSubject(page, 'Linear algebra');
+      await addSubject(page, 'Organic chemistry');
+
+      // Two earlier sessions, made over HTTP with the server's clock moved on (logging in again
+      // after each jump, which outlives the access token).
+      const { subjects } = await (await apiStudent(stack.api, email)).ok(SUBJECTS);
+      const subjectId = (name: string) => subjects.find((s) => s.name === name)!.id;
+      await (await apiStudent(stack.api, email)).ok(START_SESSION, {
+        input: { subjectId: subjectId('Linear algebra'), type: 'POMODORO', focusMinutes: 25 },
+      });
+      stack.api.clock.advanceSeconds(25 * 60); // the pomodoro completes by itself
+      const student = await apiStudent(stack.api, email);
+      const free = await student.ok(START_SESSION, { input: { subjectId: subjectId('Organic chemistry'), type: 'FREE' } });
+      stack.api.clock.advanceSeconds(47 * 60);
+      await (await apiStudent(stack.api, email)).ok(STOP_SESSION, { id: free.startSession.id });
+
+      // A reload signs the student back in from the refresh cookie.
+      await page.reload();
+      const past = page.getByRole('list', { name: 'Past sessions' });
+      await past.getByRole('listitem').filter({ hasText: 'Linear algebra' }).filter({ hasText: '25 min' }).waitFor();
+      await past.getByRole('listitem').filter({ hasText: 'Organic chemistry' }).filter({ hasText: '47 min' }).waitFor();
+
+      await startSession(page, 'Organic chemistry', 'Free');
+      expect(await page.getByRole('timer', { name: 'Time studied' }).isVisible()).toBe(true);
+      await expect(statusPill(page).textContent()).resolves.toBe('Running');
+      const first = await timerSeconds(page);
+      await timerReaches(page, first + 2);
+      await page.getByText('Live', { exact: true }).waitFor();
+
+      await saveScreenshot(page, 'web-timer-running');
+      await page.setViewportSize({ width: 375, height: 812 });
+      // Nothing sticks out sideways on a phone.
+      expect(await page.evaluate('document.documentElement.scrollWidth')).toBeLessThanOrEqual(375);
+      await saveScreenshot(page, 'web-timer-running-phone');
+      await page.setViewportSize({ width: 1200, height: 900 });
+
+      await page.getByRole('button', { name: 'Pause' }).click();
+      await until(() => statusPill(page).textContent(), (t) => t === 'Paused', 5000, 'the status to read Paused');
+      const paused = await timerSeconds(page);
+      await new Promise((resolve) => setTimeout(resolve, 1600));
+      expect(await timerSeconds(page)).toBe(paused);
+
+      await page.reload();
+      await page.getByRole('timer').waitFor();
+      expect(await statusPill(page).textContent()).toBe('Paused');
+      expect(await timerSeconds(page)).toBe(paused);
+      await page.getByRole('button', { name: 'Resume' }).waitFor();
+
+      await page.getByRole('button', { name: 'Stop', exact: true }).click();
+      await page.getByRole('heading', { name: 'Start a session' }).waitFor();
+      expect(await page.getByRole('timer').count()).toBe(0);
+      const stopped = past.getByRole('listitem').first();
+      await until(() => stopped.textContent(), (t) => t?.includes('Organic chemistry') === true, 5000, 'the stopped session to be listed');
+      expect(await stopped.textContent()).toContain(paused < 60 ? `${paused} s` : `${Math.floor(paused / 60)} min`);
+      expect(await page.getByRole('alert').count()).toBe(0);
+    }, 45_000);
+
+    it('ticks in two tabs, keeps running when one closes, and pauses after the grace when both have', async () => {
+      const email = `grace-${randomUUID().slice(0, 8)}@example.com`;
+      const first = await openApp(context!, stack.web);
+      await signUp(first, email);
+      await addSubject(first, 'History');
+      await startSession(first, 'History', 'Free');
+
+      // The second tab signs in from the cookie the first one left.
+      const second = await openApp(context!, stack.web);
+      await second.getByRole('timer').waitFor();
+      const [a, b] = await Promise.all([timerSeconds(first), timerSeconds(second)]);
+      await Promise.all([timerReaches(first, a + 2), timerReaches(second, b + 2)]);
+      expect(Math.abs((await timerSeconds(first)) - (await timerSeconds(second)))).toBeLessThanOrEqual(1);
+
+      // One tab left: the session keeps running beyond the grace period.
+      await first.close();
+      const alone = await timerSeconds(second);
+      await timerReaches(second, alone + 3);
+      expect(await statusPill(second).textContent()).toBe('Running');
+
+      const student = await apiStudent(stack.api, email);
+      expect((await activeSession(student)).status).toBe('RUNNING');
+
+      // No tab left: paused after DISCONNECT_GRACE_SECONDS, counting time up to the last close.
+      const lastShown = await timerSeconds(second);
+      await second.close();
+      const session = await until(
+        () => activeSession(student),
+        (s) => s.status === 'PAUSED',
+        8000,
+        'the session to be paused',
+      );
+      expect(session.pausedReason).toBe('DISCONNECT');
+      expect(session.elapsedSeconds).toBeGreaterThanOrEqual(lastShown);
+      expect(session.elapsedSeconds).toBeLessThanOrEqual(lastShown + 2);
+    }, 40_000);
+  });
+
+  describe('with a 3-second access token', () => {
+    let stack: Stack;
+    let context: BrowserContext | undefined;
+
+    beforeAll(async () => {
+      // debug: the server logs where each socket's token came from.
+      stack = await startStack(build, { ACCESS_TOKEN_TTL_SECONDS: '3', LOG_LEVEL: 'debug' });
+    }, 30_000);
+
+    afterAll(async () => {
+      await context?.close();
+      await stack?.web.close();
+      await stack?.api.close();
+    });
+
+    it('refreshes the token and reconnects at each expiry without the timer display breaking', async () => {
+      context = await browser.newContext({ viewport: { width: 1200, height: 900 } });
+      const blocked = await blockNetworkExcept(context, [stack.web.origin]);
+      const page = await context.newPage();
+      let sockets = 0;
+      page.on('websocket', (ws) => {
+        if (new URL(ws.url()).pathname === '/graphql') sockets += 1;
+      });
+      await page.goto(`${stack.web.origin}/`);
+      await signUp(page, `expiry-${randomUUID().slice(0, 8)}@example.com`);
+      await addSubject(page, 'Statistics');
+      await startSession(page, 'Statistics', 'Free');
+
+      // Watch the display across at least two expiries (a token lives 3 s): it keeps
+      // counting up, never goes blank or back, and never shows an error.
+      const readings: number[] = [];
+      const start = Date.now();
+      while (Date.now() - start < 8000) {
+        readings.push(await timerSeconds(page));
+        expect(await page.getByRole('alert').count()).toBe(0);
+        expect(await page.getByText('Reconnecting…').count()).toBe(0);
+        await new Promise((resolve) => setTimeout(resolve, 200));
+      }
+      expect(readings.every((s) => Number.isInteger(s))).toBe(true);
+      for (let i = 1; i < readings.length; i++) expect(readings[i]!).toBeGreaterThanOrEqual(readings[i - 1]!);
+      expect(readings.at(-1)! - readings[0]!).toBeGreaterThanOrEqual(6);
+      expect(await statusPill(page).textContent()).toBe('Running');
+      // The first socket, then one per expiry, each authenticated by a token in connectionParams
+      // (not by the access cookie, which rides along on the upgrade too).
+      expect(sockets).toBeGreaterThanOrEqual(3);
+      const authenticated = stack.api.logs.filter((line) => line.msg === 'websocket authenticated');
+      expect(authenticated.length).toBeGreaterThanOrEqual(3);
+      expect(new Set(authenticated.map((line) => line.tokenSource))).toEqual(new Set(['connectionParams.Authorization']));
+      expect(blocked).toEqual([]);
+    }, 40_000);
+  });
+});
