@@ -1,6 +1,7 @@
 import { loadConfig } from '../src/config.js';
 import { explorerEnabled } from '../src/http/explorer.js';
 import { startTestServer, testEnv, type TestServer } from './support/server.js';
+import { cspDirectives } from './support/headers.js';
 
 // The offline explorer (Altair from altair-static) at /explorer: served with its bundled files
 // while enabled (by default everywhere but production), 404 otherwise; its page under its own
@@ -8,18 +9,6 @@ import { startTestServer, testEnv, type TestServer } from './support/server.js';
 // its strict one. What it does in a browser with no network is test/browser/explorer.test.ts.
 
 const HTML = { accept: 'text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8' };
-
-/** The directives of a Content-Security-Policy header, by name. */
-function cspDirectives(header: string | null): Record<string, string> {
-  expect(header).toEqual(expect.any(String));
-  return Object.fromEntries(
-    header!
-      .split(';')
-      .map((d) => d.trim())
-      .filter(Boolean)
-      .map((d) => [d.split(' ')[0], d.slice(d.indexOf(' ') + 1)]),
-  );
-}
 
 const API_POLICY = { 'default-src': "'none'", 'frame-ancestors': "'none'", 'base-uri': "'none'", 'form-action': "'none'" };
 

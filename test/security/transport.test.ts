@@ -11,6 +11,7 @@ import { CREATE_SUBJECT, LOG_IN, PASSWORD, PAUSE_SESSION, SIGN_UP, START_SESSION
 import type { Operation, VariablesAnd } from '../support/graphql-client.js';
 import { startTestServer, type TestServer } from '../support/server.js';
 import { collect, connectWs, eventually, wsUrl, type WsTestClient } from '../support/ws-client.js';
+import { cspDirectives } from '../support/headers.js';
 
 // What travels around the GraphQL itself: the security headers of every HTTP response (and the
 // looser policy of the development landing page), HTTPS and WSS served directly from
@@ -47,18 +48,6 @@ function connect(url: string, options: Parameters<typeof connectWs>[1]): WsTestC
   const client = connectWs(url, { onNonLazyError: () => {}, ...options });
   sockets.add(client);
   return client;
-}
-
-/** The directives of a Content-Security-Policy header, by name. */
-function cspDirectives(header: string | null): Record<string, string> {
-  expect(header).toEqual(expect.any(String));
-  return Object.fromEntries(
-    header!
-      .split(';')
-      .map((d) => d.trim())
-      .filter(Boolean)
-      .map((d) => [d.split(' ')[0], d.slice(d.indexOf(' ') + 1)]),
-  );
 }
 
 /** The security event lines of `server` named `event`. */
