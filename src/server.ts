@@ -164,7 +164,7 @@ export async function startServer(options: ServerOptions): Promise<StudyclockSer
     disconnectPauses: () => presence.disconnectPauses,
     databasePool: () => database.poolUsage(),
   });
-  const scrapes = metricsEndpoint(config, metrics, logger);
+  const scrapes = metricsEndpoint(config, metrics, rateLimits, logger);
   const limits = createOperationLimits(config);
   const apollo = new ApolloServer<GraphQLContext>({
     schema,

@@ -1,5 +1,6 @@
 import { loadConfig } from '../src/config.js';
-import { explorerEnabled } from '../src/http/explorer.js';
+import { renderAltair } from 'altair-static';
+import { explorerEnabled, explorerRouter } from '../src/http/explorer.js';
 import { startTestServer, testEnv, type TestServer } from './support/server.js';
 import { cspDirectives } from './support/headers.js';
 
@@ -102,6 +103,14 @@ describe('the explorer page', () => {
     const res = await fetch(`${t.origin}/explorer/nothing-here.js`);
     expect(res.status).toBe(404);
     expect(await res.json()).toEqual({ error: 'Not found' });
+  });
+});
+
+describe('Altair\'s markup', () => {
+  it('stops the explorer from being built when it has no <app-root> to carry Angular\'s style nonce', () => {
+    const renamed = (options: Parameters<typeof renderAltair>[0]) => renderAltair(options).replaceAll('app-root', 'altair-root');
+    expect(() => explorerRouter(renamed)).toThrow("Altair's page has no <app-root> to carry Angular's CSP nonce (ngCspNonce)");
+    expect(() => explorerRouter()).not.toThrow();
   });
 });
 

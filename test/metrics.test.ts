@@ -1,9 +1,13 @@
+import { createServer } from 'node:net';
+import type { AddressInfo } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import jwt from 'jsonwebtoken';
 import { ConfigError, loadConfig } from '../src/config.js';
+import { createLogger } from '../src/logger.js';
+import { metricsEndpoint } from '../src/metrics/endpoint.js';
 import type { RealtimeStats } from '../src/server.js';
 import { createSubject, ME, SESSION, signUpStudent, START_SESSION, type Student, TIMER_UPDATED } from './support/fixtures.js';
-import { startTestServer, type TestServer } from './support/server.js';
+import { startTestServer, testEnv, type TestServer } from './support/server.js';
 import { collect, connectWs, eventually, type WsTestClient, wsUrl } from './support/ws-client.js';
 
 // GET /metrics: where it is served and to whom (METRICS_TOKEN, METRICS_PORT), then what its
@@ -50,8 +54,8 @@ function counterChanges(before: Samples, after: Samples): Record<string, number>
 
 const httpRequests = (operation: string, outcome: string) => sampleKey('studyclock_http_requests_total', { operation, outcome });
 
-async function get(url: string, token?: string): Promise<Response> {
-  return fetch(url, { headers: token === undefined ? {} : { authorization: `Bearer ${token}` } });
+async function get(url: string, token?: string, headers: Record<string, string> = {}): Promise<Response> {
+  return fetch(url, { headers: token === undefined ? headers : { ...headers, authorization: `Bearer ${token}` } });
 }
 
 /** A sign-up whose token is signed with another secret: well-formed, refused as `invalid`. */
@@ -114,6 +118,43 @@ describe('where GET /metrics is served', () => {
       await expect(get(url)).rejects.toThrow();
     });
   });
+
+  describe('the METRICS_PORT listener, closed early', () => {
+    /** A port that was free a moment ago: the listener's, known before it binds. */
+    async function freePort(): Promise<number> {
+      const probe = createServer();
+      await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
+      const { port } = probe.address() as AddressInfo;
+      await new Promise((resolve) => probe.close(resolve));
+      return port;
+    }
+
+    function endpointOn(port: number) {
+      const config = loadConfig({ ...testEnv, METRICS_PORT: String(port) });
+      const metrics = { scrape: async () => '', contentType: PROMETHEUS_TEXT };
+      return metricsEndpoint(config, metrics, { scrapeRefused: async () => {} }, createLogger('silent'));
+    }
+
+    it('closed while it starts to listen: listen() rejects, and nothing is left listening', async () => {
+      const port = await freePort();
+      const endpoint = endpointOn(port);
+      const listening = endpoint.listen().then(
+        () => 'listening',
+        (err: Error) => err.message,
+      );
+      await endpoint.close();
+      expect(await listening).toBe('the metrics endpoint was closed before it was listening');
+      await expect(get(`http://127.0.0.1:${port}/metrics`)).rejects.toThrow();
+    });
+
+    it('closed before listen(): listen() rejects without listening', async () => {
+      const port = await freePort();
+      const endpoint = endpointOn(port);
+      await endpoint.close();
+      await expect(endpoint.listen()).rejects.toThrow('the metrics endpoint was closed before it was listening');
+      await expect(get(`http://127.0.0.1:${port}/metrics`)).rejects.toThrow();
+    });
+  });
 });
 
 let t: TestServer;
@@ -125,6 +166,8 @@ beforeAll(async () => {
       DISCONNECT_GRACE_SECONDS: '0.2',
       OPERATIONS_PER_STUDENT_PER_MINUTE: String(STUDENT_OPERATIONS_PER_MINUTE),
       ACCESS_TOKEN_TTL_SECONDS: '86400',
+      // Scrapers "from" addresses of their own (X-Forwarded-For), for the log once per address.
+      TRUST_PROXY: 'loopback',
     },
   });
 });
@@ -160,19 +203,32 @@ async function studentWithSession(): Promise<{ student: Student; sessionId: stri
 }
 
 describe('with METRICS_TOKEN on the main port', () => {
-  it('answers 401 without a bearer token, and logs it as a security event', async () => {
+  it('answers 401 without a bearer token', async () => {
     const res = await get(`${t.origin}/metrics`);
     expect(res.status).toBe(401);
     expect(res.headers.get('www-authenticate')).toBe('Bearer realm="metrics"');
     expect(await res.json()).toEqual({ error: 'Unauthorized' });
-    expect(t.logs.filter((l) => l.event === 'metrics.unauthorized').at(-1)).toMatchObject({ security: true, reason: 'missing', ip: '127.0.0.1' });
   });
 
-  it('answers 401 to a wrong token, logging neither it nor the right one', async () => {
+  it('counts every 401, and logs the first of each address in a minute: the reason and the address, never a token', async () => {
     const wrong = `${TOKEN.slice(0, -1)}!`;
-    const res = await get(`${t.origin}/metrics`, wrong);
-    expect(res.status).toBe(401);
-    expect(t.logs.filter((l) => l.event === 'metrics.unauthorized').at(-1)).toMatchObject({ reason: 'invalid' });
+    const from = (ip: string) => ({ 'x-forwarded-for': ip });
+    const before = await scrape();
+    const statuses = [];
+    for (const [ip, token] of [
+      ['203.0.113.7', wrong],
+      ['203.0.113.7', undefined],
+      ['203.0.113.7', wrong],
+      ['203.0.113.8', undefined],
+    ] as const) {
+      statuses.push((await get(`${t.origin}/metrics`, token, from(ip))).status);
+    }
+    expect(statuses).toEqual([401, 401, 401, 401]);
+    expect(t.logs.filter((l) => l.event === 'metrics.unauthorized' && String(l.ip).startsWith('203.0.113.'))).toEqual([
+      expect.objectContaining({ security: true, reason: 'invalid', ip: '203.0.113.7' }),
+      expect.objectContaining({ security: true, reason: 'missing', ip: '203.0.113.8' }),
+    ]);
+    expect(counterChanges(before, await scrape())).toEqual({ studyclock_metrics_scrapes_refused_total: 4 });
     expect(t.rawLogs()).not.toContain(wrong);
     expect(t.rawLogs()).not.toContain(TOKEN);
   });
@@ -196,6 +252,7 @@ describe('with METRICS_TOKEN on the main port', () => {
       'studyclock_disconnect_pauses_total',
       'studyclock_http_requests_total',
       'studyclock_login_failures_total',
+      'studyclock_metrics_scrapes_refused_total',
       'studyclock_open_sockets',
       'studyclock_pending_disconnect_pauses',
       'studyclock_pubsub_listeners',
@@ -209,7 +266,7 @@ describe('with METRICS_TOKEN on the main port', () => {
 });
 
 describe('series', () => {
-  it('counts HTTP operations by name and outcome: ok, the first error code, anonymous, and unresolved (unparsable, refused batch)', async () => {
+  it('counts HTTP operations by type, root field and outcome: ok, the first error code, introspection, and unresolved (unparsable, refused batch)', async () => {
     const before = await scrape();
     await signUpStudent(t.client());
     expect((await t.client().fail(ME)).extensions?.code).toBe('UNAUTHENTICATED');
@@ -222,12 +279,25 @@ describe('series', () => {
     });
     expect(batch.status).toBe(400);
     expect(counterChanges(before, await scrape())).toEqual({
-      [httpRequests('SignUp', 'ok')]: 1,
-      [httpRequests('Me', 'UNAUTHENTICATED')]: 1,
-      [httpRequests('anonymous', 'ok')]: 1,
+      [httpRequests('mutation signUp', 'ok')]: 1,
+      [httpRequests('query me', 'UNAUTHENTICATED')]: 1,
+      [httpRequests('introspection', 'ok')]: 1,
       [httpRequests('unresolved', 'GRAPHQL_PARSE_FAILED')]: 1,
       [httpRequests('unresolved', 'BAD_REQUEST')]: 1,
     });
+  });
+
+  it('reports every transport and reason of auth failures and every rate limit, from 0 before the first', async () => {
+    const samples = await scrape();
+    const present = (name: string) => [...samples.keys()].filter((k) => k.startsWith(`${name}{`)).sort();
+    expect(present('studyclock_auth_failures_total')).toEqual(
+      ['http', 'ws'].flatMap((transport) => ['expired', 'invalid', 'malformed', 'revoked'].map((reason) => sampleKey('studyclock_auth_failures_total', { transport, reason }))).sort(),
+    );
+    expect(present('studyclock_rate_limit_rejections_total')).toEqual(
+      ['login_delay', 'operations', 'token_failures_per_address', 'ws_sockets_per_student', 'ws_upgrade'].map((limit) => sampleKey('studyclock_rate_limit_rejections_total', { limit })).sort(),
+    );
+    // Nothing in this file expires or revokes a token.
+    expect(samples.get(sampleKey('studyclock_auth_failures_total', { transport: 'ws', reason: 'revoked' }))).toBe(0);
   });
 
   it('gauges open sockets, authenticated connections and active subscriptions while a student is subscribed', async () => {
@@ -262,9 +332,9 @@ describe('series', () => {
     await sleep(3 * TICK_MS);
     expect(sub.results).toHaveLength(4);
     expect(counterChanges(before, await scrape())).toEqual({
-      [httpRequests('SignUp', 'ok')]: 1,
-      [httpRequests('CreateSubject', 'ok')]: 1,
-      [httpRequests('Start', 'ok')]: 1,
+      [httpRequests('mutation signUp', 'ok')]: 1,
+      [httpRequests('mutation createSubject', 'ok')]: 1,
+      [httpRequests('mutation startSession', 'ok')]: 1,
       studyclock_ticks_delivered_total: 3,
     });
   });
@@ -281,7 +351,7 @@ describe('series', () => {
       [sampleKey('studyclock_auth_failures_total', { transport: 'http', reason: 'invalid' })]: 1,
       [sampleKey('studyclock_auth_failures_total', { transport: 'http', reason: 'malformed' })]: 1,
       [sampleKey('studyclock_auth_failures_total', { transport: 'ws', reason: 'invalid' })]: 1,
-      [httpRequests('Me', 'UNAUTHENTICATED')]: 2,
+      [httpRequests('query me', 'UNAUTHENTICATED')]: 2,
     });
   });
 
@@ -292,7 +362,7 @@ describe('series', () => {
     const refused = await student.client.request(ME);
     expect(refused.status).toBe(429);
     expect(counterChanges(before, await scrape())).toEqual({
-      [httpRequests('Me', 'ok')]: STUDENT_OPERATIONS_PER_MINUTE,
+      [httpRequests('query me', 'ok')]: STUDENT_OPERATIONS_PER_MINUTE,
       [httpRequests('unresolved', 'RATE_LIMITED')]: 1,
       [sampleKey('studyclock_rate_limit_rejections_total', { limit: 'operations' })]: 1,
     });
@@ -308,7 +378,7 @@ describe('series', () => {
     expect(session).toMatchObject({ status: 'PAUSED', pausedReason: 'DISCONNECT' });
     expect(counterChanges(before, await scrape())).toEqual({
       studyclock_disconnect_pauses_total: 1,
-      [httpRequests('Session', 'ok')]: 1,
+      [httpRequests('query session', 'ok')]: 1,
     });
   });
 
@@ -336,23 +406,36 @@ describe('series', () => {
   });
 });
 
-describe('operation names', () => {
-  it('counts operations named after the first 100 distinct names as "other"', async () => {
-    const fresh = await startTestServer({ env: { METRICS_TOKEN: TOKEN } });
-    try {
-      const scrapeFresh = async () => parseSamples(await (await get(`${fresh.origin}/metrics`, TOKEN)).text());
-      const before = await scrapeFresh();
-      const client = fresh.client();
-      for (let i = 0; i < 103; i++) await client.ok(`query Probe${i} { __typename }`);
-      // Names already seen keep their series.
-      await client.ok('query Probe0 { __typename }');
-      expect(counterChanges(before, await scrapeFresh())).toEqual({
-        ...Object.fromEntries(Array.from({ length: 100 }, (_, i) => [httpRequests(`Probe${i}`, 'ok'), i === 0 ? 2 : 1])),
-        [httpRequests('other', 'ok')]: 3,
-      });
-    } finally {
-      await fresh.close();
+describe('the operation label', () => {
+  it('is the type and first root field whatever the operation is named, so that clients cannot add series', async () => {
+    const before = await scrape();
+    const client = t.client();
+    for (let i = 0; i < 3; i++) await client.ok(`query Probe${i} { __typename }`);
+    for (let i = 0; i < 3; i++) expect((await client.fail(`query Me${i} { me { id } }`)).extensions?.code).toBe('UNAUTHENTICATED');
+    expect(counterChanges(before, await scrape())).toEqual({
+      [httpRequests('introspection', 'ok')]: 3,
+      [httpRequests('query me', 'UNAUTHENTICATED')]: 3,
+    });
+  });
+
+  it('names the field, not its alias, through fragments, after any meta-field', async () => {
+    const before = await scrape();
+    const client = t.client();
+    for (const query of [
+      '{ mine: me { id } }',
+      'query { ...Root } fragment Root on Query { me { id } }',
+      '{ ... on Query { __typename me { id } } }',
+      '{ __schema { queryType { name } } me { id } }',
+    ]) {
+      expect([query, (await client.fail(query)).extensions?.code]).toEqual([query, 'UNAUTHENTICATED']);
     }
+    expect(counterChanges(before, await scrape())).toEqual({ [httpRequests('query me', 'UNAUTHENTICATED')]: 4 });
+  });
+
+  it('is "unresolved" for a field the schema does not have', async () => {
+    const before = await scrape();
+    expect((await t.client().fail('query Invented { invented }')).extensions?.code).toBe('GRAPHQL_VALIDATION_FAILED');
+    expect(counterChanges(before, await scrape())).toEqual({ [httpRequests('unresolved', 'GRAPHQL_VALIDATION_FAILED')]: 1 });
   });
 });
 

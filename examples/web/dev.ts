@@ -3,7 +3,7 @@
 // in ./data unless DATABASE_URL is set), except that it logs warnings only unless LOG_LEVEL says
 // otherwise and that the app's own origins are added to ALLOWED_ORIGINS. Vite serves the app
 // with hot reload and proxies /graphql (HTTP and WebSocket) to the API, so the page talks to
-// one origin. Ctrl-C stops both.
+// one origin. Ctrl-C (or SIGTERM) stops the API, then Vite, and exits with 130 (143).
 import type { AddressInfo } from 'node:net';
 import { createServer, mergeConfig, type ViteDevServer } from 'vite';
 import { loadConfigOrExit } from '../../src/config.js';
@@ -27,20 +27,70 @@ const apiUrl = `${config.TLS_CERT_FILE ? 'https' : 'http'}://${apiHost.includes(
 
 let web: ViteDevServer | undefined;
 let api: StudyclockServer | undefined;
-let stopping = false;
+let stopping: Promise<boolean> | undefined;
 
-async function stop(exitCode: number): Promise<never> {
-  if (!stopping) {
-    stopping = true;
-    await Promise.allSettled([web?.close(), api?.close()]);
-  }
-  process.exit(exitCode);
+/**
+ * Stops the API (sockets closed with 1001, in-flight requests finished, the embedded database
+ * closed cleanly), then Vite; once, however many signals arrive (npm forwards Ctrl-C's SIGINT,
+ * so it comes twice). Resolves false when one of them failed to close.
+ */
+function stop(): Promise<boolean> {
+  stopping ??= (async () => {
+    let clean = true;
+    if (api) {
+      process.stdout.write('npm run web: stopping the API…\n');
+      await api.close().then(
+        () => process.stdout.write('npm run web: API stopped\n'),
+        (err: unknown) => {
+          clean = false;
+          process.stderr.write(`npm run web: the API did not stop cleanly: ${err instanceof Error ? err.message : String(err)}\n`);
+        },
+      );
+    }
+    await web?.close().catch((err: unknown) => {
+      clean = false;
+      process.stderr.write(`npm run web: Vite did not stop cleanly: ${err instanceof Error ? err.message : String(err)}\n`);
+    });
+    return clean;
+  })();
+  return stopping;
 }
-for (const signal of ['SIGINT', 'SIGTERM'] as const) process.on(signal, () => void stop(0));
+
+/** What the process exits with after each signal: 128 + the signal's number, as a shell reports it. */
+const SIGNAL_EXIT_CODES = { SIGINT: 130, SIGTERM: 143 } as const;
+for (const [signal, exitCode] of Object.entries(SIGNAL_EXIT_CODES)) {
+  process.on(signal, () => {
+    // A close that hangs must not keep the terminal: the API gives in-flight requests
+    // SHUTDOWN_TIMEOUT_SECONDS, then a few seconds more for the rest.
+    setTimeout(() => process.exit(exitCode), config.SHUTDOWN_TIMEOUT_SECONDS * 1000 + 5000).unref();
+    void stop().then((clean) => process.exit(clean ? exitCode : 1));
+  });
+}
+
+/**
+ * Runs `create` and takes back the SIGTERM and stdin `end` listeners it added. Vite's dev
+ * server installs one of each that closes Vite and exits the process at once, which would end
+ * it before the API has closed its sockets and database; this script's own handlers (above)
+ * close both, in order.
+ */
+async function withoutExitHandlers<T>(create: () => Promise<T>): Promise<T> {
+  const sigterm = new Set(process.listeners('SIGTERM'));
+  const stdinEnd = new Set(process.stdin.listeners('end'));
+  try {
+    return await create();
+  } finally {
+    for (const listener of process.listeners('SIGTERM')) if (!sigterm.has(listener)) process.off('SIGTERM', listener);
+    for (const listener of process.stdin.listeners('end')) {
+      if (!stdinEnd.has(listener)) process.stdin.off('end', listener as (...args: unknown[]) => void);
+    }
+  }
+}
 
 try {
   // The app first: the API must know the app's origin before it starts (ALLOWED_ORIGINS).
-  web = await createServer(mergeConfig(webAppConfig(apiUrl), { configFile: false, server: { port: WEB_PORT } }));
+  web = await withoutExitHandlers(() =>
+    createServer(mergeConfig(webAppConfig(apiUrl), { configFile: false, server: { port: WEB_PORT } })),
+  );
   await web.listen();
   const { port } = web.httpServer?.address() as AddressInfo;
   // Both spellings of the loopback name: the student may open either.
@@ -66,5 +116,6 @@ try {
   );
 } catch (err) {
   process.stderr.write(`npm run web: could not start: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
-  await stop(1);
+  await stop();
+  process.exit(1);
 }

@@ -64,7 +64,7 @@ const EXPLORER_INITIAL_VARIABLES = `{
  * request (`wss` when it came over HTTPS, directly or through a trusted proxy), since Altair
  * would otherwise use the page's `http(s):` scheme, which older browsers refuse for a WebSocket.
  */
-export function explorerOptions(req: Request, nonce: string): RenderOptions {
+export function explorerOptions(req: Pick<Request, 'secure'>, nonce: string): RenderOptions {
   const header = `{{${EXPLORER_TOKEN_VARIABLE}}}`;
   return {
     baseURL: `${EXPLORER_PATH}/`,
@@ -93,12 +93,23 @@ export function explorerOptions(req: Request, nonce: string): RenderOptions {
   };
 }
 
-/** The explorer's page: Altair's HTML with its init script and Angular's style nonce. */
-function renderExplorerPage(req: Request, res: Response): void {
-  const nonce = explorerNonce(res);
-  // Angular reads its nonce for component styles from the `ngCspNonce` attribute.
-  const html = renderAltair(explorerOptions(req, nonce)).replace('<app-root>', `<app-root ngCspNonce="${nonce}">`);
-  res.type('html').set('cache-control', 'no-store').send(html);
+/** Altair's HTML for a set of options: `renderAltair` of altair-static, or a stand-in in tests. */
+export type AltairRenderer = (options: RenderOptions) => string;
+
+/** The element Angular reads its nonce for component styles from (attribute `ngCspNonce`). */
+const APP_ROOT = '<app-root>';
+
+/**
+ * The explorer's page: Altair's HTML with its init script's nonce and Angular's style nonce.
+ * Throws when Altair's markup has no `<app-root>` to carry the latter: served anyway, the page
+ * would have every component style refused by the policy, with nothing but a console message.
+ */
+function explorerPage(render: AltairRenderer, options: RenderOptions, nonce: string): string {
+  const html = render(options);
+  if (!html.includes(APP_ROOT)) {
+    throw new Error(`Altair's page has no ${APP_ROOT} to carry Angular's CSP nonce (ngCspNonce): has altair-static's markup changed?`);
+  }
+  return html.replace(APP_ROOT, `<app-root ngCspNonce="${nonce}">`);
 }
 
 function explorerNonce(res: Response): string {
@@ -111,8 +122,13 @@ function explorerNonce(res: Response): string {
  * The Content-Security-Policy of the explorer (its page and files), in place of the API's
  * `default-src 'none'`: scripts, styles, fonts, images and workers from this origin only,
  * inline scripts and styles only with the response's nonce (made here, for the page), and
- * connections only to this origin (`'self'` covers `ws:`/`wss:` of the same host). Nothing
- * may frame it, and it may not submit forms or change its base beyond this origin.
+ * connections only to this origin. Nothing may frame it, and it may not submit forms or change
+ * its base beyond this origin.
+ *
+ * `connect-src 'self'` covers `ws:`/`wss:` of the same host as CSP3 says, in Chrome 71+,
+ * Firefox and Safari 16+; older browsers refuse the explorer's WebSocket (its subscriptions).
+ * The policy names no `ws://host` of its own: the host would come from the request's `Host`
+ * header, which the client chooses, and a development tool is not worth that.
  *
  * Without `'unsafe-inline'` or `'unsafe-eval'` the browser refuses, to no visible effect:
  * zod's probe for `eval`, Angular CDK's empty `matchMedia` work-around sheet and ng-zorro's
@@ -148,10 +164,19 @@ export function explorerContentSecurityPolicy(): RequestHandler {
  * nonce and the request's WebSocket scheme) and its bundled files from `altair-static`. Those
  * include its script sandbox (`iframe-sandbox/`): finding it here, Altair never looks for the
  * one on its own site, even though the policy lets no frame load it.
+ *
+ * Renders the page once here, so that an altair-static whose markup no longer suits the policy
+ * (see {@link explorerPage}) stops the server at start-up instead of breaking the explorer
+ * quietly. `render` is altair-static's `renderAltair` but in tests.
  */
-export function explorerRouter(): express.Router {
+export function explorerRouter(render: AltairRenderer = renderAltair): express.Router {
+  const probe = 'start-up-check';
+  explorerPage(render, explorerOptions({ secure: false }, probe), probe);
   const router = express.Router({ strict: false });
-  router.get(['/', '/index.html'], renderExplorerPage);
+  router.get(['/', '/index.html'], (req, res) => {
+    const nonce = explorerNonce(res);
+    res.type('html').set('cache-control', 'no-store').send(explorerPage(render, explorerOptions(req, nonce), nonce));
+  });
   router.use(express.static(getDistDirectory(), { index: false, redirect: false, fallthrough: true }));
   return router;
 }

@@ -1,5 +1,5 @@
 import type { ApolloServerPlugin, GraphQLResponse } from '@apollo/server';
-import { GraphQLError, type OperationDefinitionNode } from 'graphql';
+import { type DocumentNode, GraphQLError, Kind, type OperationDefinitionNode, type SelectionSetNode } from 'graphql';
 import { collectDefaultMetrics, Counter, Gauge, Registry } from 'prom-client';
 import type { DatabasePoolUsage } from '../db/database.js';
 import type { GraphQLContext } from '../graphql/context.js';
@@ -20,16 +20,18 @@ export interface MetricSources {
   databasePool(): DatabasePoolUsage;
 }
 
-/**
- * Distinct operation names kept as values of the `operation` label; operations named after them
- * are counted as `other`. Clients name their operations at will, and a label that took every
- * name would let one of them grow the series (and Prometheus's memory) without bound.
- */
-export const MAX_OPERATION_NAMES = 100;
-/** Longer operation names are counted as `other` too. */
-const MAX_OPERATION_NAME_LENGTH = 64;
-/** `operation` of a request that never resolved to one operation (unparsable, invalid, refused before). */
+/** `operation` of a request that never resolved to one valid operation (unparsable, invalid, refused before). */
 const UNRESOLVED = 'unresolved';
+/** `operation` of an operation that selects only meta-fields: `__typename`, `__schema`, `__type`. */
+const INTROSPECTION = 'introspection';
+
+/**
+ * Every label set of `studyclock_auth_failures_total`: each is reported from 0, so that
+ * Prometheus's `increase()` sees the first failure (a series that appears at 1 has no earlier
+ * sample to increase from). A new reason or transport fails to compile here until it is added.
+ */
+const tokenFailureTransports: Record<TokenFailureCount['transport'], true> = { http: true, ws: true };
+const tokenFailureReasons: Record<TokenFailureCount['reason'], true> = { malformed: true, invalid: true, expired: true, revoked: true };
 
 /** Each live count of {@link RealtimeStats} as a gauge: a new count needs its series here. */
 const realtimeGauges: Record<keyof RealtimeStats, { name: string; help: string }> = {
@@ -67,6 +69,7 @@ const securitySeries: Record<Exclude<keyof SecurityCounters, 'tokenFailures'>, {
     help: 'WebSocket upgrades refused with 403: the access cookie from an origin not in ALLOWED_ORIGINS.',
   },
   slowConsumersClosed: { name: 'studyclock_ws_slow_consumers_closed_total', help: 'WebSockets closed with 1013 Slow consumer.' },
+  scrapesRefused: { name: 'studyclock_metrics_scrapes_refused_total', help: 'Scrapes of /metrics answered 401: no METRICS_TOKEN, or a wrong one.' },
 };
 
 /** One value of a series, with its labels. */
@@ -84,13 +87,12 @@ export class ServerMetrics {
   readonly #registry = new Registry();
   readonly #scraped: Registry;
   readonly #httpRequests: Counter<'operation' | 'outcome'>;
-  readonly #operationNames = new Set<string>();
 
   constructor(sources: MetricSources) {
     const registry = this.#registry;
     this.#httpRequests = new Counter({
       name: 'studyclock_http_requests_total',
-      help: `GraphQL operations answered over HTTP (each operation of a batch), by operation name (the first ${MAX_OPERATION_NAMES} distinct names; then "other"; "anonymous" when unnamed, "unresolved" when none was resolved) and outcome ("ok", or the code of the first error).`,
+      help: 'GraphQL operations answered over HTTP (each operation of a batch), by operation (its type and first root field, e.g. "mutation startSession"; "introspection" when it selects only __typename, __schema or __type; "unresolved" when the request never resolved to one valid operation) and outcome ("ok", or the code of the first error).',
       labelNames: ['operation', 'outcome'],
       registers: [registry],
     });
@@ -110,7 +112,12 @@ export class ServerMetrics {
       'counter',
       'studyclock_auth_failures_total',
       'Access tokens refused, over HTTP or at connection_init, by reason (malformed, invalid, expired, revoked); a missing token is not counted.',
-      () => sources.tokenFailures().map(({ transport, reason, count }) => ({ labels: { transport, reason }, value: count })),
+      () => {
+        const counts = new Map(sources.tokenFailures().map(({ transport, reason, count }) => [`${transport} ${reason}`, count]));
+        return Object.keys(tokenFailureTransports).flatMap((transport) =>
+          Object.keys(tokenFailureReasons).map((reason) => ({ labels: { transport, reason }, value: counts.get(`${transport} ${reason}`) ?? 0 })),
+        );
+      },
       ['transport', 'reason'],
     );
     const limits = Object.entries(securitySeries).flatMap(([key, s]) => ('limit' in s ? [{ key: key as keyof SecurityCounters, limit: s.limit }] : []));
@@ -119,6 +126,7 @@ export class ServerMetrics {
       'counter',
       'studyclock_rate_limit_rejections_total',
       'Requests, upgrades, sockets, operations and log-ins refused by an abuse limit, by limit.',
+      // Every limit, from 0: see tokenFailureReasons.
       () => {
         const counters = sources.securityCounters();
         return limits.map(({ key, limit }) => ({ labels: { limit }, value: counters[key] }));
@@ -158,8 +166,8 @@ export class ServerMetrics {
    */
   readonly apolloPlugin: ApolloServerPlugin<GraphQLContext> = {
     requestDidStart: async () => ({
-      willSendResponse: async ({ operation, response }) => {
-        this.#httpRequests.inc({ operation: this.#operationLabel(operation), outcome: outcomeOf(response.body) });
+      willSendResponse: async ({ operation, document, response }) => {
+        this.#httpRequests.inc({ operation: operationLabel(operation, document), outcome: outcomeOf(response.body) });
       },
     }),
     contextCreationDidFail: async ({ error }) => this.#countUnresolved(error),
@@ -185,16 +193,35 @@ export class ServerMetrics {
   #countUnresolved(error: Error): void {
     this.#httpRequests.inc({ operation: UNRESOLVED, outcome: codeOf(error) });
   }
+}
 
-  #operationLabel(operation: OperationDefinitionNode | undefined): string {
-    if (!operation) return UNRESOLVED;
-    const name = operation.name?.value;
-    if (name === undefined) return 'anonymous';
-    if (this.#operationNames.has(name)) return name;
-    if (this.#operationNames.size >= MAX_OPERATION_NAMES || name.length > MAX_OPERATION_NAME_LENGTH) return 'other';
-    this.#operationNames.add(name);
-    return name;
+/**
+ * The `operation` label of a resolved operation: its type and its first root field other than
+ * a meta-field, after fragments (`mutation startSession`), or `introspection` when it has only
+ * meta-fields. Apollo resolves an operation only once its document has passed validation, so
+ * the field is one of the schema's root fields: unlike operation names, which clients choose at
+ * will, the label cannot take more values than the schema has root fields (and validation has
+ * ruled out fragment cycles).
+ */
+function operationLabel(operation: OperationDefinitionNode | undefined, document: DocumentNode | undefined): string {
+  if (!operation || !document) return UNRESOLVED;
+  const fragments = new Map(document.definitions.flatMap((d) => (d.kind === Kind.FRAGMENT_DEFINITION ? [[d.name.value, d.selectionSet] as const] : [])));
+  const field = firstRootField(operation.selectionSet, fragments);
+  return field === undefined ? INTROSPECTION : `${operation.operation} ${field}`;
+}
+
+function firstRootField(selectionSet: SelectionSetNode, fragments: ReadonlyMap<string, SelectionSetNode>): string | undefined {
+  for (const selection of selectionSet.selections) {
+    let field: string | undefined;
+    if (selection.kind === Kind.FIELD) field = selection.name.value.startsWith('__') ? undefined : selection.name.value;
+    else if (selection.kind === Kind.INLINE_FRAGMENT) field = firstRootField(selection.selectionSet, fragments);
+    else {
+      const spread = fragments.get(selection.name.value);
+      field = spread && firstRootField(spread, fragments);
+    }
+    if (field !== undefined) return field;
   }
+  return undefined;
 }
 
 /**

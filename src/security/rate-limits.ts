@@ -36,6 +36,8 @@ export interface SecurityCounters {
   addressesRefused: number;
   /** Sockets closed with 1013 `Slow consumer`. */
   slowConsumersClosed: number;
+  /** Scrapes of `/metrics` answered 401: no `METRICS_TOKEN`, or a wrong one. */
+  scrapesRefused: number;
 }
 
 /** How many access tokens were refused over one transport for one reason. */
@@ -87,12 +89,14 @@ export class RateLimits {
     tokenFailures: 0,
     addressesRefused: 0,
     slowConsumersClosed: 0,
+    scrapesRefused: 0,
   };
   readonly #tokenFailuresByReason = new Map<string, TokenFailureCount>();
   readonly #connectionAttempts: RateLimiterAbstract;
   readonly #tokenFailures: RateLimiterAbstract;
   readonly #connectionOperations: RateLimiterAbstract;
   readonly #studentOperations: RateLimiterAbstract;
+  readonly #refusedScrapes: RateLimiterAbstract;
   readonly #loginsByEmail: AttemptThrottle;
   readonly #loginsByAddress: AttemptThrottle;
   readonly #socketsByAddress = new Map<string, number>();
@@ -112,6 +116,8 @@ export class RateLimits {
     this.#tokenFailures = limiter('token-failures', { points: config.TOKEN_FAILURES_PER_IP, duration: MINUTE });
     this.#connectionOperations = limiter('operations', { points: config.OPERATIONS_PER_CONNECTION_PER_MINUTE, duration: MINUTE });
     this.#studentOperations = limiter('student-operations', { points: config.OPERATIONS_PER_STUDENT_PER_MINUTE, duration: MINUTE });
+    // Counts refusals to log only the first of each window: nothing is refused for reaching it.
+    this.#refusedScrapes = limiter('metrics-refused', { points: 1, duration: MINUTE });
     const delays = { windowSeconds: LOGIN_WINDOW_SECONDS, firstDelaySeconds: LOGIN_FIRST_DELAY_SECONDS, maxDelaySeconds: LOGIN_MAX_DELAY_SECONDS };
     this.#loginsByEmail = new AttemptThrottle(limiter, 'login-email', { freeFailures: config.LOGIN_FAILURES_PER_EMAIL, ...delays });
     this.#loginsByAddress = new AttemptThrottle(limiter, 'login-address', { freeFailures: config.LOGIN_FAILURES_PER_IP, ...delays });
@@ -262,6 +268,19 @@ export class RateLimits {
     // The email is named by a hash: enough to follow an attack on one account, not to read it.
     if (admission.first) logSecurityEvent(this.#logger, 'auth.login_throttled', { limit, retryAfterSeconds, ip, emailHash: email });
     return rateLimited({ retryAfterSeconds });
+  }
+
+  // --- Metrics ---------------------------------------------------------------------------------
+
+  /**
+   * Counts a scrape of `/metrics` answered 401 for want of the right METRICS_TOKEN, and logs it
+   * as `metrics.unauthorized`: the first from each address in a minute, so that a flood of bad
+   * scrapes does not flood the log too.
+   */
+  async scrapeRefused(ip: string | undefined, reason: 'missing' | 'invalid'): Promise<void> {
+    this.#counters.scrapesRefused++;
+    const { consumedPoints } = await this.#refusedScrapes.penalty(addressKey(ip));
+    if (consumedPoints === 1) logSecurityEvent(this.#logger, 'metrics.unauthorized', { reason, ip });
   }
 
   /** Closes the store (quits Redis). */

@@ -15,13 +15,20 @@ export function graphqlWebSocketUrl(location: Pick<Location, 'protocol' | 'host'
 }
 
 /**
+ * How long {@link postGraphQL} waits for a whole answer. A refresh holds the cross-tab Web Lock
+ * while it waits (./auth/credentials.ts), so one that hangs would stall every tab's requests.
+ */
+export const POST_TIMEOUT_MS = 10_000;
+
+/**
  * Posts one typed operation over HTTP, outside Apollo Client: for the operations that create
  * or spend credentials (sign-up, log-in, refresh, log-out), which Apollo's own links depend on
  * and so cannot go through them.
  *
  * Rejects with `CombinedGraphQLErrors` (the class Apollo Client uses, so the UI reads every
- * error one way) when the answer carries errors, with a `TypeError` when the server cannot be
- * reached or does not answer with GraphQL.
+ * error one way) when the answer carries errors; with a `TypeError` when the server cannot be
+ * reached or does not answer with GraphQL; with a `DOMException` named `TimeoutError` when the
+ * answer has not fully arrived within {@link POST_TIMEOUT_MS}.
  */
 export async function postGraphQL<TData, TVariables extends Record<string, unknown>>(
   document: TypedDocumentNode<TData, TVariables>,
@@ -33,13 +40,16 @@ export async function postGraphQL<TData, TVariables extends Record<string, unkno
     credentials: 'same-origin',
     headers: { 'content-type': 'application/json', ...headers },
     body: JSON.stringify({ query: print(document), variables }),
+    // Bounds the body too: reading it rejects once the signal has fired.
+    signal: AbortSignal.timeout(POST_TIMEOUT_MS),
   });
   let result: FormattedExecutionResult<TData>;
   try {
     result = (await response.json()) as FormattedExecutionResult<TData>;
-  } catch {
+  } catch (error) {
+    if (error instanceof DOMException && error.name === 'TimeoutError') throw error;
     // A proxy's 502 page while the API is down, for instance.
-    throw new TypeError(`The server answered ${response.status} without a GraphQL response`);
+    throw new TypeError(`The server answered ${response.status} without a GraphQL response`, { cause: error });
   }
   if (result.errors?.length || !result.data) throw new CombinedGraphQLErrors(result);
   return result.data;

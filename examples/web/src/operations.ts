@@ -64,7 +64,7 @@ export const ActiveSessionDocument = graphql(`
 `);
 export const PastSessionsDocument = graphql(`
   query PastSessions($first: Int!) {
-    sessions(first: $first) { edges { node { ...SessionCardFields } } }
+    sessions(first: $first) { edges { node { ...SessionCardFields } } pageInfo { hasNextPage } }
   }
 `);
 

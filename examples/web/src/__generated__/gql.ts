@@ -24,7 +24,7 @@ type Documents = {
     "\n  fragment SessionCardFields on StudySession {\n    id\n    type\n    status\n    elapsedSeconds\n    focusSeconds\n    remainingSeconds\n    startedAt\n    endedAt\n    pausedReason\n    subject { id name }\n  }\n": typeof types.SessionCardFieldsFragmentDoc,
     "\n  fragment TimerReadingFields on StudySession { status elapsedSeconds remainingSeconds }\n": typeof types.TimerReadingFieldsFragmentDoc,
     "\n  query ActiveSession { activeSession { ...SessionCardFields } }\n": typeof types.ActiveSessionDocument,
-    "\n  query PastSessions($first: Int!) {\n    sessions(first: $first) { edges { node { ...SessionCardFields } } }\n  }\n": typeof types.PastSessionsDocument,
+    "\n  query PastSessions($first: Int!) {\n    sessions(first: $first) { edges { node { ...SessionCardFields } } pageInfo { hasNextPage } }\n  }\n": typeof types.PastSessionsDocument,
     "\n  mutation StartSession($input: StartSessionInput!) { startSession(input: $input) { ...SessionCardFields } }\n": typeof types.StartSessionDocument,
     "\n  mutation PauseSession($id: ID!) { pauseSession(sessionId: $id) { ...SessionCardFields } }\n": typeof types.PauseSessionDocument,
     "\n  mutation ResumeSession($id: ID!) { resumeSession(sessionId: $id) { ...SessionCardFields } }\n": typeof types.ResumeSessionDocument,
@@ -42,7 +42,7 @@ const documents: Documents = {
     "\n  fragment SessionCardFields on StudySession {\n    id\n    type\n    status\n    elapsedSeconds\n    focusSeconds\n    remainingSeconds\n    startedAt\n    endedAt\n    pausedReason\n    subject { id name }\n  }\n": types.SessionCardFieldsFragmentDoc,
     "\n  fragment TimerReadingFields on StudySession { status elapsedSeconds remainingSeconds }\n": types.TimerReadingFieldsFragmentDoc,
     "\n  query ActiveSession { activeSession { ...SessionCardFields } }\n": types.ActiveSessionDocument,
-    "\n  query PastSessions($first: Int!) {\n    sessions(first: $first) { edges { node { ...SessionCardFields } } }\n  }\n": types.PastSessionsDocument,
+    "\n  query PastSessions($first: Int!) {\n    sessions(first: $first) { edges { node { ...SessionCardFields } } pageInfo { hasNextPage } }\n  }\n": types.PastSessionsDocument,
     "\n  mutation StartSession($input: StartSessionInput!) { startSession(input: $input) { ...SessionCardFields } }\n": types.StartSessionDocument,
     "\n  mutation PauseSession($id: ID!) { pauseSession(sessionId: $id) { ...SessionCardFields } }\n": types.PauseSessionDocument,
     "\n  mutation ResumeSession($id: ID!) { resumeSession(sessionId: $id) { ...SessionCardFields } }\n": types.ResumeSessionDocument,
@@ -107,7 +107,7 @@ export function graphql(source: "\n  query ActiveSession { activeSession { ...Se
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
-export function graphql(source: "\n  query PastSessions($first: Int!) {\n    sessions(first: $first) { edges { node { ...SessionCardFields } } }\n  }\n"): (typeof documents)["\n  query PastSessions($first: Int!) {\n    sessions(first: $first) { edges { node { ...SessionCardFields } } }\n  }\n"];
+export function graphql(source: "\n  query PastSessions($first: Int!) {\n    sessions(first: $first) { edges { node { ...SessionCardFields } } pageInfo { hasNextPage } }\n  }\n"): (typeof documents)["\n  query PastSessions($first: Int!) {\n    sessions(first: $first) { edges { node { ...SessionCardFields } } pageInfo { hasNextPage } }\n  }\n"];
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */

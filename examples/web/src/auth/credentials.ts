@@ -1,12 +1,14 @@
 import { CombinedGraphQLErrors } from '@apollo/client/errors';
 import type { AuthPayloadFieldsFragment } from '../__generated__/graphql.js';
-import { errorCode, postGraphQL } from '../graphql-fetch.js';
+import { errorCode, POST_TIMEOUT_MS, postGraphQL } from '../graphql-fetch.js';
 import { LogInDocument, LogOutDocument, RefreshDocument, SignUpDocument } from '../operations.js';
 
-// The one place that holds the student's credentials. Cookie mode: the refresh token lives only
-// in the API's httpOnly `studyclock_refresh` cookie (path /graphql), out of reach of script; the
+// The one place that holds the student's credentials. Cookie mode: the API keeps two httpOnly
+// cookies that script cannot read, `studyclock_refresh` (path /graphql, spent and renewed by
+// every refresh) and `studyclock_access` (path /, a copy of the current access token, which the
+// API accepts from a request that presents no token of its own). The page's own copy of the
 // access token lives here, in memory, and is handed to both transports by `getAccessToken()`.
-// A reload loses the access token and `restoreSession()` gets a new one from the cookie.
+// A reload loses that copy and `restoreSession()` gets a new token from the refresh cookie.
 
 /** The signed-in student. */
 export interface Student {
@@ -29,19 +31,56 @@ export class SignedOutError extends Error {
 }
 
 /**
- * How long before its expiry an access token is replaced: a quarter of its lifetime, at most
- * a minute. The API closes a socket at its token's expiry (4403 `Token expired`) whatever the
- * client does, so this margin is about HTTP requests, which should never carry a token that
- * dies in flight; a relative margin keeps short lifetimes (ACCESS_TOKEN_TTL_SECONDS=3 in the
- * tests) from refreshing on every call.
+ * How long a refresh waits for the cross-tab lock before giving up (rejecting as if the API
+ * could not be reached). The tab holding it gives it back within {@link POST_TIMEOUT_MS}; this
+ * leaves room for one more tab queued ahead.
  */
-function refreshAt(expiresAt: number, now: number): number {
-  return expiresAt - Math.min(60_000, Math.max(0, expiresAt - now) / 4);
+const LOCK_TIMEOUT_MS = 2 * POST_TIMEOUT_MS + 5000;
+
+/**
+ * The token's lifetime in milliseconds as the API counts it: its `exp` minus its `iat`, both
+ * from the API's clock. Undefined when the token does not read as a JWT with both claims.
+ */
+function lifetimeMs(accessToken: string): number | undefined {
+  try {
+    const payload = accessToken.split('.')[1] ?? '';
+    const claims = JSON.parse(atob(payload.replace(/-/g, '+').replace(/_/g, '/'))) as { iat?: unknown; exp?: unknown };
+    const { iat, exp } = claims;
+    return typeof iat === 'number' && typeof exp === 'number' && exp > iat ? (exp - iat) * 1000 : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * When, on this browser's clock, an access token received at `receivedAt` is replaced: a
+ * quarter of its lifetime before it ends, at most a minute before. The lifetime is the API's
+ * own (`exp − iat`) counted from the moment the token arrived, never the API's `expiresAt`
+ * against the browser's clock: a browser whose clock runs minutes ahead would otherwise find
+ * every token stale and refresh on every request. (Counting from arrival ends the token a
+ * round trip late here; the margin covers that.)
+ *
+ * The API closes a socket at its token's expiry (4403 `Token expired`) whatever the client
+ * does, so this margin is about HTTP requests, which should never carry a token that dies in
+ * flight; a relative margin keeps short lifetimes (ACCESS_TOKEN_TTL_SECONDS=3 in the tests)
+ * from refreshing on every call.
+ */
+function refreshAt(payload: AuthPayloadFieldsFragment, receivedAt: number): number {
+  // Not a JWT with `iat`: fall back on `expiresAt`, and on the clocks agreeing.
+  const lifetime = lifetimeMs(payload.accessToken) ?? Math.max(0, Date.parse(payload.expiresAt) - receivedAt);
+  return receivedAt + lifetime - Math.min(60_000, lifetime / 4);
 }
 
 let state: AuthState = { status: 'restoring' };
 let token: { value: string; refreshAt: number } | undefined;
-let refreshing: Promise<string | undefined> | undefined;
+let refreshing: { epoch: number; promise: Promise<string | undefined> } | undefined;
+/**
+ * Bumped each time this tab signs in or out (logIn, signUp, log-out, a refused refresh). A
+ * refresh that was sent in an earlier epoch belongs to a log-in that no longer counts here: its
+ * answer is dropped, so that logging out while a refresh is in flight cannot sign the tab back
+ * in, and a refresh refused for the previous log-in cannot sign out the next one.
+ */
+let epoch = 0;
 const listeners = new Set<() => void>();
 
 function setState(next: AuthState): void {
@@ -51,14 +90,21 @@ function setState(next: AuthState): void {
 
 /** Takes in what signUp, logIn or refreshToken answered. */
 function accept(payload: AuthPayloadFieldsFragment): string {
-  token = { value: payload.accessToken, refreshAt: refreshAt(Date.parse(payload.expiresAt), Date.now()) };
+  token = { value: payload.accessToken, refreshAt: refreshAt(payload, Date.now()) };
   if (state.status !== 'signedIn' || state.student.id !== payload.user.id) {
     setState({ status: 'signedIn', student: { id: payload.user.id, email: payload.user.email } });
   }
   return payload.accessToken;
 }
 
+/** Takes in a new log-in (signUp, logIn): whatever refresh is in flight belonged to the previous one. */
+function acceptLogIn(payload: AuthPayloadFieldsFragment): void {
+  epoch++;
+  accept(payload);
+}
+
 function signOutLocally(reason?: 'expired'): void {
+  epoch++;
   token = undefined;
   if (state.status !== 'signedOut') setState(reason ? { status: 'signedOut', reason } : { status: 'signedOut' });
 }
@@ -82,31 +128,46 @@ export function subscribeAuthState(listener: () => void): () => void {
 export async function getAccessToken(): Promise<string | undefined> {
   if (token && Date.now() < token.refreshAt) return token.value;
   if (state.status === 'signedOut') return undefined;
-  return refreshAccessToken();
+  return refresh();
 }
 
 /**
- * Drops the cached access token and gets a new one from the refresh cookie, sharing the
- * refresh already in flight if there is one. For the moments the API has refused the token
- * (HTTP UNAUTHENTICATED, socket closed with 4403): callers that ask for a token meanwhile wait
- * for this refresh instead of being handed the refused token again. A refresh the API refuses
- * (the log-in was ended: logged out elsewhere, expired, revoked) signs the tab out.
+ * For the moments the API has refused a token (HTTP UNAUTHENTICATED, socket closed with 4403):
+ * `refused` is the token that request or socket presented. A newer token may already be here
+ * (another request refreshed first): then that one is the answer, and nothing is spent. Else
+ * the cached token is dropped, so that callers asking meanwhile wait for the refresh instead of
+ * being handed the refused token again, and a new one is fetched from the refresh cookie,
+ * sharing the refresh in flight if there is one. Undefined when nobody is signed in, or when
+ * the API refuses the refresh (the log-in was ended: logged out elsewhere, expired, revoked),
+ * which signs the tab out. Rejects when the API cannot be reached.
  */
-export function refreshAccessToken(): Promise<string | undefined> {
+export function refreshAccessToken(refused?: string): Promise<string | undefined> {
   if (state.status === 'signedOut') return Promise.resolve(undefined);
+  if (token && token.value !== refused) return getAccessToken();
   token = undefined;
-  refreshing ??= spendRefreshCookie().finally(() => {
-    refreshing = undefined;
-  });
-  return refreshing;
+  return refresh();
 }
 
-async function spendRefreshCookie(): Promise<string | undefined> {
-  for (let attempt = 1; ; attempt++) {
+function refresh(): Promise<string | undefined> {
+  if (refreshing?.epoch !== epoch) {
+    const entry = { epoch, promise: spendRefreshCookie(epoch) };
+    entry.promise = entry.promise.finally(() => {
+      if (refreshing === entry) refreshing = undefined;
+    });
+    refreshing = entry;
+  }
+  return refreshing.promise;
+}
+
+async function spendRefreshCookie(sentIn: number): Promise<string | undefined> {
+  // Signed out (or in as someone else) since it was asked for: not ours to take in or act on.
+  const stale = () => sentIn !== epoch;
+  for (let attempt = 1; !stale(); attempt++) {
     try {
       const data = await acrossTabs(() => postGraphQL(RefreshDocument, {}));
-      return accept(data.refreshToken);
+      return stale() ? undefined : accept(data.refreshToken);
     } catch (error) {
+      if (stale()) return undefined;
       if (errorCode(error) !== 'UNAUTHENTICATED') throw error;
       // No cookie at all: nobody has signed in in this browser.
       const missing = CombinedGraphQLErrors.is(error) && error.errors[0]?.extensions?.reason === 'missing';
@@ -120,15 +181,19 @@ async function spendRefreshCookie(): Promise<string | undefined> {
       await new Promise((resolve) => setTimeout(resolve, 500));
     }
   }
+  return undefined;
 }
 
 /**
- * Runs `refresh` under a Web Lock shared by every tab of the origin, so that two tabs never
- * present the same refresh cookie at once: each rotates the cookie the previous one left.
+ * Runs `spend` under a Web Lock shared by every tab of the origin, so that two tabs never
+ * present the same refresh cookie at once: each one presents the cookie the previous one left.
+ * Waits at most {@link LOCK_TIMEOUT_MS} for the lock (rejecting with an `AbortError`
+ * `DOMException`): a tab stuck holding it must not stall the others for good. (The holder's
+ * request itself gives up after {@link POST_TIMEOUT_MS}.)
  */
-function acrossTabs<T>(refresh: () => Promise<T>): Promise<T> {
-  if (typeof navigator === 'undefined' || !navigator.locks) return refresh();
-  return navigator.locks.request('studyclock-refresh-token', refresh);
+function acrossTabs<T>(spend: () => Promise<T>): Promise<T> {
+  if (typeof navigator === 'undefined' || !navigator.locks) return spend();
+  return navigator.locks.request('studyclock-refresh-token', { signal: AbortSignal.timeout(LOCK_TIMEOUT_MS) }, spend);
 }
 
 /**
@@ -137,29 +202,34 @@ function acrossTabs<T>(refresh: () => Promise<T>): Promise<T> {
  */
 export async function restoreSession(): Promise<void> {
   const restored = await refreshAccessToken();
-  if (restored === undefined) signOutLocally();
+  if (restored === undefined && state.status === 'restoring') signOutLocally();
 }
 
 /** Creates an account and signs it in. Rejects with EMAIL_TAKEN, BAD_USER_INPUT, RATE_LIMITED… */
 export async function signUp(email: string, password: string): Promise<void> {
   const data = await postGraphQL(SignUpDocument, { email, password });
-  accept(data.signUp);
+  acceptLogIn(data.signUp);
 }
 
 /** Signs in. Rejects with INVALID_CREDENTIALS (unknown email or wrong password alike), RATE_LIMITED… */
 export async function logIn(email: string, password: string): Promise<void> {
   const data = await postGraphQL(LogInDocument, { email, password });
-  accept(data.logIn);
+  acceptLogIn(data.logIn);
 }
 
 /**
  * Forgets the log-in here, then ends it on the API: its cookies are cleared, and its access
  * tokens and sockets stop working at once, in every tab (the others then find their refresh
  * refused and show the log-in form). Signed out here first, so that this tab's own socket,
- * closed by the API with 4403 `Logged out`, does not try to refresh. Rejects when the API
- * cannot be reached; the refresh cookie then survives until it expires.
+ * closed by the API with 4403 `Logged out`, does not try to refresh, and so that a refresh in
+ * flight is dropped when it answers. That refresh is waited for, and the log-out sent under the
+ * same lock as refreshes: the API must be shown the refresh cookie the last refresh left, the
+ * one that names the log-in. Rejects when the API cannot be reached; the refresh cookie then
+ * survives until it expires.
  */
 export async function logOut(): Promise<void> {
+  const inFlight = refreshing?.promise;
   signOutLocally();
-  await postGraphQL(LogOutDocument, {});
+  await inFlight?.catch(() => undefined);
+  await acrossTabs(() => postGraphQL(LogOutDocument, {}));
 }

@@ -1,5 +1,5 @@
 import { useApolloClient } from '@apollo/client/react';
-import { useCallback, useEffect, useRef, useState, useSyncExternalStore } from 'react';
+import { useCallback, useEffect, useState, useSyncExternalStore } from 'react';
 import { getAuthState, restoreSession, subscribeAuthState } from '../auth/credentials.js';
 import { AuthScreen } from './AuthScreen.js';
 import { Dashboard } from './Dashboard.js';
@@ -16,15 +16,35 @@ export function App() {
   }, []);
   useEffect(restore, [restore]);
 
-  // Whoever signs in next must not see the previous student's cached data.
+  // The cache holds one student's data. When the student changes (signed out, or this tab's
+  // refresh took in another tab's log-in as someone else), it is emptied before the next
+  // student's dashboard mounts (keyed by student, so nothing of the previous one's state
+  // survives either): a dashboard rendered first would show the previous student's cached
+  // sessions under the new student's name until its queries answered. Nothing is mounted
+  // that reads the cache while it is emptied, so `clearStore()` is enough (`resetStore()`
+  // would refetch the queries of a dashboard that is gone). The socket is ended by
+  // ./apollo.ts on the same change.
   const studentId = auth.status === 'signedIn' ? auth.student.id : undefined;
-  const previous = useRef(studentId);
+  const [cacheOwner, setCacheOwner] = useState(studentId);
   useEffect(() => {
-    if (previous.current !== undefined && previous.current !== studentId) void client.clearStore();
-    previous.current = studentId;
-  }, [client, studentId]);
+    if (cacheOwner === studentId) return undefined;
+    // Nobody's data in the cache yet (first sign-in, or cleared at the sign-out): take it over.
+    if (cacheOwner === undefined) {
+      setCacheOwner(studentId);
+      return undefined;
+    }
+    let current = true;
+    void client.clearStore().finally(() => {
+      if (current) setCacheOwner(studentId);
+    });
+    return () => {
+      current = false;
+    };
+  }, [client, cacheOwner, studentId]);
 
-  if (auth.status === 'signedIn') return <Dashboard student={auth.student} />;
+  if (auth.status === 'signedIn' && (cacheOwner === undefined || cacheOwner === auth.student.id)) {
+    return <Dashboard key={auth.student.id} student={auth.student} />;
+  }
   if (auth.status === 'signedOut') return <AuthScreen expired={auth.reason === 'expired'} />;
   return (
     <main className="splash" aria-busy={!unreachable}>

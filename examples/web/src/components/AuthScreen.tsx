@@ -15,6 +15,7 @@ export function AuthScreen({ expired = false }: { expired?: boolean }) {
 
   async function submit(event: FormEvent<HTMLFormElement>) {
     event.preventDefault();
+    if (busy) return;
     setBusy(true);
     setError(undefined);
     try {
@@ -74,7 +75,9 @@ export function AuthScreen({ expired = false }: { expired?: boolean }) {
               {error}
             </p>
           )}
-          <button type="submit" className="button button--primary button--block" disabled={busy}>
+          {/* aria-disabled, not `disabled`: disabling the button just pressed would drop the
+              keyboard focus to the page's top when the attempt fails. */}
+          <button type="submit" className="button button--primary button--block" aria-disabled={busy}>
             {signingUp ? 'Sign up' : 'Log in'}
           </button>
         </form>

@@ -1,13 +1,43 @@
-import { useQuery } from '@apollo/client/react';
-import { useEffect, useState } from 'react';
+import { useApolloClient, useQuery } from '@apollo/client/react';
+import { useEffect, useRef, useState } from 'react';
+import type { SessionCardFieldsFragment, SessionStatus } from '../__generated__/graphql.js';
 import { logOut, type Student } from '../auth/credentials.js';
 import { describeError } from '../errors.js';
-import { ActiveSessionDocument } from '../operations.js';
+import { ActiveSessionDocument, TimerReadingFields } from '../operations.js';
 import { Brand } from './App.js';
 import { PastSessions } from './PastSessions.js';
 import { StartSessionForm } from './StartSessionForm.js';
 import { SubjectsCard } from './SubjectsCard.js';
 import { TimerCard } from './TimerCard.js';
+
+/**
+ * What a session's change sounds like to a screen reader; undefined for no change worth saying.
+ * `lastStatus`: when the session has just gone, the last status the cache holds for it.
+ */
+function describeChange(
+  before: SessionCardFieldsFragment | null,
+  after: SessionCardFieldsFragment | null,
+  lastStatus?: SessionStatus,
+): string | undefined {
+  if (after && after.id !== before?.id) return `Session started: ${after.subject.name}`;
+  if (!after) {
+    // Already said when the page showed it finished.
+    if (!before || before.status === 'COMPLETED' || before.status === 'STOPPED') return undefined;
+    if (lastStatus === 'COMPLETED' || lastStatus === 'STOPPED') return describeChange(before, { ...before, status: lastStatus });
+    return 'Session ended';
+  }
+  if (after.status === before?.status) return undefined;
+  switch (after.status) {
+    case 'PAUSED':
+      return after.pausedReason === 'DISCONNECT' ? 'Session paused: every screen was closed' : 'Session paused';
+    case 'RUNNING':
+      return 'Session resumed';
+    case 'COMPLETED':
+      return 'Pomodoro completed';
+    case 'STOPPED':
+      return 'Session stopped';
+  }
+}
 
 /** The signed-in page: the timer (or the form to start one), subjects and past sessions. */
 export function Dashboard({ student }: { student: Student }) {
@@ -25,8 +55,40 @@ export function Dashboard({ student }: { student: Student }) {
   }, [refetch]);
 
   const session = active.data?.activeSession;
+
+  // The session's changes of state, said once each in a polite live region that is always on
+  // the page: never the ticks (a screen reader would speak every second), and not from the
+  // timer card, which is gone by the time a finished session could be announced.
+  const client = useApolloClient();
+  const [announcement, setAnnouncement] = useState('');
+  const seen = useRef<SessionCardFieldsFragment | null | undefined>(undefined);
+  const loaded = active.data !== undefined;
+  const current = session ?? null;
+  useEffect(() => {
+    if (!loaded) return;
+    const before = seen.current;
+    seen.current = current;
+    // The first reading is where the page starts, not a change.
+    if (before === undefined) return;
+    // A session usually leaves the active query without the page ever showing it finished (the
+    // query is being refetched when the stop's answer lands): its last state is in the cache.
+    const last =
+      before && !current
+        ? client.cache.readFragment({
+            id: client.cache.identify({ __typename: 'StudySession', id: before.id }),
+            fragment: TimerReadingFields,
+          })
+        : null;
+    const change = describeChange(before, current, last?.status);
+    if (change) setAnnouncement(change);
+    // Only these fields make a change worth saying (elapsedSeconds changes every second).
+  }, [client, loaded, current?.id, current?.status, current?.pausedReason]);
+
   return (
     <div className="page">
+      <p className="visually-hidden" aria-live="polite" aria-atomic="true">
+        {announcement}
+      </p>
       <header className="topbar">
         <Brand small />
         <div className="topbar__account">

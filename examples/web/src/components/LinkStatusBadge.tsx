@@ -22,22 +22,19 @@ export function LinkStatusBadge() {
     return () => clearTimeout(timer);
   }, [status]);
 
-  if (down) {
-    return (
-      <span className="badge badge--down" role="status">
-        <span className="badge__dot" aria-hidden="true" />
-        Reconnecting…
-      </span>
-    );
-  }
   // Still "Live" for the blink of a reconnection (a token renewal): nothing the student lost.
-  if (status === 'live' || status === 'reconnecting') {
-    return (
-      <span className="badge badge--live">
-        <span className="badge__dot" aria-hidden="true" />
-        Live
-      </span>
-    );
-  }
-  return null;
+  // One polite live region that stays in place while its text changes (most screen readers
+  // do not announce a region inserted already filled): "Live" once connected, "Reconnecting…"
+  // when down, "Live" again when back, and nothing for a token renewal's blink.
+  const shown = down ? 'down' : status === 'live' || status === 'reconnecting' ? 'live' : undefined;
+  return (
+    <span className="badge-slot" aria-live="polite" aria-atomic="true">
+      {shown && (
+        <span className={`badge badge--${shown}`}>
+          <span className="badge__dot" aria-hidden="true" />
+          {shown === 'down' ? 'Reconnecting…' : 'Live'}
+        </span>
+      )}
+    </span>
+  );
 }

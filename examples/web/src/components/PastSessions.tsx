@@ -12,12 +12,18 @@ export function PastSessions() {
     .map((edge) => edge.node)
     .filter((s) => s.status === 'STOPPED' || s.status === 'COMPLETED');
   const total = finished.reduce((sum, s) => sum + s.elapsedSeconds, 0);
+  // The sum of what is listed, named as such: only when the list is every session the student
+  // has is it a total.
+  const everything = data?.sessions.pageInfo.hasNextPage === false;
+  const totalLabel = everything
+    ? `${formatDuration(total)} in total`
+    : `${formatDuration(total)} in the last ${finished.length} ${finished.length === 1 ? 'session' : 'sessions'}`;
 
   return (
     <section className="card past" aria-labelledby="past-heading">
       <div className="past__head">
         <h2 id="past-heading">Past sessions</h2>
-        {finished.length > 0 && <span className="muted">{formatDuration(total)} in total</span>}
+        {finished.length > 0 && <span className="muted">{totalLabel}</span>}
       </div>
       {error && !data ? (
         <p className="error" role="alert">

@@ -1,5 +1,5 @@
 import { useMutation, useQuery } from '@apollo/client/react';
-import { type FormEvent, useId, useState } from 'react';
+import { type FormEvent, useId, useRef, useState } from 'react';
 import { describeError } from '../errors.js';
 import { CreateSubjectDocument, SubjectsDocument } from '../operations.js';
 
@@ -9,6 +9,10 @@ export function SubjectsCard({ onCreated }: { onCreated: (id: string) => void })
   const [name, setName] = useState('');
   const [error, setError] = useState<string>();
   const inputId = useId();
+  const input = useRef<HTMLInputElement>(null);
+  // aria-disabled while the subject is being added (disabling the button just pressed would
+  // drop the keyboard focus to the page's top); this guard keeps it to one at a time.
+  const adding = useRef(false);
   const [create, creating] = useMutation(CreateSubjectDocument, {
     update(cache, { data }) {
       if (!data) return;
@@ -20,13 +24,20 @@ export function SubjectsCard({ onCreated }: { onCreated: (id: string) => void })
 
   async function submit(event: FormEvent<HTMLFormElement>) {
     event.preventDefault();
+    if (adding.current) return;
+    adding.current = true;
     setError(undefined);
     try {
       const result = await create({ variables: { name: name.trim() } });
       if (result.data) onCreated(result.data.createSubject.id);
       setName('');
+      // The button is disabled now that the field is empty: the focus goes back to the field,
+      // ready for the next subject, rather than to the page's top.
+      input.current?.focus();
     } catch (err) {
       setError(describeError(err));
+    } finally {
+      adding.current = false;
     }
   }
 
@@ -51,13 +62,15 @@ export function SubjectsCard({ onCreated }: { onCreated: (id: string) => void })
       <form className="inline-form" onSubmit={submit}>
         <input
           id={inputId}
+          ref={input}
           placeholder="e.g. Algebra"
           maxLength={80}
           required
           value={name}
           onChange={(e) => setName(e.target.value)}
         />
-        <button type="submit" className="button button--secondary" disabled={creating.loading || name.trim() === ''}>
+        <button type="submit" className="button button--secondary" disabled={name.trim() === ''}
+          aria-disabled={creating.loading}>
           Add subject
         </button>
       </form>

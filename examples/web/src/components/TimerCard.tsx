@@ -1,5 +1,5 @@
 import { useApolloClient, useMutation, useSubscription } from '@apollo/client/react';
-import { useState } from 'react';
+import { useRef, useState } from 'react';
 import type { SessionCardFieldsFragment } from '../__generated__/graphql.js';
 import { errorCode } from '../graphql-fetch.js';
 import { describeError } from '../errors.js';
@@ -64,8 +64,13 @@ export function TimerCard({ session }: { session: SessionCardFieldsFragment }) {
   const [resume, resuming] = useMutation(ResumeSessionDocument);
   const [stop, stopping] = useMutation(StopSessionDocument, { refetchQueries });
   const busy = pausing.loading || resuming.loading || stopping.loading;
+  // One action at a time. The buttons say so with aria-disabled, not `disabled`: disabling the
+  // button just pressed would drop the keyboard focus to the page's top.
+  const acting = useRef(false);
 
   async function run(action: typeof pause | typeof resume | typeof stop) {
+    if (acting.current) return;
+    acting.current = true;
     setError(undefined);
     try {
       await action({ variables: { id: session.id } });
@@ -76,6 +81,8 @@ export function TimerCard({ session }: { session: SessionCardFieldsFragment }) {
       } else {
         setError(describeError(err));
       }
+    } finally {
+      acting.current = false;
     }
   }
 
@@ -105,8 +112,9 @@ export function TimerCard({ session }: { session: SessionCardFieldsFragment }) {
         {formatClock(shown)}
       </div>
       <p className="timer-card__status">
-        {/* A live region for the state only: announcing every second would drown a screen reader. */}
-        <span className={`pill pill--${session.status.toLowerCase()}`} role="status">
+        {/* The session's state, not announced from here: the dashboard's live region says what
+            changed (and outlives this card, which goes as soon as a session is finished). */}
+        <span className={`pill pill--${session.status.toLowerCase()}`} role="status" aria-live="off">
           {statusText}
         </span>
         {pomodoro && <span className="muted">{formatClock(session.elapsedSeconds)} studied</span>}
@@ -127,15 +135,15 @@ export function TimerCard({ session }: { session: SessionCardFieldsFragment }) {
 
       <div className="timer-card__actions">
         {running ? (
-          <button type="button" className="button button--primary button--large" disabled={busy} onClick={() => run(pause)}>
+          <button type="button" className="button button--primary button--large" aria-disabled={busy} onClick={() => run(pause)}>
             Pause
           </button>
         ) : (
-          <button type="button" className="button button--primary button--large" disabled={busy} onClick={() => run(resume)}>
+          <button type="button" className="button button--primary button--large" aria-disabled={busy} onClick={() => run(resume)}>
             Resume
           </button>
         )}
-        <button type="button" className="button button--secondary button--large" disabled={busy} onClick={() => run(stop)}>
+        <button type="button" className="button button--secondary button--large" aria-disabled={busy} onClick={() => run(stop)}>
           Stop
         </button>
       </div>
