@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { ErrorCodes, SESSION_NOT_FOUND_MESSAGE, SUBJECT_NOT_FOUND_MESSAGE } from '../src/errors.js';
 import type { StudySessionRow } from '../src/sessions/session.table.js';
@@ -115,6 +116,17 @@ describe('subjects', () => {
 
     const listed = await student.client.ok(SUBJECTS);
     expect(listed.subjects).toEqual(created.map(({ id, name }) => ({ id, name })));
+  });
+
+  it('lists subjects created in the same instant in the order they were created', async () => {
+    // The embedded database's clock has millisecond resolution: such ties happen there.
+    const student = await signUpStudent(t.client());
+    const createdAt = new Date('2026-01-05T10:00:00.000Z');
+    const rows = ['Zoology', 'Art', 'Music', 'Geology'].map((name) => ({ id: randomUUID(), user_id: student.userId, name, created_at: createdAt }));
+    for (const row of rows) await t.db.handle.db.insertInto('subjects').values(row).execute();
+
+    const listed = await student.client.ok(SUBJECTS);
+    expect(listed.subjects).toEqual(rows.map(({ id, name }) => ({ id, name })));
   });
 
   it('shows each student only their own subjects', async () => {

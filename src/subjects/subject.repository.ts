@@ -21,7 +21,7 @@ export async function listSubjects(db: Kysely<Database>, userId: string): Promis
     .selectAll()
     .where('user_id', '=', userId)
     .orderBy('created_at')
-    .orderBy('id')
+    .orderBy('created_seq')
     .execute();
 }
 

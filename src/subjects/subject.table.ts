@@ -6,6 +6,8 @@ export interface SubjectTable {
   user_id: string;
   name: string;
   created_at: Generated<Date>;
+  /** Insertion order, the tie-breaker of `created_at` (identity; pg returns a bigint as a string). */
+  created_seq: Generated<string>;
 }
 
 export type SubjectRow = Selectable<SubjectTable>;
