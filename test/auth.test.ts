@@ -1,5 +1,6 @@
 import { createHash, randomUUID } from 'node:crypto';
 import jwt from 'jsonwebtoken';
+import { sql } from 'kysely';
 import {
   LOG_IN,
   LOG_OUT,
@@ -98,6 +99,26 @@ const storedRefreshToken = (refreshToken: string) =>
 
 async function disable(userId: string): Promise<void> {
   await db().updateTable('users').set({ disabled_at: t.clock.now() }).where('id', '=', userId).execute();
+}
+
+const authTables = () => Promise.all([countRows('users'), countRows('refresh_token_families'), countRows('refresh_tokens')]);
+
+/**
+ * Runs `during` with every insert into refresh_tokens failing, as a database lost between the
+ * writes of one request would fail it: the writes before it in the same request must roll back.
+ * Tests in a file run one at a time, so nothing else inserts a refresh token meanwhile.
+ */
+async function whileRefreshTokenInsertsFail<T>(during: () => Promise<T>): Promise<T> {
+  await sql`create function fail_refresh_token_insert() returns trigger language plpgsql as $$
+    begin raise exception 'refresh token insert failed on purpose'; end $$`.execute(db());
+  await sql`create trigger fail_refresh_token_insert before insert on refresh_tokens
+    for each row execute function fail_refresh_token_insert()`.execute(db());
+  try {
+    return await during();
+  } finally {
+    await sql`drop trigger fail_refresh_token_insert on refresh_tokens`.execute(db());
+    await sql`drop function fail_refresh_token_insert()`.execute(db());
+  }
 }
 
 /** Security events logged since log line `from`. */
@@ -271,6 +292,19 @@ describe('signUp', () => {
     expect(await countRows('users')).toBe(before);
   });
 
+  it('leaves no account behind when storing the first refresh token fails, so the email can sign up again', async () => {
+    const email = uniqueEmail();
+    const before = await authTables();
+
+    const res = await whileRefreshTokenInsertsFail(() => t.client().request(SIGN_UP, { input: { email, password: PASSWORD } }));
+
+    expectFailure(res, 'INTERNAL_SERVER_ERROR', 'Internal server error');
+    expect(await authTables()).toEqual(before);
+    const again = await t.client().request(SIGN_UP, { input: { email, password: PASSWORD } });
+    expect(again.errors).toBeUndefined();
+    expect(again.data?.signUp.user.email).toBe(email);
+  });
+
   it('accepts passwords of exactly 10 and exactly 128 characters', async () => {
     const shortest = await t.client().request(SIGN_UP, { input: { email: uniqueEmail(), password: 'abcde12345' } });
     const longest = await t.client().request(SIGN_UP, {
@@ -298,6 +332,16 @@ describe('logIn', () => {
     const families = await db().selectFrom('refresh_token_families').select('id').where('user_id', '=', student.userId).execute();
     expect(families).toHaveLength(2);
     await expectMeIs(payload.accessToken, student.userId);
+  });
+
+  it('starts no log-in when storing its first refresh token fails', async () => {
+    const { email } = await signUpStudent(t.client());
+    const before = await authTables();
+
+    const res = await whileRefreshTokenInsertsFail(() => t.client().request(LOG_IN, { input: { email, password: PASSWORD } }));
+
+    expectFailure(res, 'INTERNAL_SERVER_ERROR', 'Internal server error');
+    expect(await authTables()).toEqual(before);
   });
 
   it('refuses an unknown email with INVALID_CREDENTIALS', async () => {
@@ -525,6 +569,19 @@ describe('refreshToken', () => {
     const next = await storedRefreshToken(pair.refreshToken!);
     expect(old?.used_at?.toISOString()).toBe(t.clock.now().toISOString());
     expect(next).toMatchObject({ family_id: claimsOf(accessToken).sid, used_at: null });
+  });
+
+  it('leaves the presented refresh token unspent when storing its successor fails, so the log-in survives', async () => {
+    const { refreshToken, accessToken, userId } = await signUpStudent(t.client());
+
+    const res = await whileRefreshTokenInsertsFail(() => refresh(refreshToken));
+
+    expectFailure(res, 'INTERNAL_SERVER_ERROR', 'Internal server error');
+    expect(await storedRefreshToken(refreshToken)).toMatchObject({ used_at: null });
+    const retried = await refresh(refreshToken);
+    expect(retried.errors).toBeUndefined();
+    expect(retried.data?.refreshToken.user.id).toBe(userId);
+    expect((await familyOf(accessToken)).revoked_at).toBeNull();
   });
 
   it('refuses a spent refresh token with UNAUTHENTICATED', async () => {

@@ -1,5 +1,5 @@
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
-import type { Kysely } from 'kysely';
+import type { Kysely, Transaction } from 'kysely';
 import { z } from 'zod';
 import type { Clock } from '../clock.js';
 import { isUniqueViolation, type Database } from '../db/database.js';
@@ -133,17 +133,21 @@ export class AuthService {
   }
 
   /**
-   * Creates an account and logs it in. BAD_USER_INPUT for a malformed email or weak password,
+   * Creates an account and logs it in, in one transaction: a failure before the tokens are
+   * stored leaves no account behind. BAD_USER_INPUT for a malformed email or weak password,
    * EMAIL_TAKEN when the email (case-insensitively) is in use.
    */
   async signUp(input: { email: string; password: string }, origin: RequestOrigin): Promise<AuthTokens> {
     const { email, password } = parseCredentials(input);
     const problem = passwordWeakness(password, email);
     if (problem) throw badInput('password', problem);
+    // Hashed before the transaction: scrypt is slow, and no transaction should wait on it.
     const passwordHash = await hashPassword(password, this.settings.scryptLogN);
     try {
-      const row = await insertUser(this.db, { id: randomUUID(), email, passwordHash });
-      return await this.#startLogin(toUser(row));
+      return await this.db.transaction().execute(async (trx) => {
+        const row = await insertUser(trx, { id: randomUUID(), email, passwordHash });
+        return this.#startLogin(trx, toUser(row));
+      });
     } catch (err) {
       if (isUniqueViolation(err, 'users_email_lower_key')) {
         logSecurityEvent(this.logger, 'auth.signup_rejected', { reason: 'email_taken', ip: origin.ip });
@@ -169,20 +173,30 @@ export class AuthService {
       logSecurityEvent(this.logger, 'auth.login_failed', { reason, ip: origin.ip, userId: row?.id });
       throw new AppError('INVALID_CREDENTIALS');
     }
-    return this.#startLogin(toUser(row));
+    return this.db.transaction().execute((trx) => this.#startLogin(trx, toUser(row)));
   }
 
   /**
    * Exchanges a refresh token for a new pair. The presented token is spent; presenting a spent
    * token again more than {@link REFRESH_REUSE_GRACE_MS} after its use revokes its whole family
    * (every device of that log-in must log in again). UNAUTHENTICATED for an unknown, expired,
-   * spent or revoked token.
+   * spent or revoked token. Spending the presented token and storing its successor is one
+   * transaction: a failure in between leaves the presented token unspent, so the log-in survives.
    */
   async refresh(refreshToken: string, origin: RequestOrigin): Promise<AuthTokens> {
     const tokenHash = hashRefreshToken(refreshToken);
     const now = this.clock.now();
-    const consumed = await consumeRefreshToken(this.db, tokenHash, now);
-    if (!consumed) {
+    // The consumed row stays locked until commit, so a concurrent refresh of the same token
+    // waits, then finds it spent (moments ago) as before. The refusal is handled after this
+    // transaction, on its own, so a revocation for reuse commits although the request fails.
+    const issued = await this.db.transaction().execute(async (trx) => {
+      const consumed = await consumeRefreshToken(trx, tokenHash, now);
+      if (!consumed) return undefined;
+      const row = await findUserById(trx, consumed.userId);
+      if (!row) throw new AppError('UNAUTHENTICATED', 'Refresh token is invalid, expired or already used');
+      return this.#issue(trx, toUser(row), consumed.familyId);
+    });
+    if (!issued) {
       const stored = await findRefreshToken(this.db, tokenHash);
       const concurrent = stored?.usedAt && now.getTime() - stored.usedAt.getTime() < REFRESH_REUSE_GRACE_MS;
       if (stored?.usedAt && !concurrent) {
@@ -199,9 +213,7 @@ export class AuthService {
       }
       throw new AppError('UNAUTHENTICATED', 'Refresh token is invalid, expired or already used');
     }
-    const row = await findUserById(this.db, consumed.userId);
-    if (!row) throw new AppError('UNAUTHENTICATED', 'Refresh token is invalid, expired or already used');
-    return this.#issue(toUser(row), consumed.familyId);
+    return issued;
   }
 
   /** Ends a log-in: its refresh tokens and access tokens stop working at once. Idempotent. */
@@ -288,17 +300,19 @@ export class AuthService {
     return undefined;
   }
 
-  async #startLogin(user: User): Promise<AuthTokens> {
+  /** Starts a log-in of `user`: a new family and its first tokens, written with `trx`. */
+  async #startLogin(trx: Transaction<Database>, user: User): Promise<AuthTokens> {
     const familyId = randomUUID();
-    await insertFamily(this.db, { id: familyId, userId: user.id });
-    return this.#issue(user, familyId);
+    await insertFamily(trx, { id: familyId, userId: user.id });
+    return this.#issue(trx, user, familyId);
   }
 
-  async #issue(user: User, familyId: string): Promise<AuthTokens> {
+  /** Stores a new refresh token in the family with `trx` and signs an access token beside it. */
+  async #issue(trx: Transaction<Database>, user: User, familyId: string): Promise<AuthTokens> {
     const now = this.clock.now();
     const refreshToken = randomBytes(32).toString('base64url');
     const refreshExpiresAt = new Date(now.getTime() + this.settings.refreshTtlSeconds * 1000);
-    await insertRefreshToken(this.db, {
+    await insertRefreshToken(trx, {
       id: randomUUID(),
       familyId,
       tokenHash: hashRefreshToken(refreshToken),
