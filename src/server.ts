@@ -109,9 +109,31 @@ export function createServices(database: DatabaseHandle, config: Config, clock: 
  * (PORT 0 picks a free port). Rejects if any step fails, releasing what it had opened.
  */
 export async function startServer(options: ServerOptions): Promise<StudyclockServer> {
+  const logger = options.logger ?? createLogger(options.config.LOG_LEVEL);
+  // Each step that opens something pushes its release (the one close() makes); when a later
+  // step throws, they run last-opened first, so a failed start leaves no timer, socket or pool.
+  const opened: Release[] = [];
+  try {
+    return await openServer(options, logger, opened);
+  } catch (err) {
+    for (const release of opened.reverse()) {
+      try {
+        await release();
+      } catch (releaseErr) {
+        logger.warn({ err: releaseErr }, 'could not release what a failed start had opened');
+      }
+    }
+    throw err;
+  }
+}
+
+/** Undoes one step of {@link openServer}. */
+type Release = () => unknown;
+
+/** {@link startServer}'s steps; pushes onto `opened` the release of everything it opens, as it opens it. */
+async function openServer(options: ServerOptions, logger: Logger, opened: Release[]): Promise<StudyclockServer> {
   const { config } = options;
   const clock = options.clock ?? systemClock;
-  const logger = options.logger ?? createLogger(config.LOG_LEVEL);
   // Read before anything is opened: an unreadable certificate or key fails the start cleanly.
   const tls = config.TLS_CERT_FILE && config.TLS_KEY_FILE
     ? { cert: await readFile(config.TLS_CERT_FILE), key: await readFile(config.TLS_KEY_FILE) }
@@ -121,17 +143,14 @@ export async function startServer(options: ServerOptions): Promise<StudyclockSer
     options.database ??
     (await openDatabase(databaseTarget(config), logger));
   const closeOwnedDatabase = () => (ownsDatabase ? database.close() : Promise.resolve());
-  try {
-    await migrateToLatest(database.db);
-  } catch (err) {
-    await closeOwnedDatabase();
-    throw err;
-  }
+  opened.push(closeOwnedDatabase);
+  await migrateToLatest(database.db);
   if (config.jwtSecretGenerated) {
     logger.warn('JWT_SECRET is unset: using a random secret for this process; tokens will not survive a restart');
   }
 
   const services = createServices(database, config, clock, logger);
+  opened.push(() => services.timer.close());
   const presence = new Presence({
     db: database.db,
     clock,
@@ -140,13 +159,18 @@ export async function startServer(options: ServerOptions): Promise<StudyclockSer
     heartbeatMs: config.LAST_SEEN_HEARTBEAT_SECONDS * 1000,
     pause: async (userId, lostAt) => (await services.sessions.pauseForDisconnect(userId, lostAt)) !== null,
   });
+  opened.push(() => presence.close());
   services.sessions.deferCompletionWhile((userId) => presence.isPausePending(userId));
   // Rate-limit counters: Redis when REDIS_URL is set (closed with the server), memory otherwise.
   const rateLimits = await RateLimits.open(config, logger);
+  opened.push(() => rateLimits.close());
   const schema = buildSchema();
   // HTTPS and WSS directly when configured; the WebSocket endpoint rides either unchanged.
   const httpServer: Server = tls ? createHttpsServer(tls) : createServer();
   const ws = attachWebSocketServer({ httpServer, schema, services, presence, config, logger, clock, rateLimits });
+  // Once Apollo has started, its stop() disposes the WebSocket server (drainServer, below).
+  let apolloStarted = false;
+  opened.push(() => (apolloStarted ? undefined : ws.dispose()));
   services.auth.setEventsListener({
     loginRevoked: (familyId) => ws.closeLogin(familyId, 'loggedOut'),
     userDisabled: (userId) => ws.closeUser(userId, 'disabled'),
@@ -164,7 +188,9 @@ export async function startServer(options: ServerOptions): Promise<StudyclockSer
     disconnectPauses: () => presence.disconnectPauses,
     databasePool: () => database.poolUsage(),
   });
+  opened.push(() => metrics.close());
   const scrapes = metricsEndpoint(config, metrics, rateLimits, logger);
+  opened.push(() => scrapes.close());
   const limits = createOperationLimits(config);
   const apollo = new ApolloServer<GraphQLContext>({
     schema,
@@ -190,6 +216,8 @@ export async function startServer(options: ServerOptions): Promise<StudyclockSer
     ],
   });
   await apollo.start();
+  apolloStarted = true;
+  opened.push(() => apollo.stop());
   httpServer.on('request', createHttpApp({ config, logger, clock, db: database.db, services, apollo, rateLimits, metrics: scrapes.onMainPort }));
 
   // Before the sweeper starts: a POMODORO left running by a crash must be paused at its
@@ -200,28 +228,19 @@ export async function startServer(options: ServerOptions): Promise<StudyclockSer
   });
   if (recovered > 0) logger.info({ students: recovered }, 'sessions left running will be paused unless their students reconnect');
   const sweeper = startCompletionSweeper(services, clock, logger, config.COMPLETION_SWEEP_SECONDS * 1000);
-
-  let metricsOrigin: string | undefined;
-  try {
-    await new Promise<void>((resolve, reject) => {
-      httpServer.once('error', reject);
-      httpServer.listen(config.PORT, config.HOST, () => {
-        httpServer.off('error', reject);
-        resolve();
-      });
-    });
-    metricsOrigin = await scrapes.listen();
-  } catch (err) {
+  opened.push(() => {
     sweeper.stop();
-    await apollo.stop();
-    await scrapes.close();
-    metrics.close();
-    services.timer.close();
-    await presence.close();
-    await rateLimits.close();
-    await closeOwnedDatabase();
-    throw err;
-  }
+    return sweeper.idle();
+  });
+
+  await new Promise<void>((resolve, reject) => {
+    httpServer.once('error', reject);
+    httpServer.listen(config.PORT, config.HOST, () => {
+      httpServer.off('error', reject);
+      resolve();
+    });
+  });
+  const metricsOrigin = await scrapes.listen();
   const { port } = httpServer.address() as AddressInfo;
   const host = config.HOST === '0.0.0.0' || config.HOST === '::' ? 'localhost' : config.HOST;
   const origin = `${tls ? 'https' : 'http'}://${host.includes(':') ? `[${host}]` : host}:${port}`;

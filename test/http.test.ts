@@ -5,8 +5,12 @@ import type { Readable } from 'node:stream';
 import { setTimeout as delay } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { sql } from 'kysely';
+import { loadConfig } from '../src/config.js';
+import { createLogger } from '../src/logger.js';
+import { startServer } from '../src/server.js';
+import { createTestDatabase } from './support/database.js';
 import { ME, PASSWORD, SIGN_UP } from './support/fixtures.js';
-import { startTestServer, type TestServer } from './support/server.js';
+import { startTestServer, testEnv, type TestServer } from './support/server.js';
 
 const projectRoot = fileURLToPath(new URL('..', import.meta.url));
 
@@ -362,6 +366,53 @@ describe('subscriptions over HTTP', () => {
       ]);
     } finally {
       await t.close();
+    }
+  });
+});
+
+describe('a start that fails', () => {
+  /** How many of each kind of handle keeps this process alive (TCPSocketWrap, Timeout…). */
+  function activeResources(): Record<string, number> {
+    const counts: Record<string, number> = {};
+    for (const kind of process.getActiveResourcesInfo()) counts[kind] = (counts[kind] ?? 0) + 1;
+    return counts;
+  }
+  /** The kinds of which there are more now than in `before`, with how many more. */
+  function leftOpen(before: Record<string, number>): Record<string, number> {
+    const now = activeResources();
+    return Object.fromEntries(Object.entries(now).flatMap(([kind, n]) => (n > (before[kind] ?? 0) ? [[kind, n - (before[kind] ?? 0)]] : [])));
+  }
+
+  // Redis, the heartbeat and the sweeper are up by the time either step fails; the server opens
+  // its own database (a fresh PostgreSQL one with TEST_DATABASE_URL, PGlite in memory otherwise).
+  it.each([
+    { failing: 'the port is already taken', env: (takenPort: number) => ({ PORT: String(takenPort) }), error: 'EADDRINUSE' },
+    // loadConfig accepts any non-empty TRUST_PROXY; the WebSocket server compiles it after Redis is open.
+    { failing: 'TRUST_PROXY is not a list of addresses', env: () => ({ TRUST_PROXY: 'not-an-address' }), error: 'invalid IP address: not-an-address' },
+  ])('rejects with the error when $failing, leaving no socket, timer or connection open', async ({ env, error }) => {
+    const taken = createServer();
+    await new Promise<void>((resolve) => taken.listen(0, '127.0.0.1', resolve));
+    const testDb = await createTestDatabase();
+    try {
+      const database = testDb.url ? { DATABASE_URL: testDb.url } : { EMBEDDED_DB_DIR: 'memory://' };
+      const config = loadConfig({
+        ...testEnv,
+        ...database,
+        REDIS_URL: 'redis://127.0.0.1:6379',
+        LAST_SEEN_HEARTBEAT_SECONDS: '1',
+        ...env((taken.address() as { port: number }).port),
+      });
+      const before = activeResources();
+
+      await expect(startServer({ config, logger: createLogger('silent') })).rejects.toThrow(error);
+
+      // A socket that was closed goes from the list on its close event, just after.
+      const deadline = Date.now() + 2_000;
+      while (Object.keys(leftOpen(before)).length > 0 && Date.now() < deadline) await delay(20);
+      expect(leftOpen(before)).toEqual({});
+    } finally {
+      await testDb.dispose();
+      await new Promise((resolve) => taken.close(resolve));
     }
   });
 });
