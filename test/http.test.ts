@@ -10,7 +10,7 @@ import { createLogger } from '../src/logger.js';
 import { startServer } from '../src/server.js';
 import { createTestDatabase } from './support/database.js';
 import { ME, PASSWORD, SIGN_UP } from './support/fixtures.js';
-import { startTestServer, testEnv, type TestServer } from './support/server.js';
+import { freePort, startTestServer, testEnv, type TestServer } from './support/server.js';
 
 const projectRoot = fileURLToPath(new URL('..', import.meta.url));
 
@@ -248,14 +248,6 @@ describe('graceful shutdown of the real process', () => {
       await p.exited;
     }
   });
-
-  async function freePort(): Promise<number> {
-    const probe = createServer();
-    await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
-    const { port } = probe.address() as { port: number };
-    await new Promise((resolve) => probe.close(resolve));
-    return port;
-  }
 
   /** Starts `src/main.ts` on a free port with the embedded in-memory database; resolves once /healthz answers. */
   async function startProcess(): Promise<ServerProcess> {

@@ -1,5 +1,3 @@
-import { createServer } from 'node:net';
-import type { AddressInfo } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import jwt from 'jsonwebtoken';
 import { ConfigError, loadConfig } from '../src/config.js';
@@ -7,7 +5,7 @@ import { createLogger } from '../src/logger.js';
 import { metricsEndpoint } from '../src/metrics/endpoint.js';
 import type { RealtimeStats } from '../src/server.js';
 import { createSubject, ME, SESSION, signUpStudent, START_SESSION, type Student, TIMER_UPDATED } from './support/fixtures.js';
-import { startTestServer, testEnv, type TestServer } from './support/server.js';
+import { freePort, startTestServer, testEnv, type TestServer } from './support/server.js';
 import { collect, connectWs, eventually, type WsTestClient, wsUrl } from './support/ws-client.js';
 
 // GET /metrics: where it is served and to whom (METRICS_TOKEN, METRICS_PORT), then what its
@@ -120,15 +118,6 @@ describe('where GET /metrics is served', () => {
   });
 
   describe('the METRICS_PORT listener, closed early', () => {
-    /** A port that was free a moment ago: the listener's, known before it binds. */
-    async function freePort(): Promise<number> {
-      const probe = createServer();
-      await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
-      const { port } = probe.address() as AddressInfo;
-      await new Promise((resolve) => probe.close(resolve));
-      return port;
-    }
-
     function endpointOn(port: number) {
       const config = loadConfig({ ...testEnv, METRICS_PORT: String(port) });
       const metrics = { scrape: async () => '', contentType: PROMETHEUS_TEXT };

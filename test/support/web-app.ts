@@ -1,8 +1,8 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { freePort } from './server.js';
 
 // The reference web app (examples/web) as the browser suites use it: built once with Vite into
 // a temporary folder, then served by `vite preview`, whose proxy sends /graphql (HTTP and
@@ -129,24 +129,6 @@ export async function buildWebApp(timeoutMs = 45_000): Promise<WebAppBuild> {
     throw new Error(`vite build ${how}:\n${vite.output()}`);
   }
   return { outDir, buildMs: Math.round(performance.now() - started), dispose };
-}
-
-/**
- * A free TCP port on 127.0.0.1. The preview's port must be known before the API starts (its
- * origin goes into ALLOWED_ORIGINS), and the API must be known before the preview starts (its
- * proxy target): so the port is picked first, and released before the preview binds it.
- * Another process can take it in between: see {@link onFreePort}.
- */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const probe = createServer();
-    probe.once('error', reject);
-    probe.listen(0, '127.0.0.1', () => {
-      const address = probe.address();
-      const port = typeof address === 'object' && address ? address.port : 0;
-      probe.close(() => resolve(port));
-    });
-  });
 }
 
 /** Whether `err` says that the port was taken (Vite's `--strictPort` message, or Node's code). */
