@@ -1,6 +1,6 @@
 import { loadConfigOrExit } from './config.js';
 import { createLogger } from './logger.js';
-import { startServer } from './server.js';
+import { startServer } from './app/server.js';
 
 // The process entry point: reads process.env (through loadConfigOrExit) and installs signal
 // handlers.

@@ -4,7 +4,8 @@ import { databaseTarget, openDatabase } from './db/database.js';
 import { migrateToLatest } from './db/migrator.js';
 import { AppError } from './errors.js';
 import { createLogger } from './logger.js';
-import { createServices } from './server.js';
+import { createServices } from './app/services.js';
+import { deriveSettings } from './app/settings.js';
 
 // `npm run seed`: a demo student with subjects and a week of past sessions, on the configured
 // database (the embedded one by default), then how to log in. Running it again changes nothing.
@@ -33,17 +34,18 @@ try {
   const weekAgo = new Date();
   weekAgo.setUTCHours(8, 0, 0, 0);
   const clock = new SeedClock(weekAgo.getTime() - 7 * 24 * 3_600_000);
-  const services = createServices(database, config, clock, logger);
+  const app = createServices({ db: database.db, settings: deriveSettings(config), clock, logger });
+  const { services } = app;
   const origin = { ip: 'seed' };
   let created = true;
   try {
-    await services.auth.signUp(DEMO, origin);
+    await services.credentials.signUp(DEMO, origin);
   } catch (err) {
     if (!(err instanceof AppError && err.code === 'EMAIL_TAKEN')) throw err;
     created = false;
   }
   if (created) {
-    const { user } = await services.auth.logIn(DEMO, origin);
+    const { user } = await services.credentials.logIn(DEMO, origin);
     const subjects = [];
     for (const name of SUBJECTS) subjects.push(await services.subjects.create(user.id, { name }));
     // Each day: a finished pomodoro, and a free session with a pause, stopped.
@@ -63,6 +65,7 @@ try {
       clock.advanceMinutes(24 * 60 - 76 - day * 5);
     }
   }
+  await app.close();
   const where = config.DATABASE_URL ? 'the database in DATABASE_URL' : `the embedded database in ${config.EMBEDDED_DB_DIR}`;
   process.stdout.write(
     `${created ? 'Seeded' : 'Already seeded'} ${where}.\n` +

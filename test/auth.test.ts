@@ -15,7 +15,7 @@ import {
 import type { GraphQLErrorBody, GraphQLResponse, GraphQLTestClient } from './support/graphql-client.js';
 import type { LogInMutation, MeQuery, RefreshMutation } from './__generated__/graphql.js';
 import { startTestServer, type TestServer } from './support/server.js';
-import { REFRESH_REUSE_GRACE_MS } from '../src/auth/auth.service.js';
+import { REFRESH_REUSE_GRACE_MS } from '../src/auth/credentials.service.js';
 
 // Authentication over real HTTP: sign-up, log-in, access tokens, refresh-token rotation with
 // reuse detection, log-out, and cookie mode. One server (and database) for the whole file; every

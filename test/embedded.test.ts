@@ -2,7 +2,7 @@ import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadConfig } from '../src/config.js';
-import { type StudyclockServer, startServer } from '../src/server.js';
+import { type StudyclockServer, startServer } from '../src/app/server.js';
 import { CREATE_SUBJECT, LOG_IN, PASSWORD, SIGN_UP, SUBJECTS } from './support/fixtures.js';
 import { GraphQLTestClient } from './support/graphql-client.js';
 

@@ -7,7 +7,7 @@ import { fileURLToPath } from 'node:url';
 import { sql } from 'kysely';
 import { loadConfig } from '../src/config.js';
 import { createLogger } from '../src/logger.js';
-import { startServer } from '../src/server.js';
+import { startServer } from '../src/app/server.js';
 import { createTestDatabase } from './support/database.js';
 import { ME, PASSWORD, SIGN_UP } from './support/fixtures.js';
 import { freePort, startTestServer, testEnv, type TestServer } from './support/server.js';

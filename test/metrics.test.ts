@@ -3,7 +3,8 @@ import jwt from 'jsonwebtoken';
 import { ConfigError, loadConfig } from '../src/config.js';
 import { createLogger } from '../src/logger.js';
 import { metricsEndpoint } from '../src/metrics/endpoint.js';
-import type { RealtimeStats } from '../src/server.js';
+import { compileTrustProxy } from '../src/http/client-address.js';
+import type { RealtimeStats } from '../src/metrics/metrics.js';
 import { createSubject, ME, SESSION, signUpStudent, START_SESSION, type Student, TIMER_UPDATED } from './support/fixtures.js';
 import { freePort, startTestServer, testEnv, type TestServer } from './support/server.js';
 import { collect, connectWs, eventually, type WsTestClient, wsUrl } from './support/ws-client.js';
@@ -121,7 +122,7 @@ describe('where GET /metrics is served', () => {
     function endpointOn(port: number) {
       const config = loadConfig({ ...testEnv, METRICS_PORT: String(port) });
       const metrics = { scrape: async () => '', contentType: PROMETHEUS_TEXT };
-      return metricsEndpoint(config, metrics, { scrapeRefused: async () => {} }, createLogger('silent'));
+      return metricsEndpoint(config, metrics, { scrapeRefused: async () => {} }, createLogger('silent'), compileTrustProxy(config.TRUST_PROXY));
     }
 
     it('closed while it starts to listen: listen() rejects, and nothing is left listening', async () => {

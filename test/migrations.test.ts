@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { randomUUID } from 'node:crypto';
 import { type Kysely, sql } from 'kysely';
-import { isUniqueViolation } from '../src/db/database.js';
+import { isUniqueViolation } from '../src/db/failures.js';
 import { migrateDown, migrateToLatest, migrations } from '../src/db/migrator.js';
 import { createTestDatabase, type TestDatabase } from './support/database.js';
 

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { loadConfig } from '../src/config.js';
 import { createLogger } from '../src/logger.js';
-import { startServer } from '../src/server.js';
+import { startServer } from '../src/app/server.js';
 import { LOG_IN, SESSIONS, SUBJECTS } from './support/fixtures.js';
 import { GraphQLTestClient } from './support/graphql-client.js';
 import { testEnv } from './support/server.js';

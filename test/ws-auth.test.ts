@@ -202,7 +202,7 @@ describe('refusing a connection', () => {
       logged: 'revoked',
       token: async () => {
         const student = await newStudent();
-        await t.server.services.auth.disableUser(student.userId);
+        await t.server.services.users.disableUser(student.userId);
         return student.accessToken;
       },
     },
@@ -247,7 +247,7 @@ describe('refusing a connection', () => {
 
   it('sends no connection_ack to a refused raw socket', async () => {
     const student = await newStudent();
-    await t.server.services.auth.disableUser(student.userId);
+    await t.server.services.users.disableUser(student.userId);
     const raw = openRaw(wsUrl(t.origin));
     await raw.opened;
     raw.send({ type: 'connection_init', payload: { token: student.accessToken } });
@@ -260,7 +260,7 @@ describe('refusing a connection', () => {
 
   it('never runs an operation sent right behind a refused connection_init', async () => {
     const student = await newStudent();
-    await t.server.services.auth.disableUser(student.userId);
+    await t.server.services.users.disableUser(student.userId);
     const raw = openRaw(wsUrl(t.origin));
     await raw.opened;
     raw.send({ type: 'connection_init', payload: { token: student.accessToken } });
@@ -361,7 +361,7 @@ describe('while connected', () => {
     await Promise.all([...sockets, unaffected].map((s) => s.connected));
 
     const closes = sockets.map((s) => s.nextClose());
-    await t.server.services.auth.disableUser(student.userId);
+    await t.server.services.users.disableUser(student.userId);
     expect(await Promise.all(closes)).toEqual([
       { code: 4403, reason: 'User disabled' },
       { code: 4403, reason: 'User disabled' },

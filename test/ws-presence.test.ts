@@ -4,7 +4,8 @@ import type { ClientOptions } from 'graphql-ws';
 import WebSocket from 'ws';
 import { loadConfig } from '../src/config.js';
 import { createLogger } from '../src/logger.js';
-import { type RealtimeStats, type StudyclockServer, startServer } from '../src/server.js';
+import { type StudyclockServer, startServer } from '../src/app/server.js';
+import type { RealtimeStats } from '../src/metrics/metrics.js';
 import { createTestDatabase, type TestDatabase } from './support/database.js';
 import {
   createSubject,

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { SESSION_NOT_FOUND_MESSAGE } from '../src/errors.js';
-import type { RealtimeStats } from '../src/server.js';
+import type { RealtimeStats } from '../src/metrics/metrics.js';
 import {
   createSubject,
   PAUSE_SESSION,

@@ -8,7 +8,7 @@ import type { AddressInfo } from 'node:net';
 import { createServer, mergeConfig, type ViteDevServer } from 'vite';
 import { loadConfigOrExit } from '../../src/config.js';
 import { createLogger } from '../../src/logger.js';
-import { type StudyclockServer, startServer } from '../../src/server.js';
+import { type StudyclockServer, startServer } from '../../src/app/server.js';
 import { webAppConfig } from './vite.config.js';
 
 /** Vite's usual port; the next free one is taken when it is busy. */

@@ -13,7 +13,13 @@ import {
 import type { Config } from '../config.js';
 import { AppError } from '../errors.js';
 import type { TokenRejection } from './access-token.js';
-import type { ExternalAuth } from './auth.service.js';
+
+/** Access tokens of an external identity provider, accepted besides the built-in ones. */
+export interface ExternalAuth {
+  verifier: ExternalTokenVerifier;
+  /** Create a user on first sight of an unknown (issuer, subject); false: refuse the token ('revoked'). */
+  autoProvision: boolean;
+}
 
 /** Algorithms an external identity provider may sign access tokens with (never a symmetric one). */
 export type ExternalAlgorithm = 'RS256' | 'PS256' | 'ES256' | 'EdDSA';

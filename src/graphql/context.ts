@@ -1,19 +1,31 @@
 import type { Clock } from '../clock.js';
-import type { AuthService, AuthTokens, Viewer } from '../auth/auth.service.js';
+import type { Authenticator, Viewer } from '../auth/authenticator.js';
+import type { AuthTokens, CredentialsService } from '../auth/credentials.service.js';
+import type { Revocations } from '../auth/revocations.js';
 import type { TokenRejection } from '../auth/access-token.js';
 import type { Logger } from '../logger.js';
-import type { RateLimits } from '../security/rate-limits.js';
+import type { LoginThrottle } from '../security/login-throttle.js';
+import type { PresenceService } from '../presence/presence.service.js';
 import type { SessionService } from '../sessions/session.service.js';
 import type { SubjectService } from '../subjects/subject.service.js';
 import type { TimerFeed } from '../sessions/timer-feed.js';
+import type { UserService } from '../users/user.service.js';
 
 /** The domain services, one instance each per server, shared by every transport. */
 export interface Services {
-  auth: AuthService;
+  /** Checks access tokens (built-in and an external provider's). */
+  authenticator: Authenticator;
+  /** Sign-up, log-in, refresh, log-out. */
+  credentials: CredentialsService;
+  users: UserService;
   subjects: SubjectService;
   sessions: SessionService;
   /** Live timer updates (the `timerUpdated` subscription). */
-  timer: TimerFeed;
+  timerFeed: TimerFeed;
+  /** Which students are connected; pauses a session when its student's last socket goes. */
+  presence: PresenceService;
+  /** Log-ins and accounts that stopped being valid; transports subscribe to close their sockets. */
+  revocations: Revocations;
 }
 
 /**
@@ -29,17 +41,21 @@ export interface AuthCookieJar {
   clear(): void;
 }
 
-/** What every resolver receives. Built once per operation by the transport. */
-export interface GraphQLContext {
+/** The part of every operation's context that is the same for the whole server: built once per transport. */
+export interface ServerContext {
   services: Services;
   logger: Logger;
   clock: Clock;
+  /** Brute-force delays of log-in; the transports apply the other limits before a resolver runs. */
+  logins: LoginThrottle;
+}
+
+/** What every resolver receives. Built once per operation by the transport from its {@link ServerContext}. */
+export interface GraphQLContext extends ServerContext {
   /** The authenticated caller, or null with the reason in `authFailure`. */
   viewer: Viewer | null;
   authFailure: TokenRejection | null;
   /** Client address, for security logs. */
   ip: string | undefined;
   cookies: AuthCookieJar | null;
-  /** Abuse limits (log-in delays); the transports apply the rest before a resolver runs. */
-  rateLimits: RateLimits;
 }

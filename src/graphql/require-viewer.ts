@@ -1,5 +1,5 @@
-import type { Viewer } from '../auth/auth.service.js';
-import { tokenRejectionMessages } from '../auth/access-token.js';
+import type { Viewer } from '../auth/authenticator.js';
+import { type TokenRejection, tokenRejectionMessages } from '../auth/access-token.js';
 import { AppError } from '../errors.js';
 import type { GraphQLContext } from './context.js';
 
@@ -9,6 +9,10 @@ import type { GraphQLContext } from './context.js';
  */
 export function requireViewer(ctx: GraphQLContext): Viewer {
   if (ctx.viewer) return ctx.viewer;
-  const reason = ctx.authFailure ?? 'missing';
-  throw new AppError('UNAUTHENTICATED', tokenRejectionMessages[reason], { reason });
+  throw unauthenticated(ctx.authFailure ?? 'missing');
+}
+
+/** UNAUTHENTICATED with the token's rejection `reason` as message and `extensions.reason`. */
+export function unauthenticated(reason: TokenRejection): AppError {
+  return new AppError('UNAUTHENTICATED', tokenRejectionMessages[reason], { reason });
 }

@@ -1,36 +1,37 @@
-import type { ApolloServer, ApolloServerPlugin } from '@apollo/server';
+import type { ApolloServer } from '@apollo/server';
 import { expressMiddleware } from '@as-integrations/express5';
 import cookieParser from 'cookie-parser';
 import cors from 'cors';
 import express, { type ErrorRequestHandler, type Request } from 'express';
-import { GraphQLError } from 'graphql';
 import type { RequestListener } from 'node:http';
 import type { Kysely } from 'kysely';
 import { pinoHttp } from 'pino-http';
-import type { Clock } from '../clock.js';
 import type { Config } from '../config.js';
-import { type Database, isDatabaseReachable, isDatabaseUnavailable } from '../db/database.js';
-import { AppError, ErrorCodes } from '../errors.js';
-import type { GraphQLContext, Services } from '../graphql/context.js';
-import { logSecurityEvent, type Logger } from '../logger.js';
+import { type Database, isDatabaseReachable } from '../db/database.js';
+import { GRAPHQL_PATH } from '../graphql/endpoint.js';
+import type { GraphQLContext, ServerContext } from '../graphql/context.js';
+import { logSecurityEvent } from '../logger.js';
 import { accessTokenFromCookies, authCookieJar, bearerToken } from './auth-cookies.js';
-import { compileTrustProxy } from './client-address.js';
+import type { TrustProxy } from './client-address.js';
+import { httpContextError } from './apollo-plugins.js';
 import { EXPLORER_PATH, explorerEnabled, explorerRouter } from './explorer.js';
 import { securityHeaders } from './security-headers.js';
-import { httpRateLimit, operationsInRequest, rateLimitedRequestError } from '../security/http-rate-limit.js';
-import type { RateLimits } from '../security/rate-limits.js';
+import { httpRateLimit, operationsInRequest } from './http-rate-limit.js';
+import type { Defences } from '../security/defences.js';
+import { rateLimited } from '../security/request-limits.js';
 
 /** Largest accepted JSON body on `/graphql`. */
 export const HTTP_BODY_LIMIT = '100kb';
 
+/** What the Express app is built from. */
 export interface HttpAppDeps {
   config: Config;
-  logger: Logger;
-  clock: Clock;
   db: Kysely<Database>;
-  services: Services;
+  /** Services, logger, clock and log-in throttle, shared by every operation's context. */
+  server: ServerContext;
   apollo: ApolloServer<GraphQLContext>;
-  rateLimits: RateLimits;
+  defences: Pick<Defences, 'requests'>;
+  trustProxy: TrustProxy;
   /** Answers `GET /metrics` on this port; absent, the path is 404 like any unknown one (see `src/metrics/endpoint.ts`). */
   metrics?: RequestListener;
 }
@@ -40,66 +41,37 @@ export interface HttpAppDeps {
  * the access cookie) and logs a rejected one as a security event.
  */
 export async function httpContext(deps: HttpAppDeps, req: Request, res: express.Response): Promise<GraphQLContext> {
-  const { services, logger, clock, config } = deps;
+  const { server, config } = deps;
   const token = bearerToken(req.headers.authorization) ?? accessTokenFromCookies(req.cookies);
-  const auth = await services.auth.authenticate(token).catch((err: unknown) => {
+  const auth = await server.services.authenticator.authenticate(token).catch((err: unknown) => {
     // Apollo answers any failed context with 500; a database (or identity provider) that is away is a 503.
-    throw isServiceUnavailable(err) ? withServiceUnavailableStatus(err) : err;
+    throw httpContextError(err);
   });
   if (!auth.ok && auth.reason !== 'missing') {
-    logSecurityEvent(logger, 'auth.token_rejected', { transport: 'http', reason: auth.reason, ip: req.ip });
-    await deps.rateLimits.tokenRejected(req.ip, 'http', auth.reason);
+    logSecurityEvent(server.logger, 'auth.token_rejected', { transport: 'http', reason: auth.reason, ip: req.ip });
+    await deps.defences.requests.tokenRejected(req.ip, 'http', auth.reason);
   }
   if (auth.ok) {
     const context = { transport: 'http', ip: req.ip } as const;
-    const refusal = await deps.rateLimits.studentOperations(auth.viewer.userId, operationsInRequest(req), context);
-    if (refusal) throw rateLimitedRequestError(refusal);
+    const refusal = await deps.defences.requests.studentOperations(auth.viewer.userId, operationsInRequest(req), context);
+    if (refusal) throw httpContextError(rateLimited(refusal));
   }
   return {
-    services,
-    logger,
-    clock,
+    ...server,
     viewer: auth.ok ? auth.viewer : null,
     authFailure: auth.ok ? null : auth.reason,
     ip: req.ip,
-    cookies: authCookieJar(req, res, config, clock),
-    rateLimits: deps.rateLimits,
+    cookies: authCookieJar(req, res, config, server.clock),
   };
-}
-
-/**
- * Over HTTP, a response that carries SERVICE_UNAVAILABLE has status 503 rather than 200, so
- * that load balancers, monitoring and retrying clients (Apollo Client's RetryLink retries
- * network errors, which a 503 is) see the outage. Whatever data the response has is still in
- * its body.
- */
-export const serviceUnavailableStatus: ApolloServerPlugin<GraphQLContext> = {
-  requestDidStart: async () => ({
-    didEncounterErrors: async ({ errors, response }) => {
-      if (errors.some((e) => isServiceUnavailable(e.originalError ?? e))) response.http.status = 503;
-    },
-  }),
-};
-
-/** What formatError answers with SERVICE_UNAVAILABLE: a database that is away, or a service that said so. */
-function isServiceUnavailable(err: unknown): boolean {
-  return isDatabaseUnavailable(err) || (err instanceof AppError && err.code === 'SERVICE_UNAVAILABLE');
-}
-
-/** `err` with status 503 for Apollo; formatError still answers from `err` itself. */
-function withServiceUnavailableStatus(err: unknown): GraphQLError {
-  return new GraphQLError(ErrorCodes.SERVICE_UNAVAILABLE, {
-    extensions: { code: 'SERVICE_UNAVAILABLE', http: { status: 503 } },
-    originalError: err instanceof Error ? err : new Error(String(err), { cause: err }),
-  });
 }
 
 /** The Express app: health endpoints, Apollo on `/graphql` and, while enabled, the explorer on `/explorer`. */
 export function createHttpApp(deps: HttpAppDeps): express.Express {
-  const { config, logger, db, apollo } = deps;
+  const { config, db, apollo } = deps;
+  const { logger } = deps.server;
   const app = express();
   app.disable('x-powered-by');
-  app.set('trust proxy', compileTrustProxy(config.TRUST_PROXY));
+  app.set('trust proxy', deps.trustProxy);
   app.use(securityHeaders(config));
 
   app.use(
@@ -123,11 +95,11 @@ export function createHttpApp(deps: HttpAppDeps): express.Express {
   if (deps.metrics) app.get('/metrics', deps.metrics);
 
   app.use(
-    '/graphql',
+    GRAPHQL_PATH,
     cors<cors.CorsRequest>({ origin: [...config.ALLOWED_ORIGINS], credentials: true, maxAge: 600 }),
     express.json({ limit: HTTP_BODY_LIMIT }),
     cookieParser(),
-    httpRateLimit(deps.rateLimits),
+    httpRateLimit(deps.defences.requests),
     expressMiddleware(apollo, { context: ({ req, res }) => httpContext(deps, req, res) }),
   );
 

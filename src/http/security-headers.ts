@@ -1,9 +1,7 @@
-import type { ApolloServerPlugin } from '@apollo/server';
-import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
-import { ApolloServerPluginLandingPageLocalDefault } from '@apollo/server/plugin/landingPage/default';
 import type { Request, RequestHandler } from 'express';
 import helmet from 'helmet';
 import type { Config } from '../config.js';
+import { GRAPHQL_PATH } from '../graphql/endpoint.js';
 import { introspectionAllowed } from '../graphql/operation-limits.js';
 import { explorerContentSecurityPolicy, explorerEnabled, isExplorerRequest } from './explorer.js';
 
@@ -20,20 +18,12 @@ export function landingPageEnabled(config: Pick<Config, 'GRAPHQL_INTROSPECTION' 
 }
 
 /**
- * Apollo's landing page plugin for {@link landingPageEnabled}: the embedded sandbox, or none at
- * all (a browser's GET then gets Apollo's 400 for a GET without a query).
- */
-export function landingPagePlugin(config: Pick<Config, 'GRAPHQL_INTROSPECTION' | 'NODE_ENV'>): ApolloServerPlugin {
-  return landingPageEnabled(config) ? ApolloServerPluginLandingPageLocalDefault({ footer: false }) : ApolloServerPluginLandingPageDisabled();
-}
-
-/**
  * A request that may get the landing page: a GET to `/graphql` that accepts HTML. Apollo's own
  * test (HTML preferred over JSON) is narrower; this one only has to include it, since the looser
  * policy it selects is still safe for a JSON answer.
  */
 function mayGetLandingPage(req: Request): boolean {
-  return req.method === 'GET' && req.path === '/graphql' && (req.get('accept') ?? '').includes('text/html');
+  return req.method === 'GET' && req.path === GRAPHQL_PATH && (req.get('accept') ?? '').includes('text/html');
 }
 
 /**

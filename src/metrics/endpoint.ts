@@ -3,9 +3,9 @@ import { createServer, type RequestListener, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Config } from '../config.js';
 import { bearerToken } from '../http/auth-cookies.js';
-import { clientAddress, compileTrustProxy, type TrustProxy } from '../http/client-address.js';
+import { clientAddress, type TrustProxy } from '../http/client-address.js';
 import type { Logger } from '../logger.js';
-import type { RateLimits } from '../security/rate-limits.js';
+import type { RequestLimits } from '../security/request-limits.js';
 import type { ServerMetrics } from './metrics.js';
 
 /** The path Prometheus scrapes. */
@@ -23,7 +23,7 @@ export const METRICS_PATH = '/metrics';
  * With `METRICS_TOKEN`, wherever it is answered, a scrape without `Authorization: Bearer
  * <METRICS_TOKEN>` gets 401, is counted, and is logged as the security event
  * `metrics.unauthorized` (with the address, never what was presented) once per address and
- * minute: see {@link RateLimits.scrapeRefused}.
+ * minute: see {@link RequestLimits.scrapeRefused}.
  */
 export interface MetricsEndpoint {
   /** The handler for `GET /metrics` on `PORT`, or undefined when metrics are not served there. */
@@ -42,10 +42,11 @@ export interface MetricsEndpoint {
 export function metricsEndpoint(
   config: Config,
   metrics: Pick<ServerMetrics, 'scrape' | 'contentType'>,
-  rateLimits: Pick<RateLimits, 'scrapeRefused'>,
+  rateLimits: Pick<RequestLimits, 'scrapeRefused'>,
   logger: Logger,
+  trustProxy: TrustProxy,
 ): MetricsEndpoint {
-  const answer = answerScrape(metrics, config.METRICS_TOKEN, rateLimits, logger, compileTrustProxy(config.TRUST_PROXY));
+  const answer = answerScrape(metrics, config.METRICS_TOKEN, rateLimits, logger, trustProxy);
   if (config.METRICS_PORT === undefined) {
     return { onMainPort: config.METRICS_TOKEN === undefined ? undefined : answer, listen: async () => undefined, close: async () => {} };
   }
@@ -100,7 +101,7 @@ export function metricsEndpoint(
 function answerScrape(
   metrics: Pick<ServerMetrics, 'scrape' | 'contentType'>,
   token: string | undefined,
-  rateLimits: Pick<RateLimits, 'scrapeRefused'>,
+  rateLimits: Pick<RequestLimits, 'scrapeRefused'>,
   logger: Logger,
   trustProxy: TrustProxy,
 ): RequestListener {

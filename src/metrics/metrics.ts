@@ -1,10 +1,21 @@
-import type { ApolloServerPlugin, GraphQLResponse } from '@apollo/server';
+import type { GraphQLResponse } from '@apollo/server';
 import { type DocumentNode, GraphQLError, Kind, type OperationDefinitionNode, type SelectionSetNode } from 'graphql';
 import { collectDefaultMetrics, Counter, Gauge, Registry } from 'prom-client';
 import type { DatabasePoolUsage } from '../db/database.js';
-import type { GraphQLContext } from '../graphql/context.js';
-import type { SecurityCounters, TokenFailureCount } from '../security/rate-limits.js';
-import type { RealtimeStats } from '../server.js';
+import type { SecurityCounters, TokenFailureCount } from '../security/security-counters.js';
+
+/**
+ * Live counts of everything connections and subscriptions hold. Each returns to zero when
+ * every client has gone; logged at shutdown.
+ */
+export interface RealtimeStats {
+  openSockets: number;
+  authenticatedConnections: number;
+  activeSubscriptions: number;
+  tickerRegistrations: number;
+  pubsubListeners: number;
+  pendingDisconnectPauses: number;
+}
 
 /**
  * What the series are read from at each scrape: counts the server keeps for itself anyway, so
@@ -160,19 +171,18 @@ export class ServerMetrics {
   }
 
   /**
-   * Counts every HTTP operation once, when its response is sent (whatever failed on the way),
-   * and the requests Apollo refuses before any operation: a context that failed (RATE_LIMITED,
-   * SERVICE_UNAVAILABLE) and a malformed request (BAD_REQUEST).
+   * Counts an HTTP operation whose response is being sent (whatever failed on the way). With
+   * {@link requestRefused}, every request is counted once: see `metricsPlugin` in
+   * `http/apollo-plugins.ts`.
    */
-  readonly apolloPlugin: ApolloServerPlugin<GraphQLContext> = {
-    requestDidStart: async () => ({
-      willSendResponse: async ({ operation, document, response }) => {
-        this.#httpRequests.inc({ operation: operationLabel(operation, document), outcome: outcomeOf(response.body) });
-      },
-    }),
-    contextCreationDidFail: async ({ error }) => this.#countUnresolved(error),
-    invalidRequestWasReceived: async ({ error }) => this.#countUnresolved(error),
-  };
+  operationAnswered(operation: OperationDefinitionNode | undefined, document: DocumentNode | undefined, body: GraphQLResponse['body']): void {
+    this.#httpRequests.inc({ operation: operationLabel(operation, document), outcome: outcomeOf(body) });
+  }
+
+  /** Counts a request Apollo refused before any operation: a context that failed (RATE_LIMITED, SERVICE_UNAVAILABLE) or a malformed request (BAD_REQUEST). */
+  requestRefused(error: Error): void {
+    this.#httpRequests.inc({ operation: UNRESOLVED, outcome: codeOf(error) });
+  }
 
   /** `Content-Type` of {@link scrape}'s text: Prometheus's text format 0.0.4. */
   get contentType(): string {
@@ -190,9 +200,6 @@ export class ServerMetrics {
     this.#registry.clear();
   }
 
-  #countUnresolved(error: Error): void {
-    this.#httpRequests.inc({ operation: UNRESOLVED, outcome: codeOf(error) });
-  }
 }
 
 /**

@@ -1,6 +1,5 @@
 import { Redis } from 'ioredis';
 import { type RateLimiterAbstract, RateLimiterMemory, RateLimiterRedis } from 'rate-limiter-flexible';
-import type { Config } from '../config.js';
 import type { Logger } from '../logger.js';
 
 /** Makes a rate-limiter-flexible limiter named `name` (its key prefix) in the store. */
@@ -17,17 +16,25 @@ export interface LimiterStore {
 /** How long start-up waits for Redis before going on with in-memory counters. */
 const REDIS_CONNECT_TIMEOUT_MS = 3_000;
 
+/** Where the limiters keep their counts. */
+export interface LimiterStoreSettings {
+  /** REDIS_URL; memory when undefined. */
+  redisUrl: string | undefined;
+  /** REDIS_KEY_PREFIX. */
+  keyPrefix: string;
+}
+
 /**
  * Opens the counters' store: Redis when `REDIS_URL` is set (keys under `REDIS_KEY_PREFIX`),
  * memory otherwise. With Redis, each limiter has an in-memory twin as its insurance limiter:
  * while Redis is unreachable (at start-up too) counting goes on per instance instead of failing
  * every request, and the client reconnects by itself. An outage is logged once, not per command.
  */
-export async function openLimiterStore(config: Config, logger: Logger): Promise<LimiterStore> {
+export async function openLimiterStore(settings: LimiterStoreSettings, logger: Logger): Promise<LimiterStore> {
   const memory: LimiterFactory = (name, { points, duration }) => new RateLimiterMemory({ keyPrefix: name, points, duration });
-  if (!config.REDIS_URL) return { kind: 'memory', limiter: memory, close: async () => {} };
+  if (!settings.redisUrl) return { kind: 'memory', limiter: memory, close: async () => {} };
 
-  const redis = new Redis(config.REDIS_URL, {
+  const redis = new Redis(settings.redisUrl, {
     lazyConnect: true,
     // A command while disconnected fails at once and the insurance limiter answers; queued, it
     // would hold the request until Redis came back.
@@ -46,7 +53,7 @@ export async function openLimiterStore(config: Config, logger: Logger): Promise<
   });
   await redis.connect().catch(() => {}); // logged by the error listener; reconnection goes on
 
-  const prefix = config.REDIS_KEY_PREFIX;
+  const prefix = settings.keyPrefix;
   let closed: Promise<void> | undefined;
   return {
     kind: 'redis',

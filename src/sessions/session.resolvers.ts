@@ -21,7 +21,7 @@ export const sessionResolvers: Resolvers = {
       subscribe: async (_p, { sessionId }, ctx) => {
         const { userId } = requireViewer(ctx);
         const id = parseId('sessionId', sessionId);
-        return ctx.services.timer.watch(id, () => ctx.services.sessions.get(userId, id));
+        return ctx.services.timerFeed.watch(id, () => ctx.services.sessions.get(userId, id));
       },
       resolve: (update: TimerUpdate) => update,
     },

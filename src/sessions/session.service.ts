@@ -1,11 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import type { Kysely, Transaction } from 'kysely';
 import type { Clock } from '../clock.js';
-import { isUniqueViolation, type Database } from '../db/database.js';
+import type { Database } from '../db/database.js';
+import { isUniqueViolation } from '../db/failures.js';
 import { AppError, badInput, sessionNotFound, subjectNotFound } from '../errors.js';
 import { isUuid, parseId } from '../ids.js';
 import { findSubjectForOwner } from '../subjects/subject.repository.js';
-import { toSubject } from '../subjects/subject.service.js';
+import { toSubject } from '../subjects/subject.model.js';
 import { type SessionRecord, type StudySession, viewSession } from './session.model.js';
 import {
   findActiveSession,
@@ -30,6 +31,19 @@ export interface SessionChangeListener {
   sessionChanged(session: StudySession): void;
 }
 
+/** What the session service is wired to, given at construction. */
+export interface SessionServiceHooks {
+  /** Hears about committed changes (the live timer feed). */
+  changes: SessionChangeListener;
+  /**
+   * Background completion skips students for whom this is true: those whose last connection
+   * just went away and whose pause (counting time only up to that instant) is pending. Without
+   * this a POMODORO running out during the grace would be completed with time the student was
+   * not there for.
+   */
+  completionDeferred: (userId: string) => boolean;
+}
+
 /** A page of sessions in the shape of a GraphQL cursor connection. */
 export interface SessionPage {
   edges: { cursor: string; node: StudySession }[];
@@ -42,28 +56,11 @@ export interface SessionPage {
  * so a foreign id and a missing id both end in NOT_FOUND without touching anything.
  */
 export class SessionService {
-  #listener: SessionChangeListener | undefined;
-  #completionDeferred: (userId: string) => boolean = () => false;
-
   constructor(
     private readonly db: Kysely<Database>,
     private readonly clock: Clock,
+    private readonly hooks: SessionServiceHooks,
   ) {}
-
-  /**
-   * Background completion skips students for whom `deferred` is true: those whose last
-   * connection just went away and whose pause (counting time only up to that instant) is
-   * pending. Without this a POMODORO running out during the grace would be completed with time
-   * the student was not there for.
-   */
-  deferCompletionWhile(deferred: (userId: string) => boolean): void {
-    this.#completionDeferred = deferred;
-  }
-
-  /** Sets who hears about committed changes (the live timer feed). One listener at a time. */
-  setChangeListener(listener: SessionChangeListener | undefined): void {
-    this.#listener = listener;
-  }
 
   /**
    * Starts a RUNNING session. BAD_USER_INPUT for a malformed subject id or out-of-range
@@ -174,7 +171,7 @@ export class SessionService {
     const candidates = await findExpiredPomodoros(this.db, now, { limit: options.limit ?? 500, ...options });
     const completed: StudySession[] = [];
     for (const record of candidates) {
-      if (this.#completionDeferred(record.userId)) continue;
+      if (this.hooks.completionDeferred(record.userId)) continue;
       const timer = settle(record.timer, now);
       if (timer === record.timer) continue;
       const version = await updateTimer(this.db, record.id, record.version, timer);
@@ -205,11 +202,11 @@ export class SessionService {
 
   /** A read-only view: not settled while the owner's disconnect pause is pending. */
   #view(record: SessionRecord, now: Date): StudySession {
-    return viewSession(record, now, !this.#completionDeferred(record.userId));
+    return viewSession(record, now, !this.hooks.completionDeferred(record.userId));
   }
 
   #changed(session: StudySession): StudySession {
-    this.#listener?.sessionChanged(session);
+    this.hooks.changes.sessionChanged(session);
     return session;
   }
 

@@ -1,10 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import type { Kysely } from 'kysely';
-import { isUniqueViolation, type Database } from '../db/database.js';
+import type { Database } from '../db/database.js';
+import { isUniqueViolation } from '../db/failures.js';
 import { AppError, badInput } from '../errors.js';
-import type { Subject } from './subject.model.js';
+import { type Subject, toSubject } from './subject.model.js';
 import { insertSubject, listSubjects } from './subject.repository.js';
-import type { SubjectRow } from './subject.table.js';
 
 export const SUBJECT_NAME_MAX_LENGTH = 80;
 
@@ -37,9 +37,4 @@ export class SubjectService {
   async list(userId: string): Promise<Subject[]> {
     return (await listSubjects(this.db, userId)).map(toSubject);
   }
-}
-
-/** Maps a row to the API model. */
-export function toSubject(row: Pick<SubjectRow, 'id' | 'name' | 'created_at'>): Subject {
-  return { id: row.id, name: row.name, createdAt: row.created_at };
 }

@@ -3,6 +3,6 @@ import { requireViewer } from '../graphql/require-viewer.js';
 
 export const userResolvers: Resolvers = {
   Query: {
-    me: (_parent, _args, ctx) => ctx.services.auth.getUser(requireViewer(ctx)),
+    me: (_parent, _args, ctx) => ctx.services.users.getUser(requireViewer(ctx)),
   },
 };

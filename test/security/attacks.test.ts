@@ -491,7 +491,7 @@ const tokenCases: TokenCase[] = [
     verdict: 'revoked',
     token: async (t) => {
       const student = await signUpStudent(t.client());
-      await t.server.services.auth.disableUser(student.userId);
+      await t.server.services.users.disableUser(student.userId);
       return student.accessToken;
     },
   },

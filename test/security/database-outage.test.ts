@@ -5,7 +5,8 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { PGlite } from '@electric-sql/pglite';
 import { Kysely, PGliteDialect, sql } from 'kysely';
 import pg from 'pg';
-import { type Database, type DatabaseHandle, isDatabaseUnavailable, openDatabase } from '../../src/db/database.js';
+import { type Database, type DatabaseHandle, openDatabase } from '../../src/db/database.js';
+import { isBackendUnavailable } from '../../src/db/failures.js';
 import { AppError, ErrorCodes } from '../../src/errors.js';
 import { createLogger } from '../../src/logger.js';
 import { createTestDatabase, type TestDatabase } from '../support/database.js';
@@ -254,10 +255,10 @@ async function closedPort(): Promise<number> {
   return port;
 }
 
-describe('isDatabaseUnavailable', () => {
+describe('isBackendUnavailable', () => {
   it('recognises a refused connection, a connect timeout, a cancelled statement and a closed pool', async () => {
     const refused = new pg.Client({ connectionString: `postgres://postgres@127.0.0.1:${await closedPort()}/x` });
-    expect(isDatabaseUnavailable(await rejectionOf(refused.connect()))).toBe(true);
+    expect(isBackendUnavailable(await rejectionOf(refused.connect()))).toBe(true);
 
     const silent = net.createServer(() => {}).listen(0, '127.0.0.1');
     await once(silent, 'listening');
@@ -265,9 +266,9 @@ describe('isDatabaseUnavailable', () => {
       connectionString: `postgres://postgres@127.0.0.1:${(silent.address() as AddressInfo).port}/x`,
       connectionTimeoutMillis: 200,
     });
-    expect(isDatabaseUnavailable(await rejectionOf(pool.query('select 1')))).toBe(true);
+    expect(isBackendUnavailable(await rejectionOf(pool.query('select 1')))).toBe(true);
     await pool.end();
-    expect(isDatabaseUnavailable(await rejectionOf(pool.query('select 1')))).toBe(true);
+    expect(isBackendUnavailable(await rejectionOf(pool.query('select 1')))).toBe(true);
     silent.close();
 
     const scratch = await createTestDatabase({ adminUrl: ADMIN_URL });
@@ -275,12 +276,12 @@ describe('isDatabaseUnavailable', () => {
     try {
       const cancelled = await rejectionOf(sql`select pg_sleep(2)`.execute(slow.db));
       expect(cancelled).toMatchObject({ code: '57014' });
-      expect(isDatabaseUnavailable(cancelled)).toBe(true);
+      expect(isBackendUnavailable(cancelled)).toBe(true);
     } finally {
       await slow.close();
       await scratch.dispose();
     }
-    expect(isDatabaseUnavailable(await rejectionOf(sql`select 1`.execute(slow.db)))).toBe(true);
+    expect(isBackendUnavailable(await rejectionOf(sql`select 1`.execute(slow.db)))).toBe(true);
   });
 
   it('recognises a closed embedded database', async () => {
@@ -288,7 +289,7 @@ describe('isDatabaseUnavailable', () => {
     const embedded = new Kysely<Database>({ dialect: new PGliteDialect({ pglite }) });
     await sql`select 1`.execute(embedded);
     await pglite.close();
-    expect(isDatabaseUnavailable(await rejectionOf(sql`select 1`.execute(embedded)))).toBe(true);
+    expect(isBackendUnavailable(await rejectionOf(sql`select 1`.execute(embedded)))).toBe(true);
     await embedded.destroy();
   });
 
@@ -299,15 +300,15 @@ describe('isDatabaseUnavailable', () => {
       await sql`insert into t values (1)`.execute(db.handle.db);
       const duplicate = await rejectionOf(sql`insert into t values (1)`.execute(db.handle.db));
       expect(duplicate).toMatchObject({ code: '23505' });
-      expect(isDatabaseUnavailable(duplicate)).toBe(false);
-      expect(isDatabaseUnavailable(await rejectionOf(sql`selec 1`.execute(db.handle.db)))).toBe(false);
+      expect(isBackendUnavailable(duplicate)).toBe(false);
+      expect(isBackendUnavailable(await rejectionOf(sql`selec 1`.execute(db.handle.db)))).toBe(false);
     } finally {
       await db.dispose();
     }
-    expect(isDatabaseUnavailable(new AppError('NOT_FOUND'))).toBe(false);
-    expect(isDatabaseUnavailable(new TypeError("Cannot read properties of undefined (reading 'id')"))).toBe(false);
-    expect(isDatabaseUnavailable(undefined)).toBe(false);
-    expect(isDatabaseUnavailable('ECONNREFUSED')).toBe(false);
+    expect(isBackendUnavailable(new AppError('NOT_FOUND'))).toBe(false);
+    expect(isBackendUnavailable(new TypeError("Cannot read properties of undefined (reading 'id')"))).toBe(false);
+    expect(isBackendUnavailable(undefined)).toBe(false);
+    expect(isBackendUnavailable('ECONNREFUSED')).toBe(false);
   });
 });
 
@@ -351,7 +352,7 @@ describe('openDatabase on PostgreSQL', () => {
         throw second;
       }),
     );
-    expect(isDatabaseUnavailable(second)).toBe(true);
+    expect(isBackendUnavailable(second)).toBe(true);
     expect(log.messages()).toContain('database connection lost');
     proxy.restore();
     expect((await sql<{ one: number }>`select 1 as one`.execute(handle.db)).rows).toEqual([{ one: 1 }]);
@@ -361,7 +362,7 @@ describe('openDatabase on PostgreSQL', () => {
     await sql`select 1`.execute(handle.db); // an idle pooled connection, to be silenced
     proxy.silence();
     const { value: failed, ms } = await timed(() => rejectionOf(sql`select 1`.execute(handle.db)));
-    expect(isDatabaseUnavailable(failed)).toBe(true);
+    expect(isBackendUnavailable(failed)).toBe(true);
     expect(ms).toBeGreaterThanOrEqual(300 + 200 - 20);
     expect(ms).toBeLessThan(300 + 200 + MARGIN_MS);
     proxy.restore();

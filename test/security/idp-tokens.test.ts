@@ -376,7 +376,7 @@ describe('with a JWKS URL (JWT_JWKS_URL)', () => {
       await open.connected;
       const closed = open.nextClose();
 
-      await t.server.services.auth.disableUser(student.userId);
+      await t.server.services.users.disableUser(student.userId);
 
       expect(await closed).toEqual({ code: 4403, reason: 'User disabled' });
       await expectRefused(t, token, 'revoked');

@@ -2,7 +2,7 @@ import { createServer } from 'node:net';
 import { Writable } from 'node:stream';
 import { type Config, loadConfig } from '../../src/config.js';
 import { createLogger, type Logger } from '../../src/logger.js';
-import { type StudyclockServer, startServer } from '../../src/server.js';
+import { type StudyclockServer, startServer } from '../../src/app/server.js';
 import { createTestDatabase, type TestDatabase } from './database.js';
 import { GraphQLTestClient } from './graphql-client.js';
 import { ManualClock } from './manual-clock.js';

@@ -1,18 +1,29 @@
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { parse as parseCookies } from 'cookie';
-import type { Authentication } from '../auth/auth.service.js';
-import type { Config } from '../config.js';
+import type { Authentication } from '../auth/authenticator.js';
 import { ACCESS_COOKIE } from '../http/auth-cookies.js';
+import { GRAPHQL_PATH } from '../graphql/endpoint.js';
+import { clientAddress, type TrustProxy } from '../http/client-address.js';
 import type { Logger } from '../logger.js';
-import { findPresentedToken } from '../ws/token-sources.js';
-import { rateLimitedBody, type RateLimits, type Refusal, SOCKET_CAP_RETRY_AFTER_SECONDS } from './rate-limits.js';
+import { findPresentedToken } from './token-sources.js';
+import type { Defences } from '../security/defences.js';
+import { rateLimitedBody, type Refusal } from '../security/request-limits.js';
+import { SOCKET_CAP_RETRY_AFTER_SECONDS } from '../security/socket-caps.js';
+
+/** What the guard reads of the configuration. */
+export interface UpgradeGuardSettings {
+  /** ALLOWED_ORIGINS: browser origins that may connect with the access cookie. */
+  allowedOrigins: readonly string[];
+  /** WS_ALLOW_QUERY_TOKEN: accept a token in the upgrade URL's query. */
+  allowQueryToken: boolean;
+}
 
 /** What {@link admitUpgrade} needs. */
 export interface UpgradeGuardDeps {
-  config: Config;
+  settings: UpgradeGuardSettings;
   logger: Logger;
-  rateLimits: RateLimits;
+  defences: Pick<Defences, 'counters' | 'requests' | 'sockets'>;
   authenticate: (token: string) => Promise<Authentication>;
 }
 
@@ -40,25 +51,26 @@ export async function admitUpgrade(
   socket: Duplex,
   ip: string | undefined,
 ): Promise<(() => void) | undefined> {
-  const { config, rateLimits } = deps;
+  const { settings, defences } = deps;
+  const caps = defences.sockets.settings;
   const origin = request.headers.origin;
   const cookies = request.headers.cookie ? parseCookies(request.headers.cookie) : {};
-  if (origin !== undefined && cookies[ACCESS_COOKIE] !== undefined && !config.ALLOWED_ORIGINS.includes(origin)) {
-    rateLimits.record('originsRefused', 'ws.origin_refused', { ip, origin });
+  if (origin !== undefined && cookies[ACCESS_COOKIE] !== undefined && !settings.allowedOrigins.includes(origin)) {
+    defences.counters.record('originsRefused', 'ws.origin_refused', { ip, origin });
     return refuse(socket, 403);
   }
 
-  const addressRefused = await rateLimits.refusedAddress(ip);
+  const addressRefused = await defences.requests.refusedAddress(ip);
   if (addressRefused) return refuse(socket, 429, addressRefused);
-  const tooManyAttempts = await rateLimits.connectionAttempt(ip);
+  const tooManyAttempts = await defences.requests.connectionAttempt(ip);
   if (tooManyAttempts) return refuse(socket, 429, tooManyAttempts);
   const capRefusal = { retryAfterSeconds: SOCKET_CAP_RETRY_AFTER_SECONDS };
-  if (rateLimits.socketsOfAddress(ip) >= config.WS_MAX_SOCKETS_PER_IP) {
-    rateLimits.record('upgradesRefused', 'ws.upgrade_refused', { reason: 'sockets_per_address', ip });
+  if (defences.sockets.socketsOfAddress(ip) >= caps.maxSocketsPerIp) {
+    defences.counters.record('upgradesRefused', 'ws.upgrade_refused', { reason: 'sockets_per_address', ip });
     return refuse(socket, 429, capRefusal);
   }
 
-  const presented = findPresentedToken(undefined, request, config.WS_ALLOW_QUERY_TOKEN);
+  const presented = findPresentedToken(undefined, request, settings.allowQueryToken);
   if (presented?.token) {
     // A token that fails here is not counted or logged: connection_init checks it (or a token
     // in connectionParams, which takes precedence) and answers with 4403.
@@ -66,19 +78,50 @@ export async function admitUpgrade(
       deps.logger.warn({ err }, 'could not check the token of a WebSocket upgrade; left to connection_init');
       return undefined;
     });
-    if (auth?.ok && rateLimits.socketsOfStudent(auth.viewer.userId) >= config.WS_MAX_SOCKETS_PER_STUDENT) {
-      rateLimits.record('upgradesRefused', 'ws.upgrade_refused', { reason: 'sockets_per_student', ip, userId: auth.viewer.userId });
+    if (auth?.ok && defences.sockets.socketsOfStudent(auth.viewer.userId) >= caps.maxSocketsPerStudent) {
+      defences.counters.record('upgradesRefused', 'ws.upgrade_refused', { reason: 'sockets_per_student', ip, userId: auth.viewer.userId });
       return refuse(socket, 429, capRefusal);
     }
   }
 
   // Claimed after the last await, so that concurrent upgrades cannot all pass the check above.
-  const release = rateLimits.claimAddressSocket(ip);
+  const release = defences.sockets.claimAddressSocket(ip);
   if (!release) {
-    rateLimits.record('upgradesRefused', 'ws.upgrade_refused', { reason: 'sockets_per_address', ip });
+    defences.counters.record('upgradesRefused', 'ws.upgrade_refused', { reason: 'sockets_per_address', ip });
     return refuse(socket, 429, capRefusal);
   }
   return release;
+}
+
+/**
+ * The HTTP server's `upgrade` listener: 404 for any path but {@link GRAPHQL_PATH}, then
+ * {@link admitUpgrade}; an admitted upgrade is handed to `accept` with the release of its
+ * address's socket place, which is held for as long as the TCP connection, whatever ends it.
+ */
+export function upgradeListener(
+  deps: UpgradeGuardDeps & { trustProxy: TrustProxy },
+  accept: (request: IncomingMessage, socket: Duplex, head: Buffer) => void,
+): (request: IncomingMessage, socket: Duplex, head: Buffer) => void {
+  return (request, socket, head) => {
+    if (new URL(request.url ?? '/', 'http://localhost').pathname !== GRAPHQL_PATH) {
+      return void socket.end('HTTP/1.1 404 Not Found\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
+    }
+    // Until the upgrade is handed over, the socket's errors (a client resetting mid-check) are ours to swallow.
+    const onSocketError = () => socket.destroy();
+    socket.on('error', onSocketError);
+    admitUpgrade(deps, request, socket, clientAddress(request, deps.trustProxy))
+      .then((releaseAddressPlace) => {
+        if (!releaseAddressPlace) return; // refused: the answer is on its way
+        if (socket.destroyed) return void releaseAddressPlace();
+        socket.once('close', releaseAddressPlace);
+        socket.off('error', onSocketError);
+        accept(request, socket, head);
+      })
+      .catch((err: unknown) => {
+        deps.logger.error({ err }, 'could not decide a WebSocket upgrade');
+        socket.destroy();
+      });
+  };
 }
 
 /** Answers the upgrade request with `status` (429: `Retry-After` and a GraphQL-shaped body) and closes the socket. */

@@ -1,5 +1,5 @@
 import { WebSocket } from 'ws';
-import { CloseCodes } from '../ws/close-codes.js';
+import { CloseCodes } from './close-codes.js';
 
 /** How often send buffers are looked at. */
 export const SLOW_CONSUMER_CHECK_MS = 500;

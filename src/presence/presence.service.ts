@@ -1,21 +1,26 @@
 import type { Kysely } from 'kysely';
 import type { Clock } from '../clock.js';
-import { type Database, isDatabaseUnavailable } from '../db/database.js';
+import type { Database } from '../db/database.js';
+import { isBackendUnavailable } from '../db/failures.js';
 import type { Logger } from '../logger.js';
 import { findRunningSinceLastSeen, touchLastSeen } from './presence.repository.js';
 
-/** What presence needs from the rest of the server. */
-export interface PresenceOptions {
-  db: Kysely<Database>;
-  clock: Clock;
-  logger: Logger;
-  /** How long a student may be without any connection before their session is paused. */
+/** Presence's timings. */
+export interface PresenceSettings {
+  /** How long a student may be without any connection before their session is paused (DISCONNECT_GRACE_SECONDS). */
   graceMs: number;
   /**
    * How often `last_seen_at` is written for connected students, and how soon a pause that
    * failed because the database was away is tried again (until it is written or the student is back).
    */
   heartbeatMs: number;
+}
+
+/** What presence needs from the rest of the server. */
+export interface PresenceOptions extends PresenceSettings {
+  db: Kysely<Database>;
+  clock: Clock;
+  logger: Logger;
   /** Pauses the student's RUNNING session as of `lostAt` (reason DISCONNECT); resolves true when there was one to pause. */
   pause: (userId: string, lostAt: Date) => Promise<boolean>;
 }
@@ -26,7 +31,7 @@ export interface PresenceOptions {
  * connection was lost. Driven by the WebSocket layer at the socket level (open/close of the
  * socket itself), so it never waits on a subscription's pending work.
  */
-export class Presence {
+export class PresenceService {
   readonly #connections = new Map<string, number>();
   readonly #pending = new Map<string, NodeJS.Timeout>();
   /** Students whose pause is being written (still "pending" for completion deferral). */
@@ -131,7 +136,7 @@ export class Presence {
           .catch((err: unknown) => {
             // The database is away: try again a heartbeat later, unless the student is back by
             // then. Anything else is a bug that retrying would not fix.
-            retry = isDatabaseUnavailable(err);
+            retry = isBackendUnavailable(err);
             this.options.logger.error({ err, userId, retry }, 'could not pause session after disconnect');
           })
           .finally(() => {

@@ -1,0 +1,102 @@
+import type { Kysely } from 'kysely';
+import { Authenticator, type AuthenticationStrategy, BuiltInTokens, ExternalTokens } from '../auth/authenticator.js';
+import { CredentialsService } from '../auth/credentials.service.js';
+import type { ExternalAuth } from '../auth/external-token.js';
+import { Revocations } from '../auth/revocations.js';
+import type { Clock } from '../clock.js';
+import type { Database } from '../db/database.js';
+import type { Services } from '../graphql/context.js';
+import type { Logger } from '../logger.js';
+import { PresenceService } from '../presence/presence.service.js';
+import { type CompletionSweeper, startCompletionSweeper } from '../sessions/completion-sweeper.js';
+import { SessionService } from '../sessions/session.service.js';
+import { TimerFeed } from '../sessions/timer-feed.js';
+import { SubjectService } from '../subjects/subject.service.js';
+import { UserService } from '../users/user.service.js';
+import type { Settings } from './settings.js';
+
+/** What {@link createServices} builds from. */
+export interface ServicesOptions {
+  db: Kysely<Database>;
+  settings: Pick<Settings, 'credentials' | 'presence' | 'tickIntervalMs' | 'completionSweepMs'>;
+  clock: Clock;
+  logger: Logger;
+  /** An external identity provider's tokens, accepted besides the built-in ones. */
+  external?: ExternalAuth;
+}
+
+/** The domain services, wired to each other, and their background work. */
+export interface AppServices {
+  readonly services: Services;
+  /**
+   * Starts the background work: first looks for sessions a previous run left RUNNING (their
+   * students get the grace to reconnect, then are paused at their last-seen instant), then the
+   * completion sweeper — in that order, so that a POMODORO left running by a crash is paused at
+   * its student's last-seen instant, not completed by a sweep that got there first. A failed
+   * look is logged, and the server runs on.
+   */
+  start(): Promise<void>;
+  /** Stops the sweeper, the timer feed and presence (writing a last heartbeat). Idempotent. */
+  close(): Promise<void>;
+}
+
+/**
+ * Builds every domain service with what it listens to passed to its constructor, so that none
+ * is ever half-wired. The cycles of the domain (the feed completes sessions, sessions tell the
+ * feed; presence pauses sessions, sessions ask presence whether a pause is pending) are closed
+ * by callbacks that are only called after construction.
+ */
+export function createServices(options: ServicesOptions): AppServices {
+  const { db, settings, clock, logger } = options;
+  const revocations = new Revocations();
+  const timerFeed = new TimerFeed(
+    clock,
+    settings.tickIntervalMs,
+    (sessionId, now) => sessions.completeExpired(now, { sessionId }),
+    logger,
+  );
+  const presence = new PresenceService({
+    db,
+    clock,
+    logger,
+    ...settings.presence,
+    pause: async (userId, lostAt) => (await sessions.pauseForDisconnect(userId, lostAt)) !== null,
+  });
+  const sessions: SessionService = new SessionService(db, clock, {
+    changes: timerFeed,
+    completionDeferred: (userId) => presence.isPausePending(userId),
+  });
+  const strategies: AuthenticationStrategy[] = [new BuiltInTokens(db, settings.credentials)];
+  if (options.external) strategies.unshift(new ExternalTokens(db, options.external, settings.credentials, logger));
+  const services: Services = {
+    authenticator: new Authenticator(clock, strategies),
+    credentials: new CredentialsService(db, settings.credentials, clock, logger, revocations),
+    users: new UserService(db, clock, revocations),
+    subjects: new SubjectService(db),
+    sessions,
+    timerFeed,
+    presence,
+    revocations,
+  };
+
+  let sweeper: CompletionSweeper | undefined;
+  let closing: Promise<void> | undefined;
+  return {
+    services,
+    start: async () => {
+      const recovered = await presence.recover().catch((err: unknown) => {
+        logger.error({ err }, 'could not look for sessions left running by a previous run');
+        return 0;
+      });
+      if (recovered > 0) logger.info({ students: recovered }, 'sessions left running will be paused unless their students reconnect');
+      if (!closing) sweeper = startCompletionSweeper(sessions, clock, logger, settings.completionSweepMs);
+    },
+    close: () =>
+      (closing ??= (async () => {
+        // The sweeper first: it may still complete a session, which the feed then publishes.
+        await sweeper?.close();
+        timerFeed.close();
+        await presence.close();
+      })()),
+  };
+}

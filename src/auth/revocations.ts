@@ -1,0 +1,31 @@
+/** Told when log-ins or accounts stop being valid, so that live connections can be closed. */
+export interface RevocationListener {
+  /** Every token of the log-in (refresh-token family) `familyId` has stopped working. */
+  loginRevoked(familyId: string): void;
+  /** Every token of the user `userId` has stopped working (account disabled). */
+  userDisabled(userId: string): void;
+}
+
+/**
+ * Where the services announce revocations and the transports hear of them: built with the
+ * services and passed to their constructors; a transport subscribes when it starts and
+ * unsubscribes when it stops. Listeners run synchronously, in subscription order; one that
+ * throws does not keep the others from hearing.
+ */
+export class Revocations implements RevocationListener {
+  readonly #listeners = new Set<RevocationListener>();
+
+  /** Adds a listener; returns its removal. */
+  subscribe(listener: RevocationListener): () => void {
+    this.#listeners.add(listener);
+    return () => this.#listeners.delete(listener);
+  }
+
+  loginRevoked(familyId: string): void {
+    for (const listener of this.#listeners) listener.loginRevoked(familyId);
+  }
+
+  userDisabled(userId: string): void {
+    for (const listener of this.#listeners) listener.userDisabled(userId);
+  }
+}

@@ -1,0 +1,131 @@
+import { randomUUID } from 'node:crypto';
+import { WebSocket } from 'ws';
+import type { Viewer } from '../auth/authenticator.js';
+import type { RevocationListener } from '../auth/revocations.js';
+import type { Clock } from '../clock.js';
+import { CloseCodes, type ForbiddenReason, ForbiddenReasons } from './close-codes.js';
+
+/** The longest delay setTimeout honours. */
+const MAX_TIMEOUT_MS = 2 ** 31 - 1;
+
+/**
+ * One socket and what is known about its student. Owns everything held on its behalf (the
+ * expiry timer, the socket-cap place, the presence mark) and releases all of it when the
+ * socket closes, whatever closed it.
+ */
+export class Connection {
+  /** Names the socket for its operations-per-connection limit. */
+  readonly id = randomUUID();
+  #viewer: Viewer | undefined;
+  #token: string | undefined;
+  #expiry: NodeJS.Timeout | undefined;
+  #releases: (() => void)[] = [];
+  #released = false;
+
+  constructor(
+    readonly socket: WebSocket,
+    /** The client address (TRUST_PROXY applied), for limits and security logs. */
+    readonly ip: string | undefined,
+    private readonly clock: Clock,
+  ) {}
+
+  /** The student, once `connection_init` was accepted. */
+  get viewer(): Viewer | undefined {
+    return this.#viewer;
+  }
+
+  /** The token `connection_init` was accepted with, re-checked before every operation. */
+  get token(): string | undefined {
+    return this.#token;
+  }
+
+  /**
+   * Marks the connection as the student's: keeps viewer and token, takes over `releases` (run
+   * at close), and closes the socket with 4403 `Token expired` at the token's expiry instant.
+   * On a connection already released, runs `releases` at once.
+   */
+  authenticated(viewer: Viewer, token: string, releases: (() => void)[]): void {
+    this.#viewer = viewer;
+    this.#token = token;
+    this.#releases.push(...releases);
+    if (this.#released) return this.release();
+    this.#expireAt(viewer.tokenExpiresAt);
+  }
+
+  /** Closes the socket with 4403 and the fixed reason, unless it is already closing. */
+  forbid(reason: ForbiddenReason): void {
+    this.closeWith(CloseCodes.Forbidden.code, ForbiddenReasons[reason]);
+  }
+
+  /** Closes the socket with `code` and `reason`, unless it is already closing. */
+  closeWith(code: number, reason: string): void {
+    if (this.socket.readyState === WebSocket.OPEN || this.socket.readyState === WebSocket.CONNECTING) this.socket.close(code, reason);
+  }
+
+  /** Clears the expiry timer and runs every release once. Called when the socket has closed. */
+  release(): void {
+    this.#released = true;
+    clearTimeout(this.#expiry);
+    for (const release of this.#releases.splice(0)) release();
+  }
+
+  #expireAt(deadline: Date): void {
+    // setTimeout fires at once beyond 2^31-1 ms (~24.8 days; external tokens may live that
+    // long): wait in steps of the largest delay it takes, then for the rest.
+    const left = Math.max(0, deadline.getTime() - this.clock.now().getTime());
+    this.#expiry =
+      left > MAX_TIMEOUT_MS ? setTimeout(() => this.#expireAt(deadline), MAX_TIMEOUT_MS) : setTimeout(() => this.forbid('expired'), left);
+  }
+}
+
+/**
+ * The open sockets of this instance, each with its {@link Connection}. Hears revocations and
+ * closes the sockets they concern with 4403.
+ */
+export class ConnectionRegistry implements RevocationListener {
+  readonly #bySocket = new Map<WebSocket, Connection>();
+
+  constructor(private readonly clock: Clock) {}
+
+  /** Registers a new socket; its connection is released and forgotten on the socket's own close event. */
+  open(socket: WebSocket, ip: string | undefined): Connection {
+    const connection = new Connection(socket, ip, this.clock);
+    this.#bySocket.set(socket, connection);
+    socket.once('close', () => {
+      this.#bySocket.delete(socket);
+      connection.release();
+    });
+    return connection;
+  }
+
+  /** The connection of an open socket; undefined once it has closed. */
+  get(socket: WebSocket): Connection | undefined {
+    return this.#bySocket.get(socket);
+  }
+
+  /** The open sockets. */
+  sockets(): IterableIterator<WebSocket> {
+    return this.#bySocket.keys();
+  }
+
+  /** Open sockets, and those of them that are authenticated. */
+  get stats(): { openSockets: number; authenticatedConnections: number } {
+    let authenticated = 0;
+    for (const c of this.#bySocket.values()) if (c.viewer) authenticated++;
+    return { openSockets: this.#bySocket.size, authenticatedConnections: authenticated };
+  }
+
+  /** Closes every socket of a log-in with 4403 `Logged out`. */
+  loginRevoked(familyId: string): void {
+    this.#forbidWhere((c) => c.viewer?.familyId === familyId, 'loggedOut');
+  }
+
+  /** Closes every socket of a student with 4403 `User disabled`. */
+  userDisabled(userId: string): void {
+    this.#forbidWhere((c) => c.viewer?.userId === userId, 'disabled');
+  }
+
+  #forbidWhere(predicate: (c: Connection) => boolean, reason: ForbiddenReason): void {
+    for (const connection of this.#bySocket.values()) if (predicate(connection)) connection.forbid(reason);
+  }
+}
