@@ -1,6 +1,6 @@
 import { type ChildProcessByStdio, spawn } from 'node:child_process';
 import { request } from 'node:http';
-import { createServer } from 'node:net';
+import { connect, createServer } from 'node:net';
 import type { Readable } from 'node:stream';
 import { setTimeout as delay } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
@@ -375,24 +375,49 @@ describe('a start that fails', () => {
     return Object.fromEntries(Object.entries(now).flatMap(([kind, n]) => (n > (before[kind] ?? 0) ? [[kind, n - (before[kind] ?? 0)]] : [])));
   }
 
-  // Redis, the heartbeat and the sweeper are up by the time either step fails; the server opens
-  // its own database (a fresh PostgreSQL one with TEST_DATABASE_URL, PGlite in memory otherwise).
+  /** Whether something accepts TCP connections on 127.0.0.1:`port`. */
+  function listening(port: number): Promise<boolean> {
+    return new Promise((resolve) => {
+      const socket = connect(port, '127.0.0.1');
+      socket.once('connect', () => (socket.destroy(), resolve(true)));
+      socket.once('error', () => resolve(false));
+    });
+  }
+
+  // One failure at each stage of the start, earliest first: before anything is opened (TLS
+  // files), once the database pool is open (migrations cannot reach it), once Redis, presence's
+  // heartbeat, the sockets endpoint and Apollo are up (the API port is taken), and once the
+  // API is listening (the metrics port is taken). The server opens its own database (a fresh
+  // PostgreSQL one with TEST_DATABASE_URL, PGlite in memory otherwise) unless told otherwise.
   it.each([
+    { failing: 'the TLS certificate cannot be read', env: () => ({ TLS_CERT_FILE: '/nonexistent/cert.pem', TLS_KEY_FILE: '/nonexistent/key.pem' }), error: 'ENOENT' },
+    {
+      failing: 'the database cannot be reached',
+      env: (_takenPort: number, closedPort: number) => ({ DATABASE_URL: `postgres://postgres@127.0.0.1:${closedPort}/test` }),
+      error: 'ECONNREFUSED',
+    },
     { failing: 'the port is already taken', env: (takenPort: number) => ({ PORT: String(takenPort) }), error: 'EADDRINUSE' },
-    // loadConfig accepts any non-empty TRUST_PROXY; the WebSocket server compiles it after Redis is open.
+    {
+      failing: 'the metrics port is already taken, after the API is listening',
+      env: (takenPort: number, _closedPort: number, apiPort: number) => ({ PORT: String(apiPort), METRICS_PORT: String(takenPort), METRICS_HOST: '127.0.0.1' }),
+      error: 'EADDRINUSE',
+    },
+    // Compiled with the settings, before anything is opened.
     { failing: 'TRUST_PROXY is not a list of addresses', env: () => ({ TRUST_PROXY: 'not-an-address' }), error: 'invalid IP address: not-an-address' },
-  ])('rejects with the error when $failing, leaving no socket, timer or connection open', async ({ env, error }) => {
+  ])('rejects with the error when $failing, leaving no socket, timer, connection or listening port open', async ({ env, error }) => {
     const taken = createServer();
     await new Promise<void>((resolve) => taken.listen(0, '127.0.0.1', resolve));
+    const [closedPort, apiPort] = [await freePort(), await freePort()];
     const testDb = await createTestDatabase();
     try {
       const database = testDb.url ? { DATABASE_URL: testDb.url } : { EMBEDDED_DB_DIR: 'memory://' };
       const config = loadConfig({
         ...testEnv,
         ...database,
+        HOST: '127.0.0.1',
         REDIS_URL: 'redis://127.0.0.1:6379',
         LAST_SEEN_HEARTBEAT_SECONDS: '1',
-        ...env((taken.address() as { port: number }).port),
+        ...env((taken.address() as { port: number }).port, closedPort, apiPort),
       });
       const before = activeResources();
 
@@ -402,6 +427,7 @@ describe('a start that fails', () => {
       const deadline = Date.now() + 2_000;
       while (Object.keys(leftOpen(before)).length > 0 && Date.now() < deadline) await delay(20);
       expect(leftOpen(before)).toEqual({});
+      expect(await listening(apiPort)).toBe(false);
     } finally {
       await testDb.dispose();
       await new Promise((resolve) => taken.close(resolve));
