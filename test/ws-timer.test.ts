@@ -380,7 +380,7 @@ describe('end of a session', () => {
 });
 
 describe('ownership and input', () => {
-  it('answers NOT_FOUND for a foreign or missing session and BAD_USER_INPUT for a malformed id, on a socket that keeps ticking', async () => {
+  it('answers a foreign or missing session with an error message NOT_FOUND and a malformed id with BAD_USER_INPUT, on a socket that keeps ticking', async () => {
     const owner = await studentWithSession();
     const other = await studentWithSession();
     const ws = await connect(owner.student);
@@ -391,20 +391,16 @@ describe('ownership and input', () => {
     const foreign = subscribe(ws, other.session.id);
     const missing = subscribe(ws, randomUUID());
     const malformed = subscribe(ws, 'not-a-session-id');
-    await Promise.all([foreign, missing, malformed].map((s) => within(s.done, 5_000, 'the failed operation to end')));
-    const notFound = { message: SESSION_NOT_FOUND_MESSAGE, extensions: { code: 'NOT_FOUND' } };
-    for (const sub of [foreign, missing]) {
-      expect(sub.results).toHaveLength(1);
-      expect(sub.results[0]!.data ?? null).toBeNull();
-      expect(sub.results[0]!.errors).toEqual([expect.objectContaining(notFound)]);
-    }
-    expect(malformed.results).toHaveLength(1);
-    expect(malformed.results[0]!.errors).toEqual([
-      expect.objectContaining({
-        message: 'sessionId is not a valid id',
-        extensions: { code: 'BAD_USER_INPUT', field: 'sessionId' },
-      }),
+    // A protocol `error` (not a `next` a client could take for a result), and nothing before it.
+    const refusal = (sub: typeof own) => within(sub.done.then(() => 'completed', (errors: unknown) => errors), 5_000, 'the refused operation to end');
+    const where = { locations: [{ line: 3, column: 3 }], path: ['timerUpdated'] };
+    const notFound = [{ message: SESSION_NOT_FOUND_MESSAGE, ...where, extensions: { code: 'NOT_FOUND' } }];
+    expect(await refusal(foreign)).toEqual(notFound);
+    expect(await refusal(missing)).toEqual(notFound);
+    expect(await refusal(malformed)).toEqual([
+      { message: 'sessionId is not a valid id', ...where, extensions: { code: 'BAD_USER_INPUT', field: 'sessionId' } },
     ]);
+    for (const sub of [foreign, missing, malformed]) expect(sub.results).toEqual([]);
 
     // The socket is still open and the valid subscription still ticks.
     const seen = own.results.length;
@@ -465,6 +461,56 @@ describe('sharing and release', () => {
       pubsubListeners: 0,
       pendingDisconnectPauses: 0,
     });
+  });
+
+  it('gives subscribers of one session with different selection sets exactly their own fields', async () => {
+    const { student, session } = await studentWithSession();
+    const ws = await connect(student);
+    const narrow = collect<{ timerUpdated: { sessionId: string; elapsedSeconds: number } }>(
+      ws.client,
+      'subscription Narrow($id: ID!) { timerUpdated(sessionId: $id) { sessionId elapsedSeconds } }',
+      { id: session.id },
+    );
+    const aliased = collect<{ t: { status: string; serverTime: string; remainingSeconds: number | null; __typename: string } }>(
+      ws.client,
+      'subscription Aliased($id: ID!) { t: timerUpdated(sessionId: $id) { __typename status serverTime remainingSeconds } }',
+      { id: session.id },
+    );
+    await Promise.all([narrow.waitFor(4), aliased.waitFor(4)]);
+    for (const r of narrow.results) {
+      expect(r.errors).toBeUndefined();
+      expect(Object.keys(r.data!)).toEqual(['timerUpdated']);
+      expect(Object.keys(r.data!.timerUpdated)).toEqual(['sessionId', 'elapsedSeconds']);
+      expect(r.data!.timerUpdated.sessionId).toBe(session.id);
+    }
+    for (const r of aliased.results) {
+      expect(r.errors).toBeUndefined();
+      expect(Object.keys(r.data!)).toEqual(['t']);
+      expect(r.data!.t).toEqual({ __typename: 'TimerUpdate', status: 'RUNNING', serverTime: expect.any(String), remainingSeconds: null });
+    }
+    expect(t.server.stats()).toMatchObject({ activeSubscriptions: 2, tickerRegistrations: 1 });
+    narrow.unsubscribe();
+    aliased.unsubscribe();
+  });
+
+  it('sends a subscriber that joins between two ticks the current state first, then the shared ticks', async () => {
+    const { student, session } = await studentWithSession();
+    const [ws1, ws2] = await Promise.all([connect(student), connect(student)]);
+    const first = subscribe(ws1, session.id);
+    await first.waitFor(3);
+    // Mid-interval: half a tick after the last one the first subscriber saw.
+    const lastSeen = ms(updates(first).at(-1)!.serverTime);
+    await sleep(Math.max(0, lastSeen + TICK_MS / 2 - clock.now().getTime()));
+    const joinedAt = clock.now().getTime();
+    const late = subscribe(ws2, session.id);
+    await late.waitFor(3);
+    const [current, ...ticks] = updates(late);
+    // Its first message is the state at the moment it joined, not the previous or next tick.
+    expect(ms(current!.serverTime)).toBeGreaterThanOrEqual(joinedAt - 5);
+    expect(updates(first).some((u) => u.serverTime === current!.serverTime)).toBe(false);
+    // What follows are the ticks every subscriber of the session gets.
+    await first.waitFor(first.results.length + 1);
+    for (const tick of ticks) expect(updates(first).filter((u) => u.serverTime === tick.serverTime)).toEqual([tick]);
   });
 
   it('releases everything when the client completes its subscription', async () => {

@@ -1,3 +1,9 @@
+/** Where a piped {@link Channel} delivers. */
+export interface ChannelSink<T> {
+  next(value: T): void;
+  end(): void;
+}
+
 /**
  * A push-fed async iterator for subscriptions. Unlike an async generator, `return()` settles at
  * once even while a `next()` is pending, and runs `onClose` exactly once, so a client leaving
@@ -12,6 +18,7 @@ export class Channel<T> implements AsyncIterableIterator<T> {
   readonly #waiting: ((result: IteratorResult<T>) => void)[] = [];
   #ending = false;
   #closed = false;
+  #sink: ChannelSink<T> | undefined;
 
   constructor(
     private readonly onClose: () => void,
@@ -21,6 +28,7 @@ export class Channel<T> implements AsyncIterableIterator<T> {
   /** Queues a value for the reader; ignored once the channel is ending or closed. */
   push(value: T): void {
     if (this.#ending || this.#closed) return;
+    if (this.#sink) return this.#sink.next(value);
     const waiter = this.#waiting.shift();
     if (waiter) return waiter({ value, done: false });
     this.#buffer.push(value);
@@ -32,7 +40,27 @@ export class Channel<T> implements AsyncIterableIterator<T> {
     if (this.#ending || this.#closed) return;
     this.#ending = true;
     this.#release();
+    if (this.#sink) {
+      this.#closed = true;
+      return this.#sink.end();
+    }
     if (this.#buffer.length === 0) this.#finishWaiters();
+  }
+
+  /**
+   * Hands every value to `sink` synchronously from now on, instead of through `next()`: first
+   * what is buffered, then each push as it happens, then `end` when the channel ends. A
+   * subscriber with thousands of peers then costs no promise per value. Once piped, the
+   * channel is no longer read with `next()`; `return()` still releases it (without `end`).
+   */
+  pipe(sink: ChannelSink<T>): void {
+    if (this.#sink || this.#closed) return;
+    this.#sink = sink;
+    for (const value of this.#buffer.splice(0)) sink.next(value);
+    if (this.#ending) {
+      this.#closed = true;
+      sink.end();
+    }
   }
 
   /** True once the channel will deliver no more new values. */

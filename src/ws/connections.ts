@@ -115,6 +115,23 @@ export class ConnectionRegistry implements RevocationListener {
     return { openSockets: this.#bySocket.size, authenticatedConnections: authenticated };
   }
 
+  /**
+   * Runs `closeAll` (which closes every socket) and resolves when every socket open now has
+   * closed. A peer that never answers the close handshake is cut off after 2 s rather than
+   * waited for (ws itself would wait 30 s, and its server's close waits for every client).
+   */
+  async drain(closeAll: () => Promise<void>): Promise<void> {
+    const sockets = [...this.#bySocket.keys()];
+    const allClosed = Promise.all(sockets.map((s) => (s.readyState === WebSocket.CLOSED ? undefined : new Promise((r) => s.once('close', r)))));
+    const cutoff = setTimeout(() => sockets.forEach((s) => s.terminate()), 2_000);
+    try {
+      await closeAll();
+      await allClosed;
+    } finally {
+      clearTimeout(cutoff);
+    }
+  }
+
   /** Closes every socket of a log-in with 4403 `Logged out`. */
   loginRevoked(familyId: string): void {
     this.#forbidWhere((c) => c.viewer?.familyId === familyId, 'loggedOut');

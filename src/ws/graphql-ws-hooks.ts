@@ -1,18 +1,28 @@
 import type { IncomingMessage } from 'node:http';
-import { type DocumentNode, type ExecutionArgs, getOperationAST, GraphQLError, type GraphQLSchema } from 'graphql';
+import {
+  type DocumentNode,
+  type ExecutionArgs,
+  type ExecutionResult,
+  type FormattedExecutionResult,
+  getOperationAST,
+  GraphQLError,
+  type GraphQLSchema,
+} from 'graphql';
 import type { Context, ServerOptions, SubscribePayload } from 'graphql-ws';
 import type { WebSocket } from 'ws';
-import { AppError, ErrorCodes } from '../errors.js';
+import { AppError } from '../errors.js';
 import type { GraphQLContext, ServerContext } from '../graphql/context.js';
 import { formatError } from '../graphql/format-error.js';
 import type { OperationLimits } from '../graphql/operation-limits.js';
 import { unauthenticated } from '../graphql/require-viewer.js';
-import { logSecurityEvent } from '../logger.js';
+import { logSecurityEvent, type Logger } from '../logger.js';
 import { rateLimited } from '../security/request-limits.js';
 import type { Defences } from '../security/defences.js';
 import { CloseCodes } from './close-codes.js';
 import type { ConnectionRegistry } from './connections.js';
+import type { FramedSubscriptions } from './framed-subscriptions.js';
 import { findPresentedToken } from './token-sources.js';
+import type { RememberedAuthentications } from './upgrade-guard.js';
 
 /** What graphql-ws gives each hook beside the message: the socket and its upgrade request. */
 export type Extra = { socket: WebSocket; request: IncomingMessage };
@@ -31,6 +41,12 @@ export interface HookDeps {
   maxOperations: number;
   /** WS_ALLOW_QUERY_TOKEN: accept a token in the upgrade URL's query. */
   allowQueryToken: boolean;
+  /** What the upgrade found its token to be (see `RememberedAuthentications`). */
+  remembered: RememberedAuthentications;
+  /** Where subscriptions' frames are built and sent. */
+  frames: FramedSubscriptions;
+  /** Formats a result's errors as every result over the socket is formatted. */
+  formatResult: (result: ExecutionResult) => FormattedExecutionResult;
 }
 
 /**
@@ -47,7 +63,8 @@ export async function onConnect(deps: HookDeps, ctx: HookContext): Promise<false
   const presented = findPresentedToken(ctx.connectionParams, ctx.extra.request, deps.allowQueryToken);
   let auth;
   try {
-    auth = await server.services.authenticator.authenticate(presented?.token);
+    // One read per connection: the upgrade's, when it carried this very token.
+    auth = deps.remembered.recall(ctx.extra.request, presented?.token) ?? (await server.services.authenticator.authenticate(presented?.token));
   } catch (err) {
     server.logger.error({ err }, 'could not authenticate WebSocket connection');
     connection.closeWith(CloseCodes.TryAgainLater.code, CloseCodes.TryAgainLater.reason);
@@ -76,8 +93,8 @@ export async function onConnect(deps: HookDeps, ctx: HookContext): Promise<false
 
 /**
  * `subscribe`: admits one operation. In order, so that a flood costs a counter and not a
- * database query: the connection's rate limit, the token re-checked (expired, logged out,
- * disabled: the socket is closed with 4403), the student's rate limit, the operations cap, then
+ * database query: the connection's rate limit, the token's expiry (revocations close the socket
+ * checked from memory: the socket is closed with 4403), the student's rate limit, the operations cap, then
  * parse, validation and operation resolution with the same limits and answers as over HTTP.
  * A refusal is an `error` message for this operation only.
  */
@@ -93,29 +110,26 @@ export async function onSubscribe(
   const limitContext = { transport: 'ws', ip: connection.ip, userId: connection.viewer.userId } as const;
   const tooFast = await defences.requests.connectionOperations(`socket:${connection.id}`, 1, limitContext);
   if (tooFast) return [rateLimited(tooFast).toGraphQLError()];
-  let auth;
-  try {
-    auth = await server.services.authenticator.authenticate(connection.token);
-  } catch (err) {
-    // Only this operation fails (SERVICE_UNAVAILABLE when the database is away, through
-    // formatError, which also logs it); the socket was authenticated and stays open, so
-    // its subscriptions keep ticking and the next operation may well succeed.
-    const originalError = err instanceof Error ? err : new Error(String(err), { cause: err });
-    return [new GraphQLError(ErrorCodes.INTERNAL_SERVER_ERROR, { originalError })];
+  // The token was verified at connection_init; what can change since is checked from memory:
+  // its expiry here, and revocations (log-out, reuse, disabled user), which close the socket
+  // the moment they are committed (see ConnectionRegistry). No database read per operation.
+  const { viewer } = connection;
+  if (viewer.tokenExpiresAt.getTime() <= server.clock.now().getTime()) {
+    logSecurityEvent(server.logger, 'ws.operation_rejected', { reason: 'expired', ip: connection.ip, userId: viewer.userId });
+    connection.forbid('expired');
+    return [unauthenticated('expired').toGraphQLError()];
   }
-  if (!auth.ok) {
-    logSecurityEvent(server.logger, 'ws.operation_rejected', { reason: auth.reason, ip: connection.ip, userId: connection.viewer.userId });
-    connection.forbid(auth.reason === 'missing' ? 'invalid' : auth.reason);
-    return [unauthenticated(auth.reason).toGraphQLError()];
-  }
-  const tooMany = await defences.requests.studentOperations(auth.viewer.userId, 1, limitContext);
+  const tooMany = await defences.requests.studentOperations(viewer.userId, 1, limitContext);
   if (tooMany) return [rateLimited(tooMany).toGraphQLError()];
   if (Object.keys(ctx.subscriptions).length > deps.maxOperations) {
     return [new AppError('TOO_MANY_OPERATIONS', undefined, { limit: deps.maxOperations }).toGraphQLError()];
   }
   const admitted = admitDocument(limits, schema, payload);
   if (!('document' in admitted)) return admitted;
-  const contextValue: GraphQLContext = { ...server, viewer: auth.viewer, authFailure: null, ip: connection.ip, cookies: null };
+  const contextValue: GraphQLContext = { ...server, viewer, authFailure: null, ip: connection.ip, cookies: null };
+  // Subscriptions write their frames straight to the socket (see FramedSubscriptions).
+  const key = `${payload.operationName ?? ''}\n${JSON.stringify(payload.variables ?? {})}\n${payload.query}`;
+  deps.frames.target(contextValue, { socket: ctx.extra.socket, id, key, format: deps.formatResult });
   server.logger.debug({ id, operationName: payload.operationName }, 'websocket operation');
   return {
     schema,
@@ -154,19 +168,29 @@ export function admitDocument(
   return { document };
 }
 
+/** How every result and error over the socket is formatted: the same masking as over HTTP, so no internal message leaks. */
+export function socketFormatters(logger: Logger, limits: OperationLimits) {
+  const formatOptions = { suggestions: limits.introspection };
+  const format = (e: GraphQLError) => formatError(logger, e.toJSON(), e, formatOptions);
+  const formatResult = (result: ExecutionResult): FormattedExecutionResult =>
+    result.errors ? { ...result, errors: result.errors.map(format) } : (result as FormattedExecutionResult);
+  return { format, formatResult };
+}
+
 /** graphql-ws's server options with the hooks above bound to `deps`. */
 export function graphqlWsOptions(deps: HookDeps): ServerOptions<ConnectionParams, Extra> {
-  const { logger } = deps.server;
-  const formatOptions = { suggestions: deps.limits.introspection };
-  const format = (e: GraphQLError) => formatError(logger, e.toJSON(), e, formatOptions);
+  const { format } = socketFormatters(deps.server.logger, deps.limits);
   return {
     schema: deps.schema,
     connectionInitWaitTimeout: 3_000,
     onConnect: (ctx) => onConnect(deps, ctx),
     onSubscribe: (ctx, id, payload) => onSubscribe(deps, ctx, id, payload),
-    // Results and errors pass through the same formatter as HTTP: no internal message leaks.
-    onNext: (_ctx, _id, _payload, _args, result) => (result.errors ? { ...result, errors: result.errors.map(format) } : undefined),
-    onError: (_ctx, _id, _payload, errors) => errors.map(format),
+    subscribe: deps.frames.subscribe,
+    // Queries and mutations over the socket; subscriptions format their own frames.
+    onNext: (_ctx, _id, _payload, _args, result) => (result.errors ? deps.formatResult(result) : undefined),
+    // graphql-ws wraps an error thrown while reading a subscription in a GraphQLError of its
+    // own message only; the GraphQL error inside keeps the code, path and locations.
+    onError: (_ctx, _id, _payload, errors) => errors.map((e) => format(e.originalError instanceof GraphQLError ? e.originalError : e)),
   };
 }
 

@@ -11,6 +11,25 @@ import type { Defences } from '../security/defences.js';
 import { rateLimitedBody, type Refusal } from '../security/request-limits.js';
 import { SOCKET_CAP_RETRY_AFTER_SECONDS } from '../security/socket-caps.js';
 
+/**
+ * What the token an upgrade carried was found to be, kept for as long as its request object
+ * lives (a `WeakMap`): `connection_init` with the same token then needs no second database read.
+ */
+export class RememberedAuthentications {
+  readonly #byRequest = new WeakMap<IncomingMessage, { token: string; auth: Authentication }>();
+
+  remember(request: IncomingMessage, token: string, auth: Authentication): void {
+    this.#byRequest.set(request, { token, auth });
+  }
+
+  /** The upgrade's result for `token`, once: undefined for another token or a second ask. */
+  recall(request: IncomingMessage, token: string | undefined): Authentication | undefined {
+    const remembered = this.#byRequest.get(request);
+    this.#byRequest.delete(request);
+    return remembered && remembered.token === token ? remembered.auth : undefined;
+  }
+}
+
 /** What the guard reads of the configuration. */
 export interface UpgradeGuardSettings {
   /** ALLOWED_ORIGINS: browser origins that may connect with the access cookie. */
@@ -25,6 +44,8 @@ export interface UpgradeGuardDeps {
   logger: Logger;
   defences: Pick<Defences, 'counters' | 'requests' | 'sockets'>;
   authenticate: (token: string) => Promise<Authentication>;
+  /** Keeps what the upgrade's token was found to be, for `connection_init` to use without a second read. */
+  remembered: RememberedAuthentications;
 }
 
 /**
@@ -74,10 +95,13 @@ export async function admitUpgrade(
   if (presented?.token) {
     // A token that fails here is not counted or logged: connection_init checks it (or a token
     // in connectionParams, which takes precedence) and answers with 4403.
-    const auth = await deps.authenticate(presented.token).catch((err: unknown) => {
-      deps.logger.warn({ err }, 'could not check the token of a WebSocket upgrade; left to connection_init');
-      return undefined;
-    });
+    const auth = await deps.authenticate(presented.token).then(
+      (result) => (deps.remembered.remember(request, presented.token, result), result),
+      (err: unknown) => {
+        deps.logger.warn({ err }, 'could not check the token of a WebSocket upgrade; left to connection_init');
+        return undefined;
+      },
+    );
     if (auth?.ok && defences.sockets.socketsOfStudent(auth.viewer.userId) >= caps.maxSocketsPerStudent) {
       defences.counters.record('upgradesRefused', 'ws.upgrade_refused', { reason: 'sockets_per_student', ip, userId: auth.viewer.userId });
       return refuse(socket, 429, capRefusal);

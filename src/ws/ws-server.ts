@@ -1,12 +1,13 @@
 import type { IncomingMessage, Server } from 'node:http';
 import { useServer } from 'graphql-ws/use/ws';
-import { WebSocket, WebSocketServer } from 'ws';
+import { type WebSocket, WebSocketServer } from 'ws';
 import type { Revocations } from '../auth/revocations.js';
 import { clientAddress, type TrustProxy } from '../http/client-address.js';
 import { ConnectionRegistry } from './connections.js';
-import { type ConnectionParams, type Extra, graphqlWsOptions, type HookDeps } from './graphql-ws-hooks.js';
+import { FramedSubscriptions } from './framed-subscriptions.js';
+import { type ConnectionParams, type Extra, graphqlWsOptions, type HookDeps, socketFormatters } from './graphql-ws-hooks.js';
 import { watchSlowConsumers } from './slow-consumers.js';
-import { upgradeListener, type UpgradeGuardSettings } from './upgrade-guard.js';
+import { RememberedAuthentications, upgradeListener, type UpgradeGuardSettings } from './upgrade-guard.js';
 
 /** The WebSocket endpoint's settings, from the configuration. */
 export interface WsSettings extends UpgradeGuardSettings {
@@ -21,7 +22,7 @@ export interface WsSettings extends UpgradeGuardSettings {
 }
 
 /** What the endpoint is attached with. */
-export interface WsServerDeps extends Omit<HookDeps, 'connections' | 'maxOperations' | 'allowQueryToken'> {
+export interface WsServerDeps extends Omit<HookDeps, 'connections' | 'maxOperations' | 'allowQueryToken' | 'frames' | 'formatResult' | 'remembered'> {
   httpServer: Server;
   settings: WsSettings;
   trustProxy: TrustProxy;
@@ -47,7 +48,9 @@ export function attachWebSocketServer(deps: WsServerDeps): WsEndpoint {
   const connections = new ConnectionRegistry(server.clock);
   const wss = new WebSocketServer({ noServer: true, maxPayload: settings.maxPayloadBytes, perMessageDeflate: false });
   let accepting = true;
-  const guard = { settings, logger: server.logger, defences: deps.defences, authenticate: (t: string) => server.services.authenticator.authenticate(t) };
+  const remembered = new RememberedAuthentications();
+  const authenticate = (t: string) => server.services.authenticator.authenticate(t);
+  const guard = { settings, logger: server.logger, defences: deps.defences, authenticate, remembered };
 
   const onUpgrade = upgradeListener({ ...guard, trustProxy }, (request, socket, head) => {
     if (!accepting) return void socket.destroy();
@@ -56,7 +59,9 @@ export function attachWebSocketServer(deps: WsServerDeps): WsEndpoint {
   httpServer.on('upgrade', onUpgrade);
   // Registered before graphql-ws's own handler, so a connection exists before any of its messages is handled.
   wss.on('connection', (socket: WebSocket, request: IncomingMessage) => connections.open(socket, clientAddress(request, trustProxy)));
-  const hooks = { ...deps, connections, maxOperations: settings.maxOperations, allowQueryToken: settings.allowQueryToken };
+  const { formatResult } = socketFormatters(server.logger, deps.limits);
+  const frames = new FramedSubscriptions();
+  const hooks = { ...deps, connections, frames, formatResult, remembered, maxOperations: settings.maxOperations, allowQueryToken: settings.allowQueryToken };
   // isProd: never put an exception's text in a close reason, whatever NODE_ENV says.
   const graphqlWs = useServer<ConnectionParams, Extra>({ ...graphqlWsOptions(hooks), isProd: true }, wss, settings.keepAliveMs);
   const stopWatchingSlowConsumers = watchSlowConsumers({
@@ -68,24 +73,20 @@ export function attachWebSocketServer(deps: WsServerDeps): WsEndpoint {
     },
   });
   const stopHearingRevocations = deps.revocations.subscribe(connections);
+  let disposed: Promise<void> | undefined;
+  const dispose = async () => {
+    httpServer.off('upgrade', onUpgrade);
+    accepting = false;
+    stopWatchingSlowConsumers();
+    stopHearingRevocations();
+    await connections.drain(async () => graphqlWs.dispose()); // closes each socket with 1001 Going away
+  };
 
   return {
     get stats() {
       return connections.stats;
     },
-    dispose: async () => {
-      httpServer.off('upgrade', onUpgrade);
-      accepting = false;
-      stopWatchingSlowConsumers();
-      stopHearingRevocations();
-      const sockets = [...connections.sockets()];
-      const allClosed = Promise.all(sockets.map((s) => (s.readyState === WebSocket.CLOSED ? undefined : new Promise((r) => s.once('close', r)))));
-      // A peer that never answers the close handshake is cut off rather than waited for (ws
-      // itself would wait 30 s, and its server's close waits for every client).
-      const cutoff = setTimeout(() => sockets.forEach((s) => s.terminate()), 2_000);
-      await graphqlWs.dispose(); // closes each socket with 1001 Going away
-      await allClosed;
-      clearTimeout(cutoff);
-    },
+    // Idempotent: Apollo's drain disposes it, and so does the server's release stack.
+    dispose: () => (disposed ??= dispose()),
   };
 }

@@ -616,6 +616,8 @@ interface OwnershipCase {
   http: { status: number; data: unknown; errors: ErrorAnswer[] | undefined };
   /** The `next` results over the socket (the socket must stay open). */
   ws: { data: unknown; errors: ErrorAnswer[] | undefined }[];
+  /** The protocol `error` message over the socket, for an operation refused as a whole. */
+  wsError?: ErrorAnswer[];
 }
 
 const notFound = (field: string, message: string): ErrorAnswer[] => [{ message, path: [field], extensions: { code: 'NOT_FOUND' } }];
@@ -658,7 +660,9 @@ const ownershipCases: OwnershipCase[] = [
     variables: (id) => ({ id }),
     // Subscriptions are refused over HTTP before anything is looked up.
     http: { status: 400, data: null, errors: [{ message: SUBSCRIPTION_OVER_HTTP, extensions: { code: 'BAD_REQUEST' } }] },
-    ws: [{ data: null, errors: notFound('timerUpdated', SESSION_NOT_FOUND) }],
+    // A subscription refused at its start gets an `error` message, never a `next`.
+    ws: [],
+    wsError: notFound('timerUpdated', SESSION_NOT_FOUND),
   },
 ];
 
@@ -692,7 +696,7 @@ const ownershipRows: AttackRow[] = ownershipCases.flatMap((c, index): AttackRow[
           await intruderOf(t);
           return { attack: () => overIntruderSocket(t, c.document, c.variables(id)) };
         },
-        answer: { over: 'ws', results: c.ws, socket: 'open' },
+        answer: { over: 'ws', results: c.ws, ...(c.wsError && { error: c.wsError }), socket: 'open' },
       },
     ];
   });
