@@ -41,6 +41,8 @@ export interface HookDeps {
   maxOperations: number;
   /** WS_ALLOW_QUERY_TOKEN: accept a token in the upgrade URL's query. */
   allowQueryToken: boolean;
+  /** Parses and validates documents, keeping the valid ones. */
+  documents: DocumentAdmission;
   /** What the upgrade found its token to be (see `RememberedAuthentications`). */
   remembered: RememberedAuthentications;
   /** Where subscriptions' frames are built and sent. */
@@ -104,7 +106,7 @@ export async function onSubscribe(
   id: string,
   payload: SubscribePayload,
 ): Promise<ExecutionArgs | readonly GraphQLError[]> {
-  const { server, defences, limits, schema } = deps;
+  const { server, defences, schema } = deps;
   const connection = deps.connections.get(ctx.extra.socket);
   if (!connection?.viewer) return [unauthenticated('missing').toGraphQLError()];
   const limitContext = { transport: 'ws', ip: connection.ip, userId: connection.viewer.userId } as const;
@@ -124,7 +126,7 @@ export async function onSubscribe(
   if (Object.keys(ctx.subscriptions).length > deps.maxOperations) {
     return [new AppError('TOO_MANY_OPERATIONS', undefined, { limit: deps.maxOperations }).toGraphQLError()];
   }
-  const admitted = admitDocument(limits, schema, payload);
+  const admitted = deps.documents.admit(payload);
   if (!('document' in admitted)) return admitted;
   const contextValue: GraphQLContext = { ...server, viewer, authFailure: null, ip: connection.ip, cookies: null };
   // Subscriptions write their frames straight to the socket (see FramedSubscriptions).
@@ -140,32 +142,51 @@ export async function onSubscribe(
   };
 }
 
+/** Valid documents kept parsed and validated, by their text: Apollo's document cache, for the socket. */
+const VALID_DOCUMENTS_KEPT = 500;
+
 /**
  * Parses, validates and resolves the operation of a `subscribe` payload, answering as Apollo
  * does over HTTP: GRAPHQL_PARSE_FAILED, GRAPHQL_VALIDATION_FAILED, OPERATION_RESOLUTION_FAILURE.
  * Parsed here because, left to graphql-ws 6, a syntax error closes the whole socket with 4500.
+ * A document that passed is kept (up to {@link VALID_DOCUMENTS_KEPT}, least recently used
+ * first out), so the thousands of clients of one app share one parsed, validated AST instead of
+ * parsing and validating it again on every subscribe.
  */
-export function admitDocument(
-  limits: OperationLimits,
-  schema: GraphQLSchema,
-  payload: SubscribePayload,
-): { document: DocumentNode } | readonly GraphQLError[] {
-  let document: DocumentNode;
-  try {
-    document = limits.parse(payload.query);
-  } catch (err) {
-    return [err instanceof GraphQLError ? withCode(err, 'GRAPHQL_PARSE_FAILED') : new GraphQLError('Syntax error')];
+export class DocumentAdmission {
+  readonly #valid = new Map<string, DocumentNode>();
+
+  constructor(
+    private readonly limits: OperationLimits,
+    private readonly schema: GraphQLSchema,
+  ) {}
+
+  admit(payload: SubscribePayload): { document: DocumentNode } | readonly GraphQLError[] {
+    let document = this.#valid.get(payload.query);
+    if (document) {
+      // Most recently used last.
+      this.#valid.delete(payload.query);
+      this.#valid.set(payload.query, document);
+    } else {
+      try {
+        document = this.limits.parse(payload.query);
+      } catch (err) {
+        return [err instanceof GraphQLError ? withCode(err, 'GRAPHQL_PARSE_FAILED') : new GraphQLError('Syntax error')];
+      }
+      const errors = this.limits.validate(this.schema, document);
+      if (errors.length > 0) return errors.map((e) => withCode(e, 'GRAPHQL_VALIDATION_FAILED'));
+      this.#valid.set(payload.query, document);
+      if (this.#valid.size > VALID_DOCUMENTS_KEPT) this.#valid.delete(this.#valid.keys().next().value!);
+    }
+    // graphql-ws's own answer has no code.
+    if (!getOperationAST(document, payload.operationName)) {
+      const message = payload.operationName
+        ? `Unknown operation named "${payload.operationName}".`
+        : 'Must provide operation name if query contains multiple operations.';
+      return [new GraphQLError(message, { extensions: { code: 'OPERATION_RESOLUTION_FAILURE' } })];
+    }
+    return { document };
   }
-  const errors = limits.validate(schema, document);
-  if (errors.length > 0) return errors.map((e) => withCode(e, 'GRAPHQL_VALIDATION_FAILED'));
-  // graphql-ws's own answer has no code.
-  if (!getOperationAST(document, payload.operationName)) {
-    const message = payload.operationName
-      ? `Unknown operation named "${payload.operationName}".`
-      : 'Must provide operation name if query contains multiple operations.';
-    return [new GraphQLError(message, { extensions: { code: 'OPERATION_RESOLUTION_FAILURE' } })];
-  }
-  return { document };
 }
 
 /** How every result and error over the socket is formatted: the same masking as over HTTP, so no internal message leaks. */

@@ -5,7 +5,7 @@ import type { Revocations } from '../auth/revocations.js';
 import { clientAddress, type TrustProxy } from '../http/client-address.js';
 import { ConnectionRegistry } from './connections.js';
 import { FramedSubscriptions } from './framed-subscriptions.js';
-import { type ConnectionParams, type Extra, graphqlWsOptions, type HookDeps, socketFormatters } from './graphql-ws-hooks.js';
+import { type ConnectionParams, DocumentAdmission, type Extra, graphqlWsOptions, type HookDeps, socketFormatters } from './graphql-ws-hooks.js';
 import { watchSlowConsumers } from './slow-consumers.js';
 import { RememberedAuthentications, upgradeListener, type UpgradeGuardSettings } from './upgrade-guard.js';
 
@@ -22,7 +22,7 @@ export interface WsSettings extends UpgradeGuardSettings {
 }
 
 /** What the endpoint is attached with. */
-export interface WsServerDeps extends Omit<HookDeps, 'connections' | 'maxOperations' | 'allowQueryToken' | 'frames' | 'formatResult' | 'remembered'> {
+export interface WsServerDeps extends Omit<HookDeps, 'connections' | 'maxOperations' | 'allowQueryToken' | 'frames' | 'formatResult' | 'remembered' | 'documents'> {
   httpServer: Server;
   settings: WsSettings;
   trustProxy: TrustProxy;
@@ -61,7 +61,8 @@ export function attachWebSocketServer(deps: WsServerDeps): WsEndpoint {
   wss.on('connection', (socket: WebSocket, request: IncomingMessage) => connections.open(socket, clientAddress(request, trustProxy)));
   const { formatResult } = socketFormatters(server.logger, deps.limits);
   const frames = new FramedSubscriptions();
-  const hooks = { ...deps, connections, frames, formatResult, remembered, maxOperations: settings.maxOperations, allowQueryToken: settings.allowQueryToken };
+  const documents = new DocumentAdmission(deps.limits, deps.schema);
+  const hooks = { ...deps, connections, frames, formatResult, remembered, documents, maxOperations: settings.maxOperations, allowQueryToken: settings.allowQueryToken };
   // isProd: never put an exception's text in a close reason, whatever NODE_ENV says.
   const graphqlWs = useServer<ConnectionParams, Extra>({ ...graphqlWsOptions(hooks), isProd: true }, wss, settings.keepAliveMs);
   const stopWatchingSlowConsumers = watchSlowConsumers({
