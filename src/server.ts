@@ -6,6 +6,7 @@ import { ApolloServer, type ApolloServerPlugin } from '@apollo/server';
 import { GraphQLError } from 'graphql';
 import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
 import { AuthService } from './auth/auth.service.js';
+import { withDevelopmentSecret } from './auth/development-secret.js';
 import { createExternalAuth } from './auth/external-token.js';
 import { type Clock, systemClock } from './clock.js';
 import type { Config } from './config.js';
@@ -132,7 +133,7 @@ type Release = () => unknown;
 
 /** {@link startServer}'s steps; pushes onto `opened` the release of everything it opens, as it opens it. */
 async function openServer(options: ServerOptions, logger: Logger, opened: Release[]): Promise<StudyclockServer> {
-  const { config } = options;
+  const config = await withDevelopmentSecret(options.config, options.database ? undefined : databaseTarget(options.config), logger);
   const clock = options.clock ?? systemClock;
   // Read before anything is opened: an unreadable certificate or key fails the start cleanly.
   const tls = config.TLS_CERT_FILE && config.TLS_KEY_FILE
@@ -145,9 +146,6 @@ async function openServer(options: ServerOptions, logger: Logger, opened: Releas
   const closeOwnedDatabase = () => (ownsDatabase ? database.close() : Promise.resolve());
   opened.push(closeOwnedDatabase);
   await migrateToLatest(database.db);
-  if (config.jwtSecretGenerated) {
-    logger.warn('JWT_SECRET is unset: using a random secret for this process; tokens will not survive a restart');
-  }
 
   const services = createServices(database, config, clock, logger);
   opened.push(() => services.timer.close());
