@@ -34,7 +34,7 @@ try {
   weekAgo.setUTCHours(8, 0, 0, 0);
   const clock = new SeedClock(weekAgo.getTime() - 7 * 24 * 3_600_000);
   const services = createServices(database, config, clock, logger);
-  const origin = { ip: 'seed' };
+  const origin = { ip: 'seed', userAgent: undefined };
   let created = true;
   try {
     await services.auth.signUp(DEMO, origin);

@@ -39,6 +39,8 @@ export interface GraphQLContext {
   authFailure: TokenRejection | null;
   /** Client address, for security logs. */
   ip: string | undefined;
+  /** The client's `User-Agent` (over a WebSocket, its upgrade request's): tells refreshing clients apart. */
+  userAgent: string | undefined;
   cookies: AuthCookieJar | null;
   /** Abuse limits (log-in delays); the transports apply the rest before a resolver runs. */
   rateLimits: RateLimits;

@@ -40,6 +40,7 @@ interface Connection {
   readonly id: string;
   readonly socket: WebSocket;
   readonly ip: string | undefined;
+  readonly userAgent: string | undefined;
   viewer?: Viewer;
   token?: string;
   expiry?: NodeJS.Timeout;
@@ -115,7 +116,7 @@ export function attachWebSocketServer(deps: WsServerDeps): WsEndpoint {
   // Registered before graphql-ws's own handler, so a connection's state exists before any of
   // its messages are handled, and released on the socket's own close event (whatever caused it).
   wss.on('connection', (socket: WebSocket, request: IncomingMessage) => {
-    const connection: Connection = { id: randomUUID(), socket, ip: clientAddress(request, trustProxy) };
+    const connection: Connection = { id: randomUUID(), socket, ip: clientAddress(request, trustProxy), userAgent: request.headers['user-agent'] };
     connections.set(socket, connection);
     socket.once('close', () => {
       connections.delete(socket);
@@ -239,6 +240,7 @@ export function attachWebSocketServer(deps: WsServerDeps): WsEndpoint {
           viewer: auth.viewer,
           authFailure: null,
           ip: connection.ip,
+          userAgent: connection.userAgent,
           cookies: null,
           rateLimits,
         };
