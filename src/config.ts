@@ -47,7 +47,7 @@ export const configVariables = {
   },
   JWT_SECRET: {
     schema: z.string().min(32, 'must be at least 32 bytes').optional(),
-    doc: 'HS256 signing secret, at least 32 bytes. Required in production; in development a random one is made per process (tokens die with it).',
+    doc: 'HS256 signing secret, at least 32 bytes. Required in production. Unset otherwise, with the embedded database on a directory: one made at the first start and kept in `EMBEDDED_DB_DIR/jwt-secret` (mode 0600); with `DATABASE_URL` or `memory://`: a random one per process (tokens die with it).',
   },
   JWT_ISSUER: { schema: z.string().min(1).default('studyclock'), doc: '`iss` of issued access tokens, required on verify.' },
   JWT_AUDIENCE: {
@@ -195,7 +195,10 @@ type Parsed = { [K in keyof Vars]: z.output<Vars[K]['schema']> };
 
 /** The validated, frozen configuration. Nothing else in the code reads `process.env`. */
 export interface Config extends Omit<Parsed, 'JWT_SECRET'> {
-  /** The HS256 secret in use; random per process in development when `JWT_SECRET` is unset. */
+  /**
+   * The HS256 secret in use. When `JWT_SECRET` is unset: random for this process, which the server
+   * replaces with the one kept beside an embedded database (see `withDevelopmentSecret`).
+   */
   readonly JWT_SECRET: string;
   /** True when the secret was generated because `JWT_SECRET` was unset. */
   readonly jwtSecretGenerated: boolean;

@@ -36,7 +36,7 @@ try {
   const clock = new SeedClock(weekAgo.getTime() - 7 * 24 * 3_600_000);
   const app = createServices({ db: database.db, settings: deriveSettings(config), clock, logger });
   const { services } = app;
-  const origin = { ip: 'seed' };
+  const origin = { ip: 'seed', userAgent: undefined };
   let created = true;
   try {
     await services.credentials.signUp(DEMO, origin);

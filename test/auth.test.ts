@@ -23,11 +23,15 @@ import { REFRESH_REUSE_GRACE_MS } from '../src/auth/credentials.service.js';
 
 let t: TestServer;
 beforeAll(async () => {
-  t = await startTestServer();
+  // Behind a "proxy" on loopback, so that X-Forwarded-For gives the requests of a test the
+  // addresses of different clients; requests without it come from 127.0.0.1 as usual.
+  t = await startTestServer({ env: { TRUST_PROXY: 'loopback' } });
 });
 afterAll(() => t.close());
 
 const ACCESS_TTL_SECONDS = 900;
+/** A browser's requests, as the API sees them behind the loopback proxy. */
+const BROWSER = { 'user-agent': 'Mozilla/5.0 (X11; Linux x86_64) Chrome/140.0', 'x-forwarded-for': '203.0.113.5' };
 
 const REFRESH_REFUSED = 'Refresh token is invalid, expired or already used';
 const INVALID_CREDENTIALS = 'Email or password is incorrect';
@@ -67,8 +71,12 @@ async function expectMeIs(token: string, userId: string): Promise<void> {
   expect(res.data?.me.id).toBe(userId);
 }
 
-function refresh(refreshToken: string | undefined, client: GraphQLTestClient = t.client()): Promise<GraphQLResponse<RefreshMutation>> {
-  return client.request(REFRESH, refreshToken === undefined ? {} : { refreshToken });
+function refresh(
+  refreshToken: string | undefined,
+  client: GraphQLTestClient = t.client(),
+  headers?: Record<string, string>,
+): Promise<GraphQLResponse<RefreshMutation>> {
+  return client.request(REFRESH, refreshToken === undefined ? {} : { refreshToken }, { headers });
 }
 
 async function logIn(email: string): Promise<LogInMutation['logIn']> {
@@ -629,20 +637,49 @@ describe('refreshToken', () => {
     await refresh(refreshToken);
 
     expect(securityEvents(from, 'auth.refresh_reuse_detected')).toEqual([
-      expect.objectContaining({ level: 40, security: true, userId, familyId: claimsOf(accessToken).sid }),
+      expect.objectContaining({ level: 40, security: true, userId, familyId: claimsOf(accessToken).sid, reason: 'after_grace' }),
     ]);
   });
 
-  it('refuses a spent refresh token presented again within the reuse grace without revoking the log-in', async () => {
+  it('refuses a spent refresh token presented again within the reuse grace by the same client without revoking the log-in', async () => {
     const { refreshToken, userId } = await signUpStudent(t.client());
-    const winner = (await refresh(refreshToken)).data!.refreshToken;
+    const winner = (await refresh(refreshToken, t.client(), BROWSER)).data!.refreshToken;
     t.clock.advance(REFRESH_REUSE_GRACE_MS - 1000);
 
-    expectFailure(await refresh(refreshToken), 'UNAUTHENTICATED', REFRESH_REFUSED);
+    expectFailure(await refresh(refreshToken, t.client(), BROWSER), 'UNAUTHENTICATED', REFRESH_REFUSED);
 
     await expectMeIs(winner.accessToken, userId);
     expect((await familyOf(winner.accessToken)).revoked_at).toBeNull();
-    expect((await refresh(winner.refreshToken!)).errors).toBeUndefined();
+    expect((await refresh(winner.refreshToken!, t.client(), BROWSER)).errors).toBeUndefined();
+  });
+
+  // A thief who presents a stolen refresh token first wins the new pair; the victim's refresh,
+  // moments later from its own client, is what gives the theft away.
+  it.each([
+    ['user agent', { ...BROWSER, 'user-agent': 'curl/8.11.1' }],
+    ['address', { ...BROWSER, 'x-forwarded-for': '198.51.100.7' }],
+  ])('revokes the log-in when a spent refresh token is presented again within the grace from another %s', async (_what, thief) => {
+    const { refreshToken, accessToken, userId } = await signUpStudent(t.client());
+    const stolen = (await refresh(refreshToken, t.client(), thief)).data!.refreshToken;
+    const from = t.logs.length;
+
+    expectFailure(await refresh(refreshToken, t.client(), BROWSER), 'UNAUTHENTICATED', REFRESH_REFUSED);
+
+    expect(await familyOf(accessToken)).toMatchObject({ revoked_at: t.clock.now(), revoked_reason: 'refresh_token_reuse' });
+    await expectMeRejected(me(stolen.accessToken), 'revoked');
+    expectFailure(await refresh(stolen.refreshToken!, t.client(), thief), 'UNAUTHENTICATED', REFRESH_REFUSED);
+    expect(securityEvents(from, 'auth.refresh_reuse_detected')).toEqual([
+      expect.objectContaining({ userId, familyId: claimsOf(accessToken).sid, reason: 'other_client', ip: '203.0.113.5' }),
+    ]);
+  });
+
+  it('remembers who spent a refresh token only as a hash of its address and user agent', async () => {
+    const { refreshToken } = await signUpStudent(t.client());
+    await refresh(refreshToken, t.client(), BROWSER);
+
+    const spent = await storedRefreshToken(refreshToken);
+    expect(spent?.used_by_client).toMatch(/^[0-9a-f]{64}$/);
+    expect(JSON.stringify(spent)).not.toContain('203.0.113.5');
   });
 
   it('refuses an unknown refresh token with UNAUTHENTICATED', async () => {

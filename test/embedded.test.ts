@@ -1,10 +1,12 @@
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { loadConfig } from '../src/config.js';
+import { ConfigError, loadConfig } from '../src/config.js';
+import type { Logger } from '../src/logger.js';
 import { type StudyclockServer, startServer } from '../src/app/server.js';
-import { CREATE_SUBJECT, LOG_IN, PASSWORD, SIGN_UP, SUBJECTS } from './support/fixtures.js';
+import { CREATE_SUBJECT, LOG_IN, ME, PASSWORD, SIGN_UP, SUBJECTS } from './support/fixtures.js';
 import { GraphQLTestClient } from './support/graphql-client.js';
+import { captureLogs } from './support/server.js';
 
 // The path a newcomer takes: no DATABASE_URL, no database handed in, so the server opens
 // PGlite itself from EMBEDDED_DB_DIR. This file never uses TEST_DATABASE_URL; the environment
@@ -15,7 +17,8 @@ const PGLITE_TIMEOUT = 120_000;
 
 const JWT_SECRET = 'embedded-test-secret-of-at-least-32-bytes';
 
-function embeddedConfig(dir: string) {
+/** `env` overrides the defaults; a variable set to undefined is unset. */
+function embeddedConfig(dir: string, env: Record<string, string | undefined> = {}) {
   return loadConfig({
     NODE_ENV: 'test',
     HOST: '127.0.0.1',
@@ -24,12 +27,13 @@ function embeddedConfig(dir: string) {
     JWT_SECRET,
     PASSWORD_SCRYPT_LOG_N: '14',
     LOG_LEVEL: 'silent',
+    ...env,
   });
 }
 
 const running = new Set<StudyclockServer>();
-async function start(dir: string): Promise<StudyclockServer> {
-  const server = await startServer({ config: embeddedConfig(dir) });
+async function start(dir: string, options: { env?: Record<string, string | undefined>; logger?: Logger } = {}): Promise<StudyclockServer> {
+  const server = await startServer({ config: embeddedConfig(dir, options.env), logger: options.logger });
   running.add(server);
   return server;
 }
@@ -83,6 +87,59 @@ describe('on a directory', () => {
     const { subjects } = await after.withToken(logIn.accessToken).ok(SUBJECTS);
     expect(subjects.map((s) => s.name)).toEqual(['Organic chemistry']);
   }, PGLITE_TIMEOUT);
+
+  describe('without JWT_SECRET', () => {
+    const NO_SECRET = { JWT_SECRET: undefined, LOG_LEVEL: 'trace' };
+
+    it('signs with a secret made at the first start and kept in the directory, so tokens survive a restart', async () => {
+      const dir = freshDataDir();
+      const firstLogs = captureLogs('trace');
+      const first = await start(dir, { env: NO_SECRET, logger: firstLogs.logger });
+      const { signUp } = await new GraphQLTestClient(`${first.origin}/graphql`).ok(SIGN_UP, {
+        input: { email: 'restarts@example.com', password: PASSWORD },
+      });
+      await stop(first);
+
+      const secondLogs = captureLogs('trace');
+      const second = await start(dir, { env: NO_SECRET, logger: secondLogs.logger });
+      const { me } = await new GraphQLTestClient(`${second.origin}/graphql`).withToken(signUp.accessToken).ok(ME);
+      expect(me).toEqual({ id: signUp.user.id, email: 'restarts@example.com' });
+
+      const file = join(dir, 'jwt-secret');
+      expect(statSync(file).mode & 0o777).toBe(0o600);
+      const secret = readFileSync(file, 'utf8').trim();
+      expect(Buffer.byteLength(secret)).toBeGreaterThanOrEqual(32);
+      for (const { lines } of [firstLogs, secondLogs]) {
+        const logs = lines.join('\n');
+        expect(logs).toContain(`signing with the development secret kept in ${file}`);
+        expect(logs).not.toContain(secret);
+        expect(logs).not.toContain('random secret');
+      }
+    }, PGLITE_TIMEOUT);
+
+    it('refuses to start on a secret file too short to sign with, naming the file and not its content', async () => {
+      const dir = freshDataDir();
+      mkdirSync(dir, { recursive: true });
+      writeFileSync(join(dir, 'jwt-secret'), 'too-short-a-secret\n', { mode: 0o600 });
+      await expect(start(dir, { env: NO_SECRET })).rejects.toThrow(
+        new Error(`${join(dir, 'jwt-secret')} holds no signing secret of at least 32 bytes: delete it to have a new one made (everyone signed in is logged out)`),
+      );
+    }, PGLITE_TIMEOUT);
+
+    it('still refuses to start in production', () => {
+      const dir = freshDataDir();
+      expect(() => embeddedConfig(dir, { NODE_ENV: 'production', JWT_SECRET: undefined })).toThrow(
+        new ConfigError(['JWT_SECRET: required when NODE_ENV=production']),
+      );
+      expect(existsSync(dir)).toBe(false);
+    });
+
+    it('writes nothing when JWT_SECRET is set', async () => {
+      const dir = freshDataDir();
+      await start(dir);
+      expect(existsSync(join(dir, 'jwt-secret'))).toBe(false);
+    }, PGLITE_TIMEOUT);
+  });
 });
 
 describe('in memory', () => {
@@ -95,5 +152,13 @@ describe('in memory', () => {
     await student.ok(CREATE_SUBJECT, { name: 'Statistics' });
     const { subjects } = await student.ok(SUBJECTS);
     expect(subjects.map((s) => s.name)).toEqual(['Statistics']);
+  }, PGLITE_TIMEOUT);
+
+  it('without JWT_SECRET, signs with a secret of this process and says tokens will not survive a restart', async () => {
+    const { logger, lines } = captureLogs('info');
+    await start('memory://', { env: { JWT_SECRET: undefined }, logger });
+    expect(lines.map((l) => (JSON.parse(l) as { level: number; msg: string }))).toContainEqual(
+      expect.objectContaining({ level: 40, msg: 'JWT_SECRET is unset: using a random secret for this process; tokens will not survive a restart' }),
+    );
   }, PGLITE_TIMEOUT);
 });

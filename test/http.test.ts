@@ -140,6 +140,29 @@ describe('request errors', () => {
     });
     expectNoInternals(text);
   });
+
+  // Apollo's choice, stated in the README's error table: the GraphQL over HTTP spec says SHOULD
+  // 200 for application/json (400 is its rule for application/graphql-response+json). Variables
+  // are coerced before any resolver runs, so the anonymous request needs no token.
+  it.each([
+    ['application/json', 'application/json'],
+    ['application/graphql-response+json', 'application/graphql-response+json'],
+  ])('answers a document that does not parse or validate, or variables that do not coerce, with 400 under Accept: %s', async (accept, contentType) => {
+    for (const [query, variables, code] of [
+      ['{ me {', undefined, 'GRAPHQL_PARSE_FAILED'],
+      ['{ me { shoeSize } }', undefined, 'GRAPHQL_VALIDATION_FAILED'],
+      ['query($first: Int) { sessions(first: $first) { pageInfo { hasNextPage } } }', { first: 'ten' }, 'BAD_USER_INPUT'],
+    ] as const) {
+      const res = await postGraphQL(t, JSON.stringify({ query, variables }), { 'content-type': 'application/json', accept });
+      const body = (await res.json()) as { data?: unknown; errors: { extensions: { code: string } }[] };
+      expect({ status: res.status, contentType: res.headers.get('content-type'), data: body.data, code: body.errors[0]?.extensions.code }).toEqual({
+        status: 400,
+        contentType: expect.stringMatching(new RegExp(`^${contentType.replace('+', '\\+')}`)),
+        data: undefined,
+        code,
+      });
+    }
+  });
 });
 
 describe('CSRF prevention', () => {

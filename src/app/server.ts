@@ -4,6 +4,7 @@ import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { ApolloServer } from '@apollo/server';
 import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
+import { withDevelopmentSecret } from '../auth/development-secret.js';
 import { createExternalAuth } from '../auth/external-token.js';
 import { type Clock, systemClock } from '../clock.js';
 import type { Config } from '../config.js';
@@ -85,7 +86,8 @@ export async function startServer(options: ServerOptions): Promise<StudyclockSer
 
 /** {@link startServer}'s steps; pushes onto `opened` the release of everything it opens, as it opens it. */
 async function openServer(options: ServerOptions, logger: Logger, opened: Release[], unwind: () => Promise<void>): Promise<StudyclockServer> {
-  const { config } = options;
+  // Before anything is opened: the embedded database's development signing secret, if that is the one.
+  const config = await withDevelopmentSecret(options.config, options.database ? undefined : databaseTarget(options.config), logger);
   const clock = options.clock ?? systemClock;
   const settings = deriveSettings(config);
   // Read before anything is opened: an unreadable certificate or key fails the start cleanly.
@@ -95,9 +97,6 @@ async function openServer(options: ServerOptions, logger: Logger, opened: Releas
   const database = options.database ?? (await openDatabase(databaseTarget(config), logger));
   if (!options.database) opened.push(() => database.close());
   await migrateToLatest(database.db);
-  if (config.jwtSecretGenerated) {
-    logger.warn('JWT_SECRET is unset: using a random secret for this process; tokens will not survive a restart');
-  }
 
   const app = createServices({ db: database.db, settings, clock, logger, external: createExternalAuth(config) });
   opened.push(() => app.close());

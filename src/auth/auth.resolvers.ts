@@ -1,7 +1,7 @@
 import { AppError } from '../errors.js';
 import type { GraphQLContext } from '../graphql/context.js';
 import type { Resolvers, ResolversTypes } from '../graphql/__generated__/resolvers-types.js';
-import type { AuthTokens } from './credentials.service.js';
+import type { AuthTokens, RequestOrigin } from './credentials.service.js';
 
 /** The GraphQL payload for tokens; in cookie mode the refresh token lives only in its cookie. */
 function toPayload(tokens: AuthTokens, ctx: GraphQLContext, cookieMode: boolean): ResolversTypes['AuthPayload'] {
@@ -17,18 +17,21 @@ function requireCookiesIf(ctx: GraphQLContext, cookieMode: boolean | null | unde
   }
 }
 
+/** Who is asking, as the auth service wants to know it. */
+const requestOrigin = (ctx: GraphQLContext): RequestOrigin => ({ ip: ctx.ip, userAgent: ctx.userAgent });
+
 export const authResolvers: Resolvers = {
   Mutation: {
     signUp: async (_p, { input }, ctx) => {
       requireCookiesIf(ctx, input.cookieMode);
-      const tokens = await ctx.services.credentials.signUp(input, { ip: ctx.ip });
+      const tokens = await ctx.services.credentials.signUp(input, requestOrigin(ctx));
       return toPayload(tokens, ctx, input.cookieMode === true);
     },
     logIn: async (_p, { input }, ctx) => {
       requireCookiesIf(ctx, input.cookieMode);
       // RATE_LIMITED, with the right password too, while the email or address waits out a delay.
       const tokens = await ctx.logins.throttleLogIn({ email: input.email, ip: ctx.ip }, () =>
-        ctx.services.credentials.logIn(input, { ip: ctx.ip }),
+        ctx.services.credentials.logIn(input, requestOrigin(ctx)),
       );
       return toPayload(tokens, ctx, input.cookieMode === true);
     },
@@ -37,7 +40,7 @@ export const authResolvers: Resolvers = {
       const fromCookie = !args.refreshToken ? ctx.cookies?.refreshToken : undefined;
       const presented = args.refreshToken || fromCookie;
       if (!presented) throw new AppError('UNAUTHENTICATED', 'No refresh token was presented', { reason: 'missing' });
-      const tokens = await ctx.services.credentials.refresh(presented, { ip: ctx.ip });
+      const tokens = await ctx.services.credentials.refresh(presented, requestOrigin(ctx));
       return toPayload(tokens, ctx, args.cookieMode === true || fromCookie !== undefined);
     },
     logOut: async (_p, args, ctx) => {

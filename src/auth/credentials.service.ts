@@ -17,6 +17,7 @@ import {
   insertRefreshToken,
   revokeFamily,
 } from './refresh-token.repository.js';
+import { REFRESH_REUSE_GRACE_MS, type RefreshClient, refreshClientKey, refreshReuseTheft } from './refresh-reuse.js';
 import type { RevocationListener } from './revocations.js';
 
 /** Tokens handed to a client after sign-up, log-in or refresh. */
@@ -30,15 +31,8 @@ export interface AuthTokens {
   user: User;
 }
 
-/** Where a request came from, for security logs. */
-export interface RequestOrigin {
-  ip: string | undefined;
-}
-
-/** Where a request came from, for security logs. */
-export interface RequestOrigin {
-  ip: string | undefined;
-}
+/** Where a request came from, for security logs and to tell refreshing clients apart. */
+export type RequestOrigin = RefreshClient;
 
 /** Settings the credentials service needs from the configuration. */
 export interface CredentialsSettings extends AccessTokenSettings {
@@ -46,11 +40,7 @@ export interface CredentialsSettings extends AccessTokenSettings {
   scryptLogN: number;
 }
 
-/**
- * A spent refresh token presented again within this long of its use is refused without
- * revoking its log-in: two tabs refreshing at the same moment are not a theft. Later reuse is.
- */
-export const REFRESH_REUSE_GRACE_MS = 10_000;
+export { REFRESH_REUSE_GRACE_MS };
 
 /** Hash of a refresh token as stored: SHA-256 is enough for 256 random bits. */
 function hashRefreshToken(token: string): string {
@@ -119,19 +109,21 @@ export class CredentialsService {
 
   /**
    * Exchanges a refresh token for a new pair. The presented token is spent; presenting a spent
-   * token again more than {@link REFRESH_REUSE_GRACE_MS} after its use revokes its whole family
-   * (every device of that log-in must log in again). UNAUTHENTICATED for an unknown, expired,
+   * token again more than {@link REFRESH_REUSE_GRACE_MS} after its use, or from another client
+   * within it (see `refreshReuseTheft`), revokes its whole family (every device of that log-in
+   * must log in again). UNAUTHENTICATED for an unknown, expired,
    * spent or revoked token. Spending the presented token and storing its successor is one
    * transaction: a failure in between leaves the presented token unspent, so the log-in survives.
    */
   async refresh(refreshToken: string, origin: RequestOrigin): Promise<AuthTokens> {
     const tokenHash = hashRefreshToken(refreshToken);
+    const client = refreshClientKey(origin);
     const now = this.clock.now();
     // The consumed row stays locked until commit, so a concurrent refresh of the same token
     // waits, then finds it spent (moments ago) as before. The refusal is handled after this
     // transaction, on its own, so a revocation for reuse commits although the request fails.
     const issued = await this.db.transaction().execute(async (trx) => {
-      const consumed = await consumeRefreshToken(trx, tokenHash, now);
+      const consumed = await consumeRefreshToken(trx, tokenHash, now, client);
       if (!consumed) return undefined;
       const row = await findUserById(trx, consumed.userId);
       if (!row) throw new AppError('UNAUTHENTICATED', 'Refresh token is invalid, expired or already used');
@@ -139,17 +131,18 @@ export class CredentialsService {
     });
     if (!issued) {
       const stored = await findRefreshToken(this.db, tokenHash);
-      const concurrent = stored?.usedAt && now.getTime() - stored.usedAt.getTime() < REFRESH_REUSE_GRACE_MS;
-      if (stored?.usedAt && !concurrent) {
+      const theft = stored?.usedAt ? refreshReuseTheft({ usedAt: stored.usedAt, usedByClient: stored.usedByClient }, client, now) : null;
+      if (stored && theft) {
         await revokeFamily(this.db, stored.familyId, 'refresh_token_reuse', now);
         this.revocations.loginRevoked(stored.familyId);
         logSecurityEvent(this.logger, 'auth.refresh_reuse_detected', {
           ip: origin.ip,
           userId: stored.userId,
           familyId: stored.familyId,
+          reason: theft,
         });
       } else {
-        const reason = concurrent ? 'used_moments_ago' : stored ? 'expired_or_revoked' : 'unknown';
+        const reason = stored?.usedAt ? 'used_moments_ago' : stored ? 'expired_or_revoked' : 'unknown';
         logSecurityEvent(this.logger, 'auth.refresh_rejected', { ip: origin.ip, reason });
       }
       throw new AppError('UNAUTHENTICATED', 'Refresh token is invalid, expired or already used');

@@ -19,18 +19,19 @@ export async function insertRefreshToken(
 }
 
 /**
- * Atomically marks an unused, unexpired refresh token of a live family and enabled user as used,
- * returning its family and user. Of two concurrent callers presenting the same token, exactly
- * one gets a row.
+ * Atomically marks an unused, unexpired refresh token of a live family and enabled user as used
+ * by `client`, returning its family and user. Of two concurrent callers presenting the same
+ * token, exactly one gets a row.
  */
 export async function consumeRefreshToken(
   db: Kysely<Database>,
   tokenHash: string,
   now: Date,
+  client: string,
 ): Promise<{ familyId: string; userId: string } | undefined> {
   return db
     .updateTable('refresh_tokens')
-    .set({ used_at: now })
+    .set({ used_at: now, used_by_client: client })
     .from('refresh_token_families')
     .innerJoin('users', 'users.id', 'refresh_token_families.user_id')
     .whereRef('refresh_token_families.id', '=', 'refresh_tokens.family_id')
@@ -52,6 +53,7 @@ export async function findRefreshToken(db: Kysely<Database>, tokenHash: string) 
       'refresh_tokens.family_id as familyId',
       'refresh_token_families.user_id as userId',
       'refresh_tokens.used_at as usedAt',
+      'refresh_tokens.used_by_client as usedByClient',
     ])
     .where('refresh_tokens.token_hash', '=', tokenHash)
     .executeTakeFirst();

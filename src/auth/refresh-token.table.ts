@@ -21,6 +21,8 @@ export interface RefreshTokenTable {
   created_at: Generated<Date>;
   expires_at: Date;
   used_at: ColumnType<Date | null, Date | null | undefined, Date | null>;
+  /** Who spent it: `refreshClient` of the request (null while unused, and for tokens spent before it was kept). */
+  used_by_client: ColumnType<string | null, string | null | undefined, string | null>;
 }
 
 export type RefreshTokenFamilyRow = Selectable<RefreshTokenFamilyTable>;

@@ -80,6 +80,14 @@ export function databaseTarget(config: Config): DatabaseTarget {
     : { embeddedDir: config.EMBEDDED_DB_DIR };
 }
 
+/**
+ * The directory the embedded database keeps its files in; undefined for a server, or for PGlite
+ * in memory (`memory://`, or any other `scheme://` PGlite takes).
+ */
+export function embeddedDirectory(target: DatabaseTarget): string | undefined {
+  return 'embeddedDir' in target && !target.embeddedDir.includes('://') ? target.embeddedDir : undefined;
+}
+
 /** Idle pooled connections are probed this soon, so a dead one is dropped before it is handed out. */
 const TCP_KEEPALIVE_DELAY_MS = 5_000;
 
@@ -129,7 +137,8 @@ export async function openDatabase(target: DatabaseTarget, logger: Logger): Prom
     return { db, kind: 'postgres', poolUsage, close: once(() => db.destroy()) };
   }
   // PGlite creates only the last folder of the path; make the parents too.
-  if (!target.embeddedDir.includes('://')) await mkdir(target.embeddedDir, { recursive: true });
+  const dir = embeddedDirectory(target);
+  if (dir) await mkdir(dir, { recursive: true });
   const pglite = await PGlite.create(target.embeddedDir, { parsers: { [INT8_OID]: parseInt8 } });
   const db = new Kysely<Database>({ dialect: new PGliteDialect({ pglite }) });
   return {

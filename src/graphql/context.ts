@@ -57,5 +57,7 @@ export interface GraphQLContext extends ServerContext {
   authFailure: TokenRejection | null;
   /** Client address, for security logs. */
   ip: string | undefined;
+  /** The client's `User-Agent` (over a WebSocket, its upgrade request's): tells refreshing clients apart. */
+  userAgent: string | undefined;
   cookies: AuthCookieJar | null;
 }

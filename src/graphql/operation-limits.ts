@@ -1,4 +1,3 @@
-import { costLimitRule } from '@escape.tech/graphql-armor-cost-limit';
 import { maxAliasesRule } from '@escape.tech/graphql-armor-max-aliases';
 import { maxDepthRule } from '@escape.tech/graphql-armor-max-depth';
 import { maxDirectivesRule } from '@escape.tech/graphql-armor-max-directives';
@@ -15,6 +14,7 @@ import {
   type ValidationRule,
 } from 'graphql';
 import type { Config } from '../config.js';
+import { costLimitRule } from './cost-limit.js';
 
 /**
  * What every GraphQL operation is held to, over HTTP (Apollo) and WebSocket (graphql-ws) alike.
@@ -57,15 +57,6 @@ export function introspectionAllowed(config: Pick<Config, 'GRAPHQL_INTROSPECTION
   return config.GRAPHQL_INTROSPECTION ?? config.NODE_ENV !== 'production';
 }
 
-/**
- * The cost model (graphql-armor's): 1 per scalar field, 2 per object field plus its selection,
- * times `first` when it is given as a literal (a variable counts once; the server caps `first`
- * at 100 anyway). graphql-armor's default also multiplies each level by 1.5; depth has a limit
- * of its own here, and with 1.5 a literal `sessions(first: 100)` of every session field would
- * cost 6650, over the default limit, for an operation the API offers.
- */
-const COST_MODEL = { objectCost: 2, scalarCost: 1, depthCostFactor: 1, ignoreIntrospection: true } as const;
-
 /** Builds the limits from the configuration; see {@link OperationLimits}. */
 export function createOperationLimits(
   config: Pick<
@@ -95,7 +86,9 @@ export function createOperationLimits(
     maxDepthRule({ n: config.GRAPHQL_MAX_DEPTH, ...reject }),
     maxAliasesRule({ n: config.GRAPHQL_MAX_ALIASES, ...reject }),
     maxDirectivesRule({ n: config.GRAPHQL_MAX_DIRECTIVES, ...reject }),
-    costLimitRule({ maxCost: config.GRAPHQL_MAX_COST, ...COST_MODEL, ...reject }),
+    // Our own rather than graphql-armor's, which counts a `first` given in a variable once: see
+    // cost-limit.ts for the model.
+    costLimitRule(config.GRAPHQL_MAX_COST),
   ];
   const introspection = introspectionAllowed(config);
   if (!introspection) validationRules.push(NoSchemaIntrospectionCustomRule);

@@ -1,6 +1,6 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { makeExecutableSchema } from '@graphql-tools/schema';
-import type { GraphQLSchema } from 'graphql';
+import { GraphQLScalarType, type GraphQLSchema, Kind, parse } from 'graphql';
 import { DateTimeResolver } from 'graphql-scalars';
 import { authResolvers } from '../auth/auth.resolvers.js';
 import { sessionResolvers } from '../sessions/session.resolvers.js';
@@ -19,15 +19,26 @@ export function loadTypeDefs(): string[] {
     .map((f) => readFileSync(new URL(f, schemaDir), 'utf8'));
 }
 
-const resolvers: Resolvers[] = [
-  { DateTime: DateTimeResolver },
-  userResolvers,
-  authResolvers,
-  subjectResolvers,
-  sessionResolvers,
-];
+const resolvers: Resolvers[] = [userResolvers, authResolvers, subjectResolvers, sessionResolvers];
 
 /** The executable schema: SDL from `schema/`, resolvers from each domain. */
 export function buildSchema(): GraphQLSchema {
-  return makeExecutableSchema({ typeDefs: loadTypeDefs(), resolvers });
+  const typeDefs = loadTypeDefs();
+  return makeExecutableSchema({
+    typeDefs,
+    resolvers: [{ DateTime: describedBySdl(DateTimeResolver, typeDefs) }, ...resolvers],
+  });
+}
+
+/**
+ * `scalar` with the description its definition in `typeDefs` gives it. graphql-tools copies a
+ * scalar resolver's description over the SDL's, and graphql-scalars' own one ("such as
+ * 2007-12-03T10:15:30Z") is not what the API serves nor what schema.graphql says.
+ */
+function describedBySdl(scalar: GraphQLScalarType, typeDefs: readonly string[]): GraphQLScalarType {
+  const definition = typeDefs
+    .flatMap((sdl) => parse(sdl).definitions)
+    .find((d) => d.kind === Kind.SCALAR_TYPE_DEFINITION && d.name.value === scalar.name);
+  if (definition?.kind !== Kind.SCALAR_TYPE_DEFINITION) throw new Error(`schema/ defines no scalar ${scalar.name}`);
+  return new GraphQLScalarType({ ...scalar.toConfig(), description: definition.description?.value });
 }

@@ -61,6 +61,7 @@ export async function httpContext(deps: HttpAppDeps, req: Request, res: express.
     viewer: auth.ok ? auth.viewer : null,
     authFailure: auth.ok ? null : auth.reason,
     ip: req.ip,
+    userAgent: req.get('user-agent'),
     cookies: authCookieJar(req, res, config, server.clock),
   };
 }

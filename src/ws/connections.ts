@@ -26,6 +26,8 @@ export class Connection {
     readonly socket: WebSocket,
     /** The client address (TRUST_PROXY applied), for limits and security logs. */
     readonly ip: string | undefined,
+    /** The upgrade request's `User-Agent`: tells refreshing clients apart. */
+    readonly userAgent: string | undefined,
     private readonly clock: Clock,
   ) {}
 
@@ -88,8 +90,8 @@ export class ConnectionRegistry implements RevocationListener {
   constructor(private readonly clock: Clock) {}
 
   /** Registers a new socket; its connection is released and forgotten on the socket's own close event. */
-  open(socket: WebSocket, ip: string | undefined): Connection {
-    const connection = new Connection(socket, ip, this.clock);
+  open(socket: WebSocket, ip: string | undefined, userAgent: string | undefined): Connection {
+    const connection = new Connection(socket, ip, userAgent, this.clock);
     this.#bySocket.set(socket, connection);
     socket.once('close', () => {
       this.#bySocket.delete(socket);

@@ -58,7 +58,9 @@ export function attachWebSocketServer(deps: WsServerDeps): WsEndpoint {
   });
   httpServer.on('upgrade', onUpgrade);
   // Registered before graphql-ws's own handler, so a connection exists before any of its messages is handled.
-  wss.on('connection', (socket: WebSocket, request: IncomingMessage) => connections.open(socket, clientAddress(request, trustProxy)));
+  wss.on('connection', (socket: WebSocket, request: IncomingMessage) =>
+    connections.open(socket, clientAddress(request, trustProxy), request.headers['user-agent']),
+  );
   const { formatResult } = socketFormatters(server.logger, deps.limits);
   const frames = new FramedSubscriptions();
   const documents = new DocumentAdmission(deps.limits, deps.schema);

@@ -1,6 +1,5 @@
 import { once } from 'node:events';
 import net, { type AddressInfo } from 'node:net';
-import { Writable } from 'node:stream';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { PGlite } from '@electric-sql/pglite';
 import { Kysely, PGliteDialect, sql } from 'kysely';
@@ -8,7 +7,6 @@ import pg from 'pg';
 import { type Database, type DatabaseHandle, openDatabase } from '../../src/db/database.js';
 import { isBackendUnavailable } from '../../src/db/failures.js';
 import { AppError, ErrorCodes } from '../../src/errors.js';
-import { createLogger } from '../../src/logger.js';
 import { createTestDatabase, type TestDatabase } from '../support/database.js';
 import {
   createSubject,
@@ -27,7 +25,7 @@ import {
 import type { GraphQLResponse } from '../support/graphql-client.js';
 import type { TimerSubscription } from '../__generated__/graphql.js';
 import { ManualClock } from '../support/manual-clock.js';
-import { startTestServer, type TestServer } from '../support/server.js';
+import { captureLogs, startTestServer, type TestServer } from '../support/server.js';
 import { type Collected, collect, connectWs, eventually, type WsTestClient, wsUrl, within } from '../support/ws-client.js';
 
 // What clients see while PostgreSQL is away, and that everything comes back by itself. The
@@ -210,16 +208,10 @@ async function rejectionOf(promise: Promise<unknown>): Promise<unknown> {
   );
 }
 
-/** A logger whose JSON lines are kept in `lines`. */
+/** A logger whose messages are kept. */
 function capturedLogger() {
-  const lines: string[] = [];
-  const sink = new Writable({
-    write(chunk: Buffer, _enc, cb) {
-      lines.push(...chunk.toString('utf8').split('\n').filter((l) => l.length > 0));
-      cb();
-    },
-  });
-  return { logger: createLogger('info', sink), messages: () => lines.map((l) => (JSON.parse(l) as { msg: string }).msg) };
+  const { logger, lines } = captureLogs('info');
+  return { logger, messages: () => lines.map((l) => (JSON.parse(l) as { msg: string }).msg) };
 }
 
 /** True when another transaction holds a lock on the session's row. */

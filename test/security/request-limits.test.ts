@@ -1,7 +1,9 @@
 import { jest } from '@jest/globals';
-import { getIntrospectionQuery, Lexer, Source, TokenKind } from 'graphql';
+import { getIntrospectionQuery, isInterfaceType, isObjectType, Lexer, Source, TokenKind } from 'graphql';
 import type { Client } from 'graphql-ws';
+import { PAGE_SIZES } from '../../src/graphql/cost-limit.js';
 import { introspectionAllowed } from '../../src/graphql/operation-limits.js';
+import { buildSchema } from '../../src/graphql/schema.js';
 import { snapshotDatabase } from '../support/database.js';
 import { ME, PASSWORD, SESSIONS, SIGN_UP, signUpStudent, type Student, SUBJECTS } from '../support/fixtures.js';
 import type { GraphQLErrorBody } from '../support/graphql-client.js';
@@ -92,9 +94,11 @@ const transports = [
 const nested = (levels: number, type: string, inner: string) => `${`... on ${type} { `.repeat(levels)}${inner}${' }'.repeat(levels)}`;
 const write = (name: string) => `createSubject(input: { name: "${name}" }) { id }`;
 const SESSION_FIELDS = 'id type status elapsedSeconds focusSeconds remainingSeconds startedAt endedAt pausedReason subject { id name }';
-/** Costs 2400: (2 + edges (2 + cursor 1 + node (2 + 9 + subject 4)) + pageInfo 4) × first 100. */
-const hundredSessions = (alias: string) =>
-  `${alias}: sessions(first: 100) { edges { cursor node { ${SESSION_FIELDS} } } pageInfo { hasNextPage endCursor } }`;
+/** Costs 24 × `first`: 2 + edges (2 + cursor 1 + node (2 + 9 + subject 4)) + pageInfo 4. */
+const sessionsPage = (first?: string) =>
+  `sessions${first ? `(first: ${first})` : ''} { edges { cursor node { ${SESSION_FIELDS} } } pageInfo { hasNextPage endCursor } }`;
+/** Costs 2400. */
+const hundredSessions = (alias: string) => `${alias}: ${sessionsPage('100')}`;
 /** Lexical tokens in `query`, counted as the parser counts them. */
 function tokenCount(query: string): number {
   const lexer = new Lexer(new Source(query));
@@ -237,6 +241,39 @@ describe.each(transports)('operation limits over $transport', ({ transport, run 
       const data = await expectRuns({ query: `query { ${hundredSessions('a')} ${hundredSessions('b')} }` });
       expect(data).toEqual({ a: { edges: [], pageInfo: { hasNextPage: false, endCursor: null } }, b: expect.anything() });
     });
+
+    // A variable's value is not known when the document is validated (Apollo validates each
+    // document once and caches the verdict), so the cost counts the most the field allows.
+    it.each([
+      ['the literal 100', {}, '100'],
+      ['a variable of 100', { n: 100 }, '$n'],
+      ['a variable of 1, counted as the most sessions allows', { n: 1 }, '$n'],
+    ])('refuses sessions(first: …) fifteen times with %s: cost 36000', async (_case, variables, first) => {
+      const pages = aliases(15, () => sessionsPage(first));
+      await expectRefused(
+        { query: `query Costly${first === '$n' ? '($n: Int)' : ''} { ${pages} } mutation Write { ${write('variables')} }`, variables, operationName: 'Write' },
+        { message: 'Query Cost limit of 5000 exceeded, found 36000.', extensions: { code: 'GRAPHQL_VALIDATION_FAILED' } },
+      );
+    });
+
+    it('runs sessions(first: $n) twice with n = 100 (cost 4800)', async () => {
+      const data = await expectRuns({ query: `query($n: Int) { a: ${sessionsPage('$n')} b: ${sessionsPage('$n')} }`, variables: { n: 100 } });
+      expect(data).toEqual({ a: { edges: [], pageInfo: { hasNextPage: false, endCursor: null } }, b: expect.anything() });
+    });
+
+    it('counts a sessions without first as its default page of 20', async () => {
+      await expectRefused(
+        { query: `query { ${aliases(11, () => sessionsPage())} }` },
+        { message: 'Query Cost limit of 5000 exceeded, found 5280.', extensions: { code: 'GRAPHQL_VALIDATION_FAILED' } },
+      );
+    });
+
+    it('counts a variable first inside a fragment as the most sessions allows', async () => {
+      await expectRefused(
+        { query: `query($n: Int) { ...Pages } fragment Pages on Query { ${aliases(15, () => sessionsPage('$n'))} }`, variables: { n: 1 } },
+        { message: 'Query Cost limit of 5000 exceeded, found 36000.', extensions: { code: 'GRAPHQL_VALIDATION_FAILED' } },
+      );
+    });
   });
 
   it('refuses a document over several limits with one error per limit', async () => {
@@ -268,6 +305,16 @@ describe('with every limit raised', () => {
     expect(outcome.errors).toBeUndefined();
     expect((await snapshotDatabase(roomy.db.handle.db)).subjects.length).toBeGreaterThan(before);
   });
+});
+
+// The cost model counts each paged field's page size: a new field taking `first` must be added.
+it('knows the page size of every field that takes a first argument', () => {
+  const paged = Object.values(buildSchema().getTypeMap())
+    .filter((type) => isObjectType(type) || isInterfaceType(type))
+    .flatMap((type) => Object.values(type.getFields()).filter((f) => f.args.some((a) => a.name === 'first')).map((f) => `${type.name}.${f.name}`));
+  expect(paged).toEqual(['Query.sessions']);
+  expect(Object.keys(PAGE_SIZES)).toEqual(paged);
+  expect(PAGE_SIZES['Query.sessions']).toMatchObject({ max: 100, default: 20 });
 });
 
 // Fields of scalar types only: GraphQL's rule reports every field of an introspection type.

@@ -2,6 +2,7 @@ import { existsSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core';
+import { programUnavailable } from './required-program.js';
 
 /** Debian's Chromium, installed by `.ci/run` (`apt-get install -y chromium`). */
 export const CHROMIUM_PATH = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
@@ -10,18 +11,15 @@ export const CHROMIUM_PATH = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 export const SCREENSHOT_DIR = path.resolve('artifacts', 'screenshots');
 
 /**
- * Why the browser suites cannot run here, or null when they can. Chromium missing is a reason to
- * skip only outside CI, or in CI when `.ci/run` could not install it and said so in
- * `BROWSER_TESTS_UNAVAILABLE`; otherwise the suites run and fail to launch.
+ * Why the browser suites cannot run here, or null when they can (see `programUnavailable`:
+ * `.ci/run` sets `BROWSER_TESTS_UNAVAILABLE` when it cannot install Chromium).
  */
-export const browserUnavailable: string | null = existsSync(CHROMIUM_PATH)
-  ? null
-  : (process.env.BROWSER_TESTS_UNAVAILABLE ??
-    (process.env.CI === 'true'
-      ? null
-      : `no Chromium at ${CHROMIUM_PATH} (install it with \`apt-get install -y chromium\`, or set CHROMIUM_PATH)`));
-
-if (browserUnavailable) process.stderr.write(`browser tests skipped: ${browserUnavailable}\n`);
+export const browserUnavailable: string | null = programUnavailable({
+  suite: 'browser',
+  found: existsSync(CHROMIUM_PATH),
+  missing: `no Chromium at ${CHROMIUM_PATH} (install it with \`apt-get install -y chromium\`, or set CHROMIUM_PATH)`,
+  unavailableVariable: 'BROWSER_TESTS_UNAVAILABLE',
+});
 
 /** `describe`, or `describe.skip` when Chromium cannot be found outside CI. */
 export const describeBrowser = browserUnavailable ? describe.skip : describe;

@@ -63,14 +63,7 @@ export async function startTestServer(
 ): Promise<TestServer> {
   const config = loadConfig({ ...testEnv, ...options.env });
   const clock = options.clock ?? new ManualClock();
-  const lines: string[] = [];
-  const sink = new Writable({
-    write(chunk: Buffer, _enc, cb) {
-      lines.push(...chunk.toString('utf8').split('\n').filter((l) => l.length > 0));
-      cb();
-    },
-  });
-  const logger = createLogger(config.LOG_LEVEL, sink);
+  const { logger, lines } = captureLogs(config.LOG_LEVEL);
   const db = await (options.database ?? testDatabaseFor)(config, logger);
   let server: StudyclockServer;
   try {
@@ -97,6 +90,18 @@ export async function startTestServer(
       await db.dispose();
     },
   };
+}
+
+/** A logger at `level` whose JSON lines, as written, are kept in `lines`. */
+export function captureLogs(level: string): { logger: Logger; lines: string[] } {
+  const lines: string[] = [];
+  const sink = new Writable({
+    write(chunk: Buffer, _enc, cb) {
+      lines.push(...chunk.toString('utf8').split('\n').filter((l) => l.length > 0));
+      cb();
+    },
+  });
+  return { logger: createLogger(level, sink), lines };
 }
 
 function testDatabaseFor(config: Config): Promise<TestDatabase> {
