@@ -4,10 +4,9 @@ import { ConfigError, loadConfig } from '../src/config.js';
 import { createLogger } from '../src/logger.js';
 import { metricsEndpoint } from '../src/metrics/endpoint.js';
 import { compileTrustProxy } from '../src/http/client-address.js';
-import type { RealtimeStats } from '../src/metrics/metrics.js';
-import { createSubject, ME, SESSION, signUpStudent, START_SESSION, type Student, TIMER_UPDATED } from './support/fixtures.js';
-import { freePort, startTestServer, testEnv, type TestServer } from './support/server.js';
-import { collect, connectWs, eventually, type WsTestClient, wsUrl } from './support/ws-client.js';
+import { ME, SESSION, signUpStudent, type Student, studentWithSession, TIMER_UPDATED } from './support/fixtures.js';
+import { freePort, isIdle, startTestServer, testEnv, type TestServer } from './support/server.js';
+import { collect, connectStudent, disposeSockets, eventually, openClient, type WsTestClient, wsUrl } from './support/ws-client.js';
 
 // GET /metrics: where it is served and to whom (METRICS_TOKEN, METRICS_PORT), then what its
 // series count. Counters are compared between two scrapes around one known sequence of real
@@ -63,7 +62,6 @@ function forged(student: Student): string {
   return jwt.sign(claims, 'another-secret-that-is-at-least-32-bytes-long', { header: { alg: 'HS256', typ: 'at+jwt' } });
 }
 
-const isIdle = (stats: RealtimeStats): boolean => Object.values(stats).every((n) => n === 0);
 
 describe('where GET /metrics is served', () => {
   it('is 404 on the main port when neither METRICS_TOKEN nor METRICS_PORT is set', async () => {
@@ -163,9 +161,8 @@ beforeAll(async () => {
 });
 afterAll(() => t?.close());
 
-const sockets: WsTestClient[] = [];
 afterEach(async () => {
-  await Promise.all(sockets.splice(0).map((s) => s.dispose()));
+  await disposeSockets();
   // Every test starts from an idle server: no socket, subscription or pending pause left over,
   // so nothing counted after the test belongs to it.
   await eventually(() => isIdle(t.server.stats()), 5_000, 'an idle server');
@@ -177,20 +174,7 @@ async function scrape(): Promise<Samples> {
   return parseSamples(await res.text());
 }
 
-async function connect(student: Student): Promise<WsTestClient> {
-  const ws = connectWs(wsUrl(t.origin), { connectionParams: { token: student.accessToken } });
-  sockets.push(ws);
-  await ws.connected;
-  return ws;
-}
-
-/** A student with a RUNNING FREE session. */
-async function studentWithSession(): Promise<{ student: Student; sessionId: string }> {
-  const student = await signUpStudent(t.client());
-  const subjectId = await createSubject(student);
-  const { startSession } = await student.client.ok(START_SESSION, { input: { subjectId, type: 'FREE' } });
-  return { student, sessionId: startSession.id };
-}
+const connect = (student: Student): Promise<WsTestClient> => connectStudent(t.origin, student);
 
 describe('with METRICS_TOKEN on the main port', () => {
   it('answers 401 without a bearer token', async () => {
@@ -291,7 +275,7 @@ describe('series', () => {
   });
 
   it('gauges open sockets, authenticated connections and active subscriptions while a student is subscribed', async () => {
-    const { student, sessionId } = await studentWithSession();
+    const { student, session: { id: sessionId } } = await studentWithSession(t.client());
     const idle = await scrape();
     const ws = await connect(student);
     const sub = collect(ws.client, TIMER_UPDATED, { id: sessionId });
@@ -310,7 +294,7 @@ describe('series', () => {
 
   it('counts every tick delivered to a subscriber, and nothing while the clock stands still', async () => {
     const before = await scrape();
-    const { student, sessionId } = await studentWithSession();
+    const { student, session: { id: sessionId } } = await studentWithSession(t.client());
     const ws = await connect(student);
     const sub = collect(ws.client, TIMER_UPDATED, { id: sessionId });
     await sub.waitFor(1); // the current state: not a tick
@@ -334,8 +318,7 @@ describe('series', () => {
     const before = await scrape();
     expect((await t.client().withToken(forged(student)).fail(ME)).extensions?.reason).toBe('invalid');
     expect((await t.client().withToken('not-a-token').fail(ME)).extensions?.reason).toBe('malformed');
-    const ws = connectWs(wsUrl(t.origin), { connectionParams: { token: forged(student) }, onNonLazyError: () => {} });
-    sockets.push(ws);
+    const ws = openClient(wsUrl(t.origin), { connectionParams: { token: forged(student) } });
     await expect(ws.connected).rejects.toMatchObject({ code: 4403 });
     expect(counterChanges(before, await scrape())).toEqual({
       [sampleKey('studyclock_auth_failures_total', { transport: 'http', reason: 'invalid' })]: 1,
@@ -359,7 +342,7 @@ describe('series', () => {
   });
 
   it('counts a session paused after its student disconnected', async () => {
-    const { student, sessionId } = await studentWithSession();
+    const { student, session: { id: sessionId } } = await studentWithSession(t.client());
     const ws = await connect(student);
     const before = await scrape();
     await ws.dispose();

@@ -18,7 +18,7 @@ import {
 import type { Operation, VariablesAnd } from './support/graphql-client.js';
 import { ManualClock } from './support/manual-clock.js';
 import { startTestServer, type TestServer } from './support/server.js';
-import { type CloseInfo, collect, connectWs, eventually, wsUrl, type WsTestClient } from './support/ws-client.js';
+import { disposeSockets, type CloseInfo, collect, eventually, openClient, trackSocket, type WsTestClient, wsUrl } from './support/ws-client.js';
 
 // Who may hold a WebSocket and for how long: every refusal closes with 4403 and a reason before
 // any acknowledgement; every place a token may travel; the socket ending with the token, the
@@ -32,21 +32,10 @@ beforeAll(async () => {
 });
 afterAll(() => t.close());
 
-const clients = new Set<WsTestClient>();
-const rawSockets = new Set<WebSocket>();
-afterEach(async () => {
-  for (const s of rawSockets) s.terminate();
-  rawSockets.clear();
-  await Promise.all([...clients].map((c) => c.dispose()));
-  clients.clear();
-});
+afterEach(disposeSockets);
 
-/** A graphql-ws client on `server`, disposed after the test; refusals are asserted, not printed. */
-function connect(server: TestServer, options: Parameters<typeof connectWs>[1] = {}): WsTestClient {
-  const client = connectWs(wsUrl(server.origin), { onNonLazyError: () => {}, ...options });
-  clients.add(client);
-  return client;
-}
+/** A tracked graphql-ws client on `server`. */
+const connect = (server: TestServer, options: Parameters<typeof openClient>[1] = {}): WsTestClient => openClient(wsUrl(server.origin), options);
 
 /** A protocol message as it travels on the wire. */
 interface Message {
@@ -58,7 +47,7 @@ interface Message {
 /** A raw `graphql-transport-ws` socket recording what it receives. */
 function openRaw(url: string, headers?: Record<string, string>) {
   const socket = new WebSocket(url, 'graphql-transport-ws', { headers });
-  rawSockets.add(socket);
+  trackSocket(socket);
   const messages: Message[] = [];
   socket.on('message', (data) => messages.push(JSON.parse(data.toString()) as Message));
   const opened = new Promise<void>((resolve, reject) => {

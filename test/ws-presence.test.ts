@@ -1,28 +1,24 @@
 import { once } from 'node:events';
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { ClientOptions } from 'graphql-ws';
 import WebSocket from 'ws';
 import { loadConfig } from '../src/config.js';
 import { createLogger } from '../src/logger.js';
 import { type StudyclockServer, startServer } from '../src/app/server.js';
-import type { RealtimeStats } from '../src/metrics/metrics.js';
 import { createTestDatabase, type TestDatabase } from './support/database.js';
 import {
-  createSubject,
   RESUME_SESSION,
   SESSION,
-  START_SESSION,
   STOP_SESSION,
-  signUpStudent,
   type Student,
+  studentWithSession,
   TIMER_UPDATED,
 } from './support/fixtures.js';
 import { graphql } from './__generated__/index.js';
 import type { SessionFieldsFragment as Session, StartSessionInput } from './__generated__/graphql.js';
 import { GraphQLTestClient } from './support/graphql-client.js';
 import { ManualClock } from './support/manual-clock.js';
-import { startTestServer, type TestServer, testEnv } from './support/server.js';
-import { collect, connectWs, eventually, type WsTestClient, wsUrl, within } from './support/ws-client.js';
+import { isIdle, startTestServer, type TestServer, testEnv } from './support/server.js';
+import { collect, connectStudent, connectWs, disposeSockets, eventually, trackSocket, wsUrl, within } from './support/ws-client.js';
 
 // Pause on disconnect: a student's RUNNING session is paused (reason DISCONNECT) once their
 // last WebSocket has been gone for DISCONNECT_GRACE_SECONDS, with time counted up to the
@@ -49,33 +45,8 @@ const DASHBOARD = graphql(`
   }
 `);
 
-/** Everything a test opened, closed after it whatever happened. */
-const sockets: WsTestClient[] = [];
-const rawSockets: WebSocket[] = [];
-async function disposeSockets(): Promise<void> {
-  for (const raw of rawSockets.splice(0)) raw.terminate();
-  await Promise.all(sockets.splice(0).map((s) => s.dispose()));
-}
-
-const isIdle = (stats: RealtimeStats): boolean => Object.values(stats).every((n) => n === 0);
-
-async function studentWithSession(
-  origin: string,
-  input: SessionInput = { type: 'FREE' },
-): Promise<{ student: Student; session: Session }> {
-  const student = await signUpStudent(new GraphQLTestClient(`${origin}/graphql`));
-  const subjectId = await createSubject(student);
-  const data = await student.client.ok(START_SESSION, { input: { subjectId, ...input } });
-  return { student, session: data.startSession };
-}
-
-/** A graphql-ws client of `student`, acknowledged (so presence counts it); closed after the test. */
-async function connect(origin: string, student: Student, options: Partial<ClientOptions> = {}): Promise<WsTestClient> {
-  const ws = connectWs(wsUrl(origin), { connectionParams: { token: student.accessToken }, ...options });
-  sockets.push(ws);
-  await ws.connected;
-  return ws;
-}
+/** A new student with a RUNNING session, signed up on the server at `origin`. */
+const studentOn = (origin: string, input?: SessionInput) => studentWithSession(new GraphQLTestClient(`${origin}/graphql`), input);
 
 /**
  * A bare `ws` socket that has done the graphql-transport-ws handshake by hand, so the test can
@@ -83,7 +54,7 @@ async function connect(origin: string, student: Student, options: Partial<Client
  */
 async function connectRaw(origin: string, student: Student, options: WebSocket.ClientOptions = {}): Promise<WebSocket> {
   const socket = new WebSocket(wsUrl(origin), 'graphql-transport-ws', options);
-  rawSockets.push(socket);
+  trackSocket(socket);
   await once(socket, 'open');
   socket.send(JSON.stringify({ type: 'connection_init', payload: { token: student.accessToken } }));
   const [ack] = await once(socket, 'message');
@@ -151,9 +122,9 @@ describe('on one server', () => {
 
   describe('losing the last socket', () => {
     it('pauses a RUNNING session after the grace, counting time only up to the clean close', async () => {
-      const { student, session } = await studentWithSession(t.origin);
+      const { student, session } = await studentOn(t.origin);
       t.clock.advanceSeconds(30);
-      const ws = await connect(t.origin, student);
+      const ws = await connectStudent(t.origin, student);
       await ws.dispose();
       await socketsClosed();
       const closedAt = Date.now();
@@ -176,7 +147,7 @@ describe('on one server', () => {
     });
 
     it('pauses after the grace when the socket is dropped without a close frame', async () => {
-      const { student, session } = await studentWithSession(t.origin);
+      const { student, session } = await studentOn(t.origin);
       t.clock.advanceSeconds(20);
       const socket = await connectRaw(t.origin, student);
       socket.terminate();
@@ -189,9 +160,9 @@ describe('on one server', () => {
     });
 
     it('pauses a POMODORO at the instant of the loss, keeping the rest of its plan', async () => {
-      const { student, session } = await studentWithSession(t.origin, { type: 'POMODORO', focusMinutes: 25 });
+      const { student, session } = await studentOn(t.origin, { type: 'POMODORO', focusMinutes: 25 });
       t.clock.advance(90_400);
-      const ws = await connect(t.origin, student);
+      const ws = await connectStudent(t.origin, student);
       await ws.dispose();
       await socketsClosed();
       t.clock.advanceSeconds(60);
@@ -208,15 +179,15 @@ describe('on one server', () => {
 
   describe('staying', () => {
     it('does not pause when the student reconnects within the grace', async () => {
-      const { student, session } = await studentWithSession(t.origin);
+      const { student, session } = await studentOn(t.origin);
       const before = await sessionRow(t, session.id);
-      const first = await connect(t.origin, student);
+      const first = await connectStudent(t.origin, student);
       await first.dispose();
       await socketsClosed();
       expect(t.server.stats().pendingDisconnectPauses).toBe(1);
 
       await sleep(300);
-      await connect(t.origin, student);
+      await connectStudent(t.origin, student);
       expect(t.server.stats().pendingDisconnectPauses).toBe(0);
       // Well past the instant the pause was due.
       await sleep(GRACE_MS + 700);
@@ -225,9 +196,9 @@ describe('on one server', () => {
     });
 
     it('does not pause while another socket of the student stays open, then pauses at the last one\'s loss', async () => {
-      const { student, session } = await studentWithSession(t.origin);
+      const { student, session } = await studentOn(t.origin);
       const before = await sessionRow(t, session.id);
-      const [one, two] = [await connect(t.origin, student), await connect(t.origin, student)];
+      const [one, two] = [await connectStudent(t.origin, student), await connectStudent(t.origin, student)];
       t.clock.advanceSeconds(10);
       await one.dispose();
       await socketsClosed(1);
@@ -244,11 +215,11 @@ describe('on one server', () => {
     });
 
     it('leaves the sessions of other students alone', async () => {
-      const leaving = await studentWithSession(t.origin);
-      const connected = await studentWithSession(t.origin);
-      const httpOnly = await studentWithSession(t.origin);
+      const leaving = await studentOn(t.origin);
+      const connected = await studentOn(t.origin);
+      const httpOnly = await studentOn(t.origin);
       const rowsBefore = await Promise.all([connected, httpOnly].map((s) => sessionRow(t, s.session.id)));
-      const [leavingWs] = [await connect(t.origin, leaving.student), await connect(t.origin, connected.student)];
+      const [leavingWs] = [await connectStudent(t.origin, leaving.student), await connectStudent(t.origin, connected.student)];
       t.clock.advanceSeconds(12);
       await leavingWs.dispose();
       await socketsClosed(1);
@@ -264,10 +235,10 @@ describe('on one server', () => {
 
   describe('last seen', () => {
     it('is written by the heartbeat while the student is connected, and no longer once they left', async () => {
-      const { student } = await studentWithSession(t.origin);
+      const { student } = await studentOn(t.origin);
       const at = () => lastSeenAt(t.db, student.userId);
       expect(await at()).toBeNull();
-      await connect(t.origin, student);
+      await connectStudent(t.origin, student);
       const seenNow = async () => (await at())?.getTime() === t.clock.now().getTime();
       await eventually(seenNow, 2_000, 'the heartbeat to write the current instant');
       t.clock.advanceSeconds(7);
@@ -292,7 +263,7 @@ describe('on one server', () => {
       const STUDENTS = 10;
       const CYCLES = 1_000;
       const BATCH = 50;
-      const students = await Promise.all(Array.from({ length: STUDENTS }, () => studentWithSession(t.origin)));
+      const students = await Promise.all(Array.from({ length: STUDENTS }, () => studentOn(t.origin)));
       // Let the frozen clock run in 50 ms steps so that sessions tick while subscribers come and go.
       const clockRunner = setInterval(() => t.clock.advance(50), 50);
       const subscribe = { id: '1', type: 'subscribe' };
@@ -343,8 +314,6 @@ describe('on one server', () => {
               return within(order[n % order.length]!(students[n % STUDENTS]!), 10_000, `cycle ${n}`);
             }),
           );
-          // The raw sockets were terminated; forget them.
-          rawSockets.length = 0;
           // After the last batch nobody comes back: leave the sessions to their pending pauses.
           if (batch === CYCLES / BATCH - 1) break;
           // A student without a socket for longer than the grace between two batches was paused:
@@ -397,9 +366,9 @@ describe('with keep-alive pings every 0.3 s and a 2.5 s grace', () => {
   });
 
   it('terminates a socket that stops answering pings, and pauses its student after the grace', async () => {
-    const { student, session } = await studentWithSession(t.origin);
+    const { student, session } = await studentOn(t.origin);
     // A healthy client on the same server answers pings (ws does so by itself) and stays.
-    const healthy = await connect(t.origin, (await studentWithSession(t.origin)).student);
+    const healthy = await connectStudent(t.origin, (await studentOn(t.origin)).student);
     t.clock.advanceSeconds(15);
     // A peer gone silent without closing: its pongs never come.
     const silent = await connectRaw(t.origin, student, { autoPong: false });
@@ -420,16 +389,25 @@ describe('with keep-alive pings every 0.3 s and a 2.5 s grace', () => {
     expect(t.server.stats()).toMatchObject({ openSockets: 1, authenticatedConnections: 1 });
   });
 
+  /**
+   * A one-minute POMODORO whose student's last socket goes 5 s before its plan ends; the clock
+   * then moves 10 s on, past the end and within the grace.
+   */
+  async function loseLastSocketBeforeThePlanEnds() {
+    const running = await studentOn(t.origin, { type: 'POMODORO', focusMinutes: 1 });
+    t.clock.advanceSeconds(55);
+    const ws = await connectStudent(t.origin, running.student);
+    await ws.dispose();
+    await eventually(() => t.server.stats().openSockets === 0, 5_000, 'the socket to close');
+    t.clock.advanceSeconds(10);
+    return running;
+  }
+
   it('pauses a POMODORO at the loss even when its plan would have run out during the grace', async () => {
     // Lost 5 s before the end of a 1 min plan; the grace then lets the clock pass that end. The
     // student was gone for those 5 s, so (as pauseForDisconnect documents) the session is paused
     // at the loss with 5 s left, not completed with the full plan credited.
-    const { student, session } = await studentWithSession(t.origin, { type: 'POMODORO', focusMinutes: 1 });
-    t.clock.advanceSeconds(55);
-    const ws = await connect(t.origin, student);
-    await ws.dispose();
-    await eventually(() => t.server.stats().openSockets === 0, 5_000, 'the socket to close');
-    t.clock.advanceSeconds(10);
+    const { student, session } = await loseLastSocketBeforeThePlanEnds();
 
     await eventually(async () => (await sessionRow(t, session.id)).status !== 'RUNNING', AFTER_GRACE_MS, 'the session to leave RUNNING');
     expect(await sessionRow(t, session.id)).toMatchObject({
@@ -446,12 +424,7 @@ describe('with keep-alive pings every 0.3 s and a 2.5 s grace', () => {
     // a dashboard). The schema says activeSession is RUNNING or PAUSED, that a status filter
     // returns that status, and that a finished session stays finished: showing COMPLETED now
     // and PAUSED after the grace breaks all three.
-    const { student, session } = await studentWithSession(t.origin, { type: 'POMODORO', focusMinutes: 1 });
-    t.clock.advanceSeconds(55);
-    const ws = await connect(t.origin, student);
-    await ws.dispose();
-    await eventually(() => t.server.stats().openSockets === 0, 5_000, 'the socket to close');
-    t.clock.advanceSeconds(10);
+    const { student, session } = await loseLastSocketBeforeThePlanEnds();
     expect(t.server.stats().pendingDisconnectPauses).toBe(1);
 
     const duringGrace = await student.client.ok(DASHBOARD, { id: session.id });
@@ -496,9 +469,9 @@ describe('after a restart', () => {
 
   it('pauses sessions left RUNNING by a crash at their student\'s last-seen instant, unless the student reconnects', async () => {
     const before = await boot();
-    const lost = await studentWithSession(before.origin);
-    const returning = await studentWithSession(before.origin);
-    const httpOnly = await studentWithSession(before.origin);
+    const lost = await studentOn(before.origin);
+    const returning = await studentOn(before.origin);
+    const httpOnly = await studentOn(before.origin);
     await before.close();
     // What a server crashing 45 s into these sessions leaves behind: the rows still RUNNING
     // and, for the students it had sockets of, the last heartbeat.
@@ -512,7 +485,7 @@ describe('after a restart', () => {
 
     const after = await boot();
     expect(after.stats().pendingDisconnectPauses).toBe(2);
-    await connect(after.origin, returning.student);
+    await connectStudent(after.origin, returning.student);
     expect(after.stats().pendingDisconnectPauses).toBe(1);
 
     await waitForStatus(db, lost.session.id, 'PAUSED');
@@ -538,9 +511,9 @@ describe('after a restart', () => {
 
   it('pauses a session whose student was connected at a graceful shutdown, at the shutdown instant', async () => {
     const before = await boot();
-    const { student, session } = await studentWithSession(before.origin);
+    const { student, session } = await studentOn(before.origin);
     // The 1001 close is expected (and asserted below): keep graphql-ws from logging it.
-    const ws = await connect(before.origin, student, { onNonLazyError: () => {} });
+    const ws = await connectStudent(before.origin, student, { onNonLazyError: () => {} });
     clock.advanceSeconds(20);
     const shutdownAt = clock.now();
     await before.close();
@@ -561,7 +534,7 @@ describe('after a restart', () => {
 
   it('pauses a POMODORO left RUNNING by a crash at the last-seen instant, even if its plan ran out during the downtime', async () => {
     const before = await boot();
-    const { student, session } = await studentWithSession(before.origin, { type: 'POMODORO', focusMinutes: 25 });
+    const { student, session } = await studentOn(before.origin, { type: 'POMODORO', focusMinutes: 25 });
     await before.close();
     const lastSeen = new Date(clock.now().getTime() + 45_000);
     await db.handle.db.updateTable('users').set({ last_seen_at: lastSeen }).where('id', '=', student.userId).execute();

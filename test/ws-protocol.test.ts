@@ -5,7 +5,7 @@ import { createSubject, ME, signUpStudent, START_SESSION, type Student, TIMER_UP
 import type { AnyOperation } from './support/graphql-client.js';
 import { ManualClock } from './support/manual-clock.js';
 import { startTestServer, type TestServer } from './support/server.js';
-import { type CloseInfo, collect, connectWs, eventually, wsUrl, type WsTestClient } from './support/ws-client.js';
+import { disposeSockets, type CloseInfo, collect, eventually, openClient, trackSocket, wsUrl } from './support/ws-client.js';
 
 // The graphql-transport-ws protocol as studyclock speaks it, seen from raw `ws` sockets that
 // send hand-written messages: what closes a socket (and with which code and reason), what only
@@ -45,20 +45,13 @@ interface RawSocket {
   waitFor(predicate: (m: Message) => boolean, what?: string, timeoutMs?: number): Promise<Message>;
 }
 
-const rawSockets = new Set<WebSocket>();
-const clients = new Set<WsTestClient>();
-afterEach(async () => {
-  for (const s of rawSockets) s.terminate();
-  rawSockets.clear();
-  await Promise.all([...clients].map((c) => c.dispose()));
-  clients.clear();
-});
+afterEach(disposeSockets);
 
 /** Opens a raw socket offering `subprotocol` (none at all when null). */
 function openRaw(url: string, options: { subprotocol?: string | null } & ClientOptions = {}): RawSocket {
   const { subprotocol = 'graphql-transport-ws', ...wsOptions } = options;
   const socket = subprotocol === null ? new WebSocket(url, wsOptions) : new WebSocket(url, subprotocol, wsOptions);
-  rawSockets.add(socket);
+  trackSocket(socket);
   const messages: Message[] = [];
   let waiters: { predicate: (m: Message) => boolean; resolve: (m: Message) => void; reject: (e: Error) => void }[] = [];
   const raw: RawSocket = {
@@ -353,8 +346,7 @@ describe('graceful shutdown', () => {
   it('closes every socket with 1001 "Going away" and releases everything', async () => {
     t2 = await startTestServer();
     const { student, sessionId } = await studentWithRunningSession(t2);
-    const ws = connectWs(wsUrl(t2.origin), { connectionParams: { token: student.accessToken }, onNonLazyError: () => {} });
-    clients.add(ws);
+    const ws = openClient(wsUrl(t2.origin), { connectionParams: { token: student.accessToken } });
     await ws.connected;
     const timer = collect(ws.client, TIMER_UPDATED, { id: sessionId });
     await timer.waitFor(1);

@@ -1,7 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { SESSION_NOT_FOUND_MESSAGE } from '../src/errors.js';
-import type { RealtimeStats } from '../src/metrics/metrics.js';
 import {
   createSubject,
   PAUSE_SESSION,
@@ -11,6 +10,7 @@ import {
   STOP_SESSION,
   signUpStudent,
   type Student,
+  studentWithSession,
   TIMER_UPDATED,
 } from './support/fixtures.js';
 import type {
@@ -20,8 +20,8 @@ import type {
   TypedDocumentString,
 } from './__generated__/graphql.js';
 import { ManualClock } from './support/manual-clock.js';
-import { startTestServer, type TestServer } from './support/server.js';
-import { type Collected, collect, connectWs, eventually, type WsTestClient, wsUrl, within } from './support/ws-client.js';
+import { isIdle, startTestServer, type TestServer } from './support/server.js';
+import { type Collected, collect, connectStudent, disposeSockets, eventually, type WsTestClient, within } from './support/ws-client.js';
 
 // The live timer (`timerUpdated`) over real graphql-ws sockets, on one server whose clock either
 // follows real time (for the rhythm and phase of real ticks) or stands still until a test moves
@@ -76,23 +76,15 @@ beforeAll(async () => {
 });
 afterAll(() => t?.close());
 
-const sockets: WsTestClient[] = [];
 afterEach(async () => {
-  await Promise.all(sockets.splice(0).map((s) => s.dispose()));
+  await disposeSockets();
   clock.run();
   // Every test starts from an idle server: no socket, subscription or pending pause left over.
   await eventually(() => isIdle(t.server.stats()), 5_000, 'an idle server');
 });
 
-const isIdle = (stats: RealtimeStats): boolean => Object.values(stats).every((n) => n === 0);
-
-/** A graphql-ws client of `student`, disposed after the test. */
-async function connect(student: Student): Promise<WsTestClient> {
-  const ws = connectWs(wsUrl(t.origin), { connectionParams: { token: student.accessToken } });
-  sockets.push(ws);
-  await ws.connected;
-  return ws;
-}
+/** A graphql-ws client of `student`, acknowledged, closed after the test. */
+const connect = (student: Student): Promise<WsTestClient> => connectStudent(t.origin, student);
 
 function subscribe(ws: WsTestClient, sessionId: string): TimerSubscription {
   return collect(ws.client, TIMER_UPDATED, { id: sessionId });
@@ -123,13 +115,6 @@ async function start(
   input: SessionInput = { type: 'FREE' },
 ): Promise<Session> {
   return (await student.client.ok(START_SESSION, { input: { subjectId, ...input } })).startSession;
-}
-
-async function studentWithSession(
-  input: SessionInput = { type: 'FREE' },
-): Promise<{ student: Student; session: Session }> {
-  const { student, subjectId } = await studentWithSubject();
-  return { student, session: await start(student, subjectId, input) };
 }
 
 /** Runs a transition on session `id` and returns the session from the answer's `field`. */
@@ -165,7 +150,7 @@ describe('first message', () => {
   beforeEach(() => clock.freeze());
 
   it('is the current state at once, equal to an HTTP read of the session', async () => {
-    const { student, session } = await studentWithSession({ type: 'POMODORO', focusMinutes: 25 });
+    const { student, session } = await studentWithSession(t.client(), { type: 'POMODORO', focusMinutes: 25 });
     clock.advance(42_500);
     const ws = await connect(student);
     const sub = subscribe(ws, session.id);
@@ -182,7 +167,7 @@ describe('first message', () => {
   });
 
   it('is followed by one tick when the clock crosses an interval boundary, and none while it stands still', async () => {
-    const { student, session } = await studentWithSession({ type: 'POMODORO', focusMinutes: 25 });
+    const { student, session } = await studentWithSession(t.client(), { type: 'POMODORO', focusMinutes: 25 });
     clock.advance(42_550);
     const ws = await connect(student);
     const sub = subscribe(ws, session.id);
@@ -209,7 +194,7 @@ describe('first message', () => {
 
 describe('ticks', () => {
   it('come every interval with elapsedSeconds computed from startedAt and serverTime', async () => {
-    const { student, session } = await studentWithSession();
+    const { student, session } = await studentWithSession(t.client());
     const ws = await connect(student);
     const sub = subscribe(ws, session.id);
     const received = await nextUpdates(sub, 9);
@@ -233,7 +218,7 @@ describe('ticks', () => {
   });
 
   it('come on the session\'s own phase: at startedAt + k·interval', async () => {
-    const { student, session } = await studentWithSession();
+    const { student, session } = await studentWithSession(t.client());
     const ws = await connect(student);
     const sub = subscribe(ws, session.id);
     const ticks = (await nextUpdates(sub, 7)).slice(1);
@@ -272,7 +257,7 @@ describe('ticks', () => {
 
 describe('changes from other transports', () => {
   it('shows an HTTP pause, stays silent while paused, resumes ticking, and ends with the stop', async () => {
-    const { student, session } = await studentWithSession();
+    const { student, session } = await studentWithSession(t.client());
     const ws = await connect(student);
     const sub = subscribe(ws, session.id);
     await sub.waitFor(3);
@@ -318,7 +303,7 @@ describe('end of a session', () => {
   beforeEach(() => clock.freeze());
 
   it('sends COMPLETED with the exact plan when a POMODORO runs out, then completes', async () => {
-    const { student, session } = await studentWithSession({ type: 'POMODORO', focusMinutes: 1 });
+    const { student, session } = await studentWithSession(t.client(), { type: 'POMODORO', focusMinutes: 1 });
     const ws = await connect(student);
     const sub = subscribe(ws, session.id);
     const [first] = await nextUpdates(sub, 1);
@@ -343,7 +328,7 @@ describe('end of a session', () => {
   });
 
   it('sends the final state of a stopped session and completes at once', async () => {
-    const { student, session } = await studentWithSession();
+    const { student, session } = await studentWithSession(t.client());
     clock.advance(5_000);
     await mutate(student, STOP_SESSION, session.id, 'stopSession');
     const ws = await connect(student);
@@ -362,7 +347,7 @@ describe('end of a session', () => {
   });
 
   it('sends COMPLETED for a POMODORO whose time ran out while nobody watched, and completes', async () => {
-    const { student, session } = await studentWithSession({ type: 'POMODORO', focusMinutes: 1 });
+    const { student, session } = await studentWithSession(t.client(), { type: 'POMODORO', focusMinutes: 1 });
     clock.advance(90_000);
     const ws = await connect(student);
     const sub = subscribe(ws, session.id);
@@ -381,8 +366,8 @@ describe('end of a session', () => {
 
 describe('ownership and input', () => {
   it('answers a foreign or missing session with an error message NOT_FOUND and a malformed id with BAD_USER_INPUT, on a socket that keeps ticking', async () => {
-    const owner = await studentWithSession();
-    const other = await studentWithSession();
+    const owner = await studentWithSession(t.client());
+    const other = await studentWithSession(t.client());
     const ws = await connect(owner.student);
     const own = subscribe(ws, owner.session.id);
     await own.waitFor(2);
@@ -420,7 +405,7 @@ describe('ownership and input', () => {
 
 describe('sharing and release', () => {
   it('gives two subscribers of one session one ticker registration and identical ticks', async () => {
-    const { student, session } = await studentWithSession();
+    const { student, session } = await studentWithSession(t.client());
     const [ws1, ws2] = await Promise.all([connect(student), connect(student)]);
     const sub1 = subscribe(ws1, session.id);
     await sub1.waitFor(1);
@@ -464,7 +449,7 @@ describe('sharing and release', () => {
   });
 
   it('gives subscribers of one session with different selection sets exactly their own fields', async () => {
-    const { student, session } = await studentWithSession();
+    const { student, session } = await studentWithSession(t.client());
     const ws = await connect(student);
     const narrow = collect<{ timerUpdated: { sessionId: string; elapsedSeconds: number } }>(
       ws.client,
@@ -494,7 +479,7 @@ describe('sharing and release', () => {
   });
 
   it('sends a subscriber that joins between two ticks the current state first, then the shared ticks', async () => {
-    const { student, session } = await studentWithSession();
+    const { student, session } = await studentWithSession(t.client());
     const [ws1, ws2] = await Promise.all([connect(student), connect(student)]);
     const first = subscribe(ws1, session.id);
     await first.waitFor(3);
@@ -514,7 +499,7 @@ describe('sharing and release', () => {
   });
 
   it('releases everything when the client completes its subscription', async () => {
-    const { student, session } = await studentWithSession();
+    const { student, session } = await studentWithSession(t.client());
     const ws = await connect(student);
     const sub = subscribe(ws, session.id);
     await sub.waitFor(2);

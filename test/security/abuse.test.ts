@@ -20,7 +20,7 @@ import {
 import type { AnyOperation, Operation, VariablesAnd } from '../support/graphql-client.js';
 import { ManualClock } from '../support/manual-clock.js';
 import { startTestServer, type TestServer } from '../support/server.js';
-import { type CloseInfo, connectWs, eventually, wsUrl, type WsTestClient } from '../support/ws-client.js';
+import { type CloseInfo, disposeSockets, eventually, openClient, trackSocket, type WsTestClient, wsUrl } from '../support/ws-client.js';
 
 // Connection-level and abuse defences, through the real transports: cross-site WebSocket
 // hijacking, connection and operation floods, log-in brute force, bad tokens, slow consumers,
@@ -60,13 +60,8 @@ beforeAll(async () => {
 });
 afterAll(() => t.close());
 
-const rawSockets = new Set<WebSocket>();
-const clients = new Set<WsTestClient>();
 afterEach(async () => {
-  for (const socket of rawSockets) socket.terminate();
-  rawSockets.clear();
-  await Promise.all([...clients].map((c) => c.dispose()));
-  clients.clear();
+  await disposeSockets();
   await eventually(() => t.server.stats().openSockets === 0, 5_000, 'every socket closed');
 });
 
@@ -115,7 +110,7 @@ type Upgrade =
 /** Attempts a `graphql-transport-ws` upgrade with `headers`; an opened socket is closed after the test. */
 function upgrade(server: TestServer, headers: Record<string, string>): Promise<Upgrade> {
   const socket = new WebSocket(wsUrl(server.origin), 'graphql-transport-ws', { headers });
-  rawSockets.add(socket);
+  trackSocket(socket);
   return new Promise((resolve, reject) => {
     let settled = false;
     const settle = (result: Upgrade) => {
@@ -186,8 +181,7 @@ function connectWith(server: TestServer, headers: Record<string, string>, token:
       super(url, protocols, { headers });
     }
   }
-  const client = connectWs(wsUrl(server.origin), { webSocketImpl: WithHeaders, connectionParams: { token }, onNonLazyError: () => {} });
-  clients.add(client);
+  const client = openClient(wsUrl(server.origin), { webSocketImpl: WithHeaders, connectionParams: { token } });
   return client;
 }
 

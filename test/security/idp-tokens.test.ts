@@ -22,7 +22,7 @@ import { snapshotDatabase } from '../support/database.js';
 import { CREATE_SUBJECT, LOG_IN, LOG_OUT, ME, PASSWORD, signUpStudent, START_SESSION } from '../support/fixtures.js';
 import { type GraphQLErrorBody } from '../support/graphql-client.js';
 import { startTestServer, type TestServer } from '../support/server.js';
-import { connectWs, type WsTestClient, wsUrl } from '../support/ws-client.js';
+import { disposeSockets, openClient, type WsTestClient, wsUrl } from '../support/ws-client.js';
 
 // Access tokens of an external identity provider: a JWKS served from this process (keys made
 // with jose for each accepted algorithm), the API on port 0, and every verdict checked through
@@ -151,17 +151,10 @@ const WS_REASONS = {
 } as const;
 type Rejection = keyof typeof WS_REASONS;
 
-const sockets = new Set<WsTestClient>();
-afterEach(async () => {
-  await Promise.all([...sockets].map((s) => s.dispose()));
-  sockets.clear();
-});
+afterEach(disposeSockets);
 
-function connect(server: TestServer, token: string): WsTestClient {
-  const ws = connectWs(wsUrl(server.origin), { connectionParams: { token }, onNonLazyError: () => {} });
-  sockets.add(ws);
-  return ws;
-}
+/** A tracked graphql-ws client on `server` presenting `token`. */
+const connect = (server: TestServer, token: string): WsTestClient => openClient(wsUrl(server.origin), { connectionParams: { token } });
 
 /** `me` over HTTP with `token`. */
 async function me(server: TestServer, token: string) {

@@ -8,7 +8,7 @@ import { snapshotDatabase } from '../support/database.js';
 import { ME, PASSWORD, SESSIONS, SIGN_UP, signUpStudent, type Student, SUBJECTS } from '../support/fixtures.js';
 import type { GraphQLErrorBody } from '../support/graphql-client.js';
 import { startTestServer, type TestServer } from '../support/server.js';
-import { connectWs, wsUrl, type WsTestClient } from '../support/ws-client.js';
+import { disposeSockets, openClient, wsUrl } from '../support/ws-client.js';
 
 // What a document may be before any of it runs, over HTTP and over the WebSocket alike: depth,
 // aliases, directives, tokens and estimated cost at their defaults (each refused one carries a
@@ -19,9 +19,8 @@ let t: TestServer;
 beforeAll(async () => {
   t = await startTestServer();
 });
-const sockets = new Set<WsTestClient>();
 afterAll(async () => {
-  await Promise.all([...sockets].map((s) => s.dispose()));
+  await disposeSockets();
   await t.close();
 });
 
@@ -61,8 +60,7 @@ function socket(server: TestServer, student: Student): Promise<Client> {
   let client = socketFor.get(key);
   if (!client) {
     // Sockets of a server closed before the file ends are closed by it (1001): not an error here.
-    const ws = connectWs(wsUrl(server.origin), { connectionParams: { token: student.accessToken }, onNonLazyError: () => {} });
-    sockets.add(ws);
+    const ws = openClient(wsUrl(server.origin), { connectionParams: { token: student.accessToken } });
     client = ws.connected.then(() => ws.client);
     socketFor.set(key, client);
   }

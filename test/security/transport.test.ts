@@ -10,7 +10,7 @@ import { graphql } from '../__generated__/index.js';
 import { CREATE_SUBJECT, LOG_IN, PASSWORD, PAUSE_SESSION, SIGN_UP, START_SESSION } from '../support/fixtures.js';
 import type { Operation, VariablesAnd } from '../support/graphql-client.js';
 import { startTestServer, type TestServer } from '../support/server.js';
-import { collect, connectWs, eventually, wsUrl, type WsTestClient } from '../support/ws-client.js';
+import { disposeSockets, collect, eventually, openClient, wsUrl } from '../support/ws-client.js';
 import { cspDirectives } from '../support/headers.js';
 
 // What travels around the GraphQL itself: the security headers of every HTTP response (and the
@@ -28,11 +28,7 @@ beforeAll(async () => {
 });
 afterAll(() => t.close());
 
-const sockets = new Set<WsTestClient>();
-afterEach(async () => {
-  await Promise.all([...sockets].map((s) => s.dispose()));
-  sockets.clear();
-});
+afterEach(disposeSockets);
 
 /** A `ws` WebSocket class that opens every socket with `options` (graphql-ws passes only url and subprotocol). */
 function webSocketWith(options: ClientOptions): typeof WebSocket {
@@ -43,12 +39,6 @@ function webSocketWith(options: ClientOptions): typeof WebSocket {
   } as unknown as typeof WebSocket;
 }
 
-/** A graphql-ws client disposed after the test. */
-function connect(url: string, options: Parameters<typeof connectWs>[1]): WsTestClient {
-  const client = connectWs(url, { onNonLazyError: () => {}, ...options });
-  sockets.add(client);
-  return client;
-}
 
 /** The security event lines of `server` named `event`. */
 const securityEvents = (server: TestServer, event: string) => server.logs.filter((l) => l.security === true && l.event === event);
@@ -222,7 +212,7 @@ describe('TLS (TLS_CERT_FILE, TLS_KEY_FILE)', () => {
 
     const url = wsUrl(secure.origin);
     expect(url).toMatch(/^wss:\/\//);
-    const ws = connect(url, { connectionParams: { token }, webSocketImpl: webSocketWith({ ca }) });
+    const ws = openClient(url, { connectionParams: { token }, webSocketImpl: webSocketWith({ ca }) });
     await expect(ws.connected).resolves.toMatchObject({ userId: expect.any(String) });
     const timer = collect(ws.client, TIMER_STATUS, { id: startSession.id });
     expect((await timer.waitFor(1))[0]).toEqual({ data: { timerUpdated: { sessionId: startSession.id, status: 'RUNNING' } } });
@@ -233,7 +223,7 @@ describe('TLS (TLS_CERT_FILE, TLS_KEY_FILE)', () => {
   });
 
   it('refuses a wss:// client that does not trust the certificate', async () => {
-    const ws = connect(wsUrl(secure.origin), { connectionParams: { token: 'unused' } });
+    const ws = openClient(wsUrl(secure.origin), { connectionParams: { token: 'unused' } });
     await expect(ws.connected).rejects.toThrow();
     expect(ws.acks).toEqual([]);
   });
@@ -252,7 +242,7 @@ describe('TRUST_PROXY', () => {
 
   /** A WebSocket from a client claiming `X-Forwarded-For: 203.0.113.7`, refused for its token. */
   async function refusedSocket(server: TestServer): Promise<void> {
-    const ws = connect(wsUrl(server.origin), {
+    const ws = openClient(wsUrl(server.origin), {
       connectionParams: { token: 'not-a-token' },
       webSocketImpl: webSocketWith({ headers: { 'x-forwarded-for': FORWARDED_FOR } }),
     });

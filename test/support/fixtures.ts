@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { graphql } from '../__generated__/index.js';
-import type { SignUpMutation, TypedDocumentString } from '../__generated__/graphql.js';
+import type { SessionFieldsFragment, SignUpMutation, StartSessionInput, TypedDocumentString } from '../__generated__/graphql.js';
 import type { GraphQLTestClient } from './graphql-client.js';
 
 // Typed documents: `npm run codegen` checks each against the schema and gives it its result and
@@ -112,3 +112,14 @@ export const REJECTION_MESSAGES: Record<Rejection, string> = {
   expired: 'Access token expired',
   revoked: 'Access token revoked or user unknown',
 };
+
+/** A new student with a subject and a RUNNING session on it (FREE unless `input` says otherwise). */
+export async function studentWithSession(
+  anonymous: GraphQLTestClient,
+  input: Omit<StartSessionInput, 'subjectId'> = { type: 'FREE' },
+): Promise<{ student: Student; session: SessionFieldsFragment }> {
+  const student = await signUpStudent(anonymous);
+  const subjectId = await createSubject(student);
+  const { startSession } = await student.client.ok(START_SESSION, { input: { subjectId, ...input } });
+  return { student, session: startSession };
+}

@@ -2,6 +2,7 @@ import { createServer } from 'node:net';
 import { Writable } from 'node:stream';
 import { type Config, loadConfig } from '../../src/config.js';
 import { createLogger, type Logger } from '../../src/logger.js';
+import type { RealtimeStats } from '../../src/metrics/metrics.js';
 import { type StudyclockServer, startServer } from '../../src/app/server.js';
 import { createTestDatabase, type TestDatabase } from './database.js';
 import { GraphQLTestClient } from './graphql-client.js';
@@ -126,3 +127,6 @@ export function freePort(): Promise<number> {
     });
   });
 }
+
+/** Whether every live count of a server is zero: no socket, subscription, ticker or pending pause left. */
+export const isIdle = (stats: RealtimeStats): boolean => Object.values(stats).every((n) => n === 0);

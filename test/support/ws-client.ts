@@ -74,6 +74,47 @@ export function connectWs(url: string, options: Partial<ClientOptions> = {}): Ws
   };
 }
 
+// The tracked pool (graphql-ws's own tests keep a `leftovers` list the same way): every client
+// and raw socket opened through the helpers below is closed by one `disposeSockets()`, which
+// each WebSocket suite calls after each test, whatever the test did.
+const leftovers = { clients: new Set<WsTestClient>(), raw: new Set<WebSocket>() };
+
+/**
+ * {@link connectWs}, tracked: closed by {@link disposeSockets}. Refusals are for the test to
+ * assert (its `connected` rejects), so graphql-ws does not also print them.
+ */
+export function openClient(url: string, options: Partial<ClientOptions> = {}): WsTestClient {
+  const client = connectWs(url, { onNonLazyError: () => {}, ...options });
+  leftovers.clients.add(client);
+  return client;
+}
+
+/** A tracked graphql-ws client of a student on the server at `origin`, acknowledged (so presence counts it). */
+export async function connectStudent(
+  origin: string,
+  student: { accessToken: string },
+  options: Partial<ClientOptions> = {},
+): Promise<WsTestClient> {
+  const ws = openClient(wsUrl(origin), { connectionParams: { token: student.accessToken }, ...options });
+  await ws.connected;
+  return ws;
+}
+
+/** Tracks a raw `ws` socket a test opened itself: {@link disposeSockets} terminates it. */
+export function trackSocket<S extends WebSocket>(socket: S): S {
+  leftovers.raw.add(socket);
+  return socket;
+}
+
+/** Terminates every tracked raw socket and disposes every tracked client. */
+export async function disposeSockets(): Promise<void> {
+  for (const socket of leftovers.raw) socket.terminate();
+  leftovers.raw.clear();
+  const clients = [...leftovers.clients];
+  leftovers.clients.clear();
+  await Promise.all(clients.map((c) => c.dispose()));
+}
+
 /** Results of one operation, collected as they arrive. */
 export interface Collected<T> {
   results: ExecutionResult<T, unknown>[];
