@@ -4,7 +4,7 @@ import { createOperationLimits, type OperationLimits } from '../graphql/operatio
 import { compileTrustProxy, type TrustProxy } from '../http/client-address.js';
 import type { PresenceSettings } from '../presence/presence.service.js';
 import type { DefenceSettings } from '../security/defences.js';
-import type { WsSettings } from '../ws/ws-server.js';
+import type { WsSettings } from '../ws/settings.js';
 
 /**
  * What each module needs of the configuration, derived from it once at start-up: modules take

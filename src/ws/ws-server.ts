@@ -7,19 +7,8 @@ import { ConnectionRegistry } from './connections.js';
 import { FramedSubscriptions } from './framed-subscriptions.js';
 import { type ConnectionParams, DocumentAdmission, type Extra, graphqlWsOptions, type HookDeps, socketFormatters } from './graphql-ws-hooks.js';
 import { watchSlowConsumers } from './slow-consumers.js';
-import { RememberedAuthentications, upgradeListener, type UpgradeGuardSettings } from './upgrade-guard.js';
-
-/** The WebSocket endpoint's settings, from the configuration. */
-export interface WsSettings extends UpgradeGuardSettings {
-  /** WS_MAX_PAYLOAD_BYTES: a larger message closes the socket with 1009. */
-  maxPayloadBytes: number;
-  /** WS_KEEPALIVE_SECONDS in ms: ping interval; a peer that misses a pong is cut. */
-  keepAliveMs: number;
-  /** WS_MAX_OPERATIONS: operations in flight per socket (TOO_MANY_OPERATIONS beyond). */
-  maxOperations: number;
-  /** WS_MAX_BUFFERED_BYTES: unsent bytes above which a socket is closed with 1013 `Slow consumer`. */
-  maxBufferedBytes: number;
-}
+import type { WsSettings } from './settings.js';
+import { RememberedAuthentications, upgradeListener } from './upgrade-guard.js';
 
 /** What the endpoint is attached with. */
 export interface WsServerDeps extends Omit<HookDeps, 'connections' | 'maxOperations' | 'allowQueryToken' | 'frames' | 'formatResult' | 'remembered' | 'documents'> {
