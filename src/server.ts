@@ -18,6 +18,8 @@ import { createHttpApp, serviceUnavailableStatus } from './http/app.js';
 import { landingPagePlugin } from './http/security-headers.js';
 import { createLogger, type Logger } from './logger.js';
 import { SessionService } from './sessions/session.service.js';
+import { StudyStatsService } from './stats/stats.service.js';
+import { UserSettingsService } from './users/user-settings.service.js';
 import { SubjectService } from './subjects/subject.service.js';
 import { Presence } from './presence/presence.js';
 import { TimerFeed } from './sessions/timer-feed.js';
@@ -100,6 +102,8 @@ export function createServices(database: DatabaseHandle, config: Config, clock: 
     ),
     subjects: new SubjectService(database.db),
     sessions,
+    stats: new StudyStatsService(database.db, clock, sessions),
+    settings: new UserSettingsService(database.db),
     timer,
   };
 }

@@ -4,14 +4,20 @@ import type { TokenRejection } from '../auth/access-token.js';
 import type { Logger } from '../logger.js';
 import type { RateLimits } from '../security/rate-limits.js';
 import type { SessionService } from '../sessions/session.service.js';
+import type { StudyStatsService } from '../stats/stats.service.js';
 import type { SubjectService } from '../subjects/subject.service.js';
 import type { TimerFeed } from '../sessions/timer-feed.js';
+import type { UserSettingsService } from '../users/user-settings.service.js';
 
 /** The domain services, one instance each per server, shared by every transport. */
 export interface Services {
   auth: AuthService;
   subjects: SubjectService;
   sessions: SessionService;
+  /** Study statistics (`studyStats`). */
+  stats: StudyStatsService;
+  /** Settings and study goals of students. */
+  settings: UserSettingsService;
   /** Live timer updates (the `timerUpdated` subscription). */
   timer: TimerFeed;
 }

@@ -7,7 +7,9 @@ import { isDatabaseUnavailable } from '../db/database.js';
 import { AppError, ErrorCodes } from '../errors.js';
 import type { Logger } from '../logger.js';
 import { sessionResolvers } from '../sessions/session.resolvers.js';
+import { statsResolvers } from '../stats/stats.resolvers.js';
 import { subjectResolvers } from '../subjects/subject.resolvers.js';
+import { userSettingsResolvers } from '../users/user-settings.resolvers.js';
 import { userResolvers } from '../users/user.resolvers.js';
 import type { Resolvers } from './__generated__/resolvers-types.js';
 
@@ -28,6 +30,8 @@ const resolvers: Resolvers[] = [
   authResolvers,
   subjectResolvers,
   sessionResolvers,
+  statsResolvers,
+  userSettingsResolvers,
 ];
 
 /** The executable schema: SDL from `schema/`, resolvers from each domain. */
