@@ -11,7 +11,7 @@ const clientPreset = {
   config: {
     useTypeImports: true,
     enumsAsTypes: true,
-    scalars: { DateTime: 'string', ID: 'string' },
+    scalars: { DateTime: 'string', Date: 'string', ID: 'string' },
     strictScalars: true,
   },
 };
@@ -44,7 +44,8 @@ const config: CodegenConfig = {
           StudySessionConnection: '../../sessions/session.service.js#SessionPage',
           TimerUpdate: '../../sessions/timer-feed.js#TimerUpdate',
         },
-        scalars: { DateTime: { input: 'Date', output: 'Date | string' }, ID: 'string' },
+        // Date (a calendar date) stays a YYYY-MM-DD string on the server: see src/stats/calendar-date.ts.
+        scalars: { DateTime: { input: 'Date', output: 'Date | string' }, Date: 'string', ID: 'string' },
         enumsAsTypes: true,
         avoidOptionals: { field: true, inputValue: false, object: false, defaultValue: false },
         maybeValue: 'T | null',

@@ -11,7 +11,9 @@ import { PresenceService } from '../presence/presence.service.js';
 import { type CompletionSweeper, startCompletionSweeper } from '../sessions/completion-sweeper.js';
 import { SessionService } from '../sessions/session.service.js';
 import { TimerFeed } from '../sessions/timer-feed.js';
+import { StudyStatsService } from '../stats/stats.service.js';
 import { SubjectService } from '../subjects/subject.service.js';
+import { UserSettingsService } from '../users/user-settings.service.js';
 import { UserService } from '../users/user.service.js';
 import type { Settings } from './settings.js';
 
@@ -74,6 +76,8 @@ export function createServices(options: ServicesOptions): AppServices {
     users: new UserService(db, clock, revocations),
     subjects: new SubjectService(db),
     sessions,
+    stats: new StudyStatsService(db, clock, sessions),
+    settings: new UserSettingsService(db),
     timerFeed,
     presence,
     revocations,

@@ -4,6 +4,7 @@ import { Kysely, PGliteDialect, PostgresDialect, sql } from 'kysely';
 import pg from 'pg';
 import type { ExternalIdentityTable } from '../auth/external-identity.table.js';
 import type { RefreshTokenFamilyTable, RefreshTokenTable } from '../auth/refresh-token.table.js';
+import type { StudySessionRunTable } from '../sessions/session-run.table.js';
 import type { StudySessionTable } from '../sessions/session.table.js';
 import type { SubjectTable } from '../subjects/subject.table.js';
 import type { UserTable } from '../users/user.table.js';
@@ -17,6 +18,7 @@ export interface Database {
   refresh_tokens: RefreshTokenTable;
   subjects: SubjectTable;
   study_sessions: StudySessionTable;
+  study_session_runs: StudySessionRunTable;
   external_identities: ExternalIdentityTable;
 }
 

@@ -5,6 +5,7 @@ import * as realtime from './migrations/2026-11-23T1800_realtime.js';
 import * as externalIdentities from './migrations/2026-11-23T2300_external_identities.js';
 import * as subjectOrder from './migrations/2026-11-24T0100_subject_order.js';
 import * as refreshTokenClient from './migrations/2026-12-06T1200_refresh_token_client.js';
+import * as studyHistory from './migrations/2026-12-06T1200_study_history.js';
 
 /**
  * Every migration, by timestamped name. Listed statically (rather than read from the folder at
@@ -16,6 +17,7 @@ export const migrations: Record<string, Migration> = {
   '2026-11-23T2300_external_identities': externalIdentities,
   '2026-11-24T0100_subject_order': subjectOrder,
   '2026-12-06T1200_refresh_token_client': refreshTokenClient,
+  '2026-12-06T1200_study_history': studyHistory,
 };
 
 function migrator(db: Kysely<any>): Migrator {

@@ -7,9 +7,11 @@ import type { Logger } from '../logger.js';
 import type { LoginThrottle } from '../security/login-throttle.js';
 import type { PresenceService } from '../presence/presence.service.js';
 import type { SessionService } from '../sessions/session.service.js';
+import type { StudyStatsService } from '../stats/stats.service.js';
 import type { SubjectService } from '../subjects/subject.service.js';
 import type { TimerFeed } from '../sessions/timer-feed.js';
 import type { UserService } from '../users/user.service.js';
+import type { UserSettingsService } from '../users/user-settings.service.js';
 
 /** The domain services, one instance each per server, shared by every transport. */
 export interface Services {
@@ -20,6 +22,10 @@ export interface Services {
   users: UserService;
   subjects: SubjectService;
   sessions: SessionService;
+  /** Study statistics (`studyStats`). */
+  stats: StudyStatsService;
+  /** Settings and study goals of students. */
+  settings: UserSettingsService;
   /** Live timer updates (the `timerUpdated` subscription). */
   timerFeed: TimerFeed;
   /** Which students are connected; pauses a session when its student's last socket goes. */

@@ -4,7 +4,9 @@ import { GraphQLScalarType, type GraphQLSchema, Kind, parse } from 'graphql';
 import { DateTimeResolver } from 'graphql-scalars';
 import { authResolvers } from '../auth/auth.resolvers.js';
 import { sessionResolvers } from '../sessions/session.resolvers.js';
+import { statsResolvers } from '../stats/stats.resolvers.js';
 import { subjectResolvers } from '../subjects/subject.resolvers.js';
+import { userSettingsResolvers } from '../users/user-settings.resolvers.js';
 import { userResolvers } from '../users/user.resolvers.js';
 import type { Resolvers } from './__generated__/resolvers-types.js';
 
@@ -19,7 +21,7 @@ export function loadTypeDefs(): string[] {
     .map((f) => readFileSync(new URL(f, schemaDir), 'utf8'));
 }
 
-const resolvers: Resolvers[] = [userResolvers, authResolvers, subjectResolvers, sessionResolvers];
+const resolvers: Resolvers[] = [userResolvers, authResolvers, subjectResolvers, sessionResolvers, statsResolvers, userSettingsResolvers];
 
 /** The executable schema: SDL from `schema/`, resolvers from each domain. */
 export function buildSchema(): GraphQLSchema {

@@ -2,7 +2,7 @@ import { type Kysely, sql, type Transaction } from 'kysely';
 import type { Database } from '../db/database.js';
 import type { SessionRecord } from './session.model.js';
 import type { SessionStatusValue } from './session.table.js';
-import type { TimerState } from './timer.js';
+import { runChange, type TimerState } from './timer.js';
 
 type Db = Kysely<Database> | Transaction<Database>;
 
@@ -77,14 +77,15 @@ export async function findActiveSession(
 }
 
 /**
- * Inserts a session. Throws unique_violation on `study_sessions_one_active_per_user` when the
- * owner already has an unfinished one.
+ * Inserts a session and opens its first running stretch, in the caller's transaction. Throws
+ * unique_violation on `study_sessions_one_active_per_user` when the owner already has an
+ * unfinished one.
  */
 export async function insertSession(
-  db: Db,
+  trx: Transaction<Database>,
   session: { id: string; userId: string; subjectId: string; startedAt: Date; timer: TimerState },
 ): Promise<void> {
-  await db
+  await trx
     .insertInto('study_sessions')
     .values({
       id: session.id,
@@ -94,21 +95,53 @@ export async function insertSession(
       ...timerColumns(session.timer),
     })
     .execute();
+  await recordRuns(trx, { id: session.id, userId: session.userId, subjectId: session.subjectId }, null, session.timer);
 }
 
 /**
- * Writes a new timer state if the row is still at `expectedVersion` (compare-and-set), so a
- * concurrent change is never overwritten. Returns the new version, or null if it did not write.
+ * Writes a new timer state if the row is still at the record's version (compare-and-set), so a
+ * concurrent change is never overwritten, and records in the same transaction the running
+ * stretch it ends or begins (see `runChange`). Returns the new version, or null if it did not
+ * write. Taking a transaction is the point: a state change and its history commit together.
  */
-export async function updateTimer(db: Db, id: string, expectedVersion: number, next: TimerState): Promise<number | null> {
-  const row = await db
+export async function updateTimer(trx: Transaction<Database>, record: SessionRecord, next: TimerState): Promise<number | null> {
+  const row = await trx
     .updateTable('study_sessions')
-    .set({ ...timerColumns(next), version: expectedVersion + 1 })
-    .where('id', '=', id)
-    .where('version', '=', expectedVersion)
+    .set({ ...timerColumns(next), version: record.version + 1 })
+    .where('id', '=', record.id)
+    .where('version', '=', record.version)
     .returning('version')
     .executeTakeFirst();
-  return row?.version ?? null;
+  if (!row) return null;
+  await recordRuns(trx, { id: record.id, userId: record.userId, subjectId: record.subject.id }, record.timer, next);
+  return row.version;
+}
+
+/** Closes and opens rows of `study_session_runs` for the change `prev` → `next`. */
+async function recordRuns(
+  trx: Transaction<Database>,
+  session: { id: string; userId: string; subjectId: string },
+  prev: TimerState | null,
+  next: TimerState,
+): Promise<void> {
+  const { endsAt, startsAt } = runChange(prev, next);
+  if (endsAt) {
+    const closed = await trx
+      .updateTable('study_session_runs')
+      .set({ ended_at: endsAt })
+      .where('session_id', '=', session.id)
+      .where('ended_at', 'is', null)
+      .executeTakeFirst();
+    // A RUNNING session always has its open stretch (written with it, or by the migration's
+    // backfill); anything else is a bug that would silently lose history: fail the change.
+    if (closed.numUpdatedRows !== 1n) throw new Error(`session ${session.id} had ${closed.numUpdatedRows} open runs, expected 1`);
+  }
+  if (startsAt) {
+    await trx
+      .insertInto('study_session_runs')
+      .values({ session_id: session.id, user_id: session.userId, subject_id: session.subjectId, started_at: startsAt })
+      .execute();
+  }
 }
 
 function timerColumns(t: TimerState) {

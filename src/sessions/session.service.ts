@@ -174,7 +174,8 @@ export class SessionService {
       if (this.hooks.completionDeferred(record.userId)) continue;
       const timer = settle(record.timer, now);
       if (timer === record.timer) continue;
-      const version = await updateTimer(this.db, record.id, record.version, timer);
+      // The state change and the end of its running stretch commit together.
+      const version = await this.db.transaction().execute((trx) => updateTimer(trx, record, timer));
       if (version !== null) completed.push(this.#changed(viewSession({ ...record, timer, version }, now)));
     }
     return completed;
@@ -194,7 +195,7 @@ export class SessionService {
       const at = new Date(Math.min(now.getTime(), Math.max(lostAt.getTime(), active.timer.runStartedAt.getTime())));
       const settled = settle(active.timer, at);
       const next = applyAction(settled, { kind: 'pause', reason: 'DISCONNECT' }, at) ?? settled;
-      const version = await updateTimer(trx, active.id, active.version, next);
+      const version = await updateTimer(trx, active, next);
       return version === null ? null : { ...active, timer: next, version };
     });
     return written && this.#changed(viewSession(written, now));
@@ -216,7 +217,7 @@ export class SessionService {
     if (!active) return undefined;
     const timer = settle(active.timer, now);
     if (timer === active.timer) return active;
-    const version = await updateTimer(trx, active.id, active.version, timer);
+    const version = await updateTimer(trx, active, timer);
     // Published before the surrounding transaction commits; it only ever completes a session
     // whose time is up, which is what every reader already shows (see viewSession).
     if (version !== null) this.#changed(viewSession({ ...active, timer, version }, now));
@@ -233,7 +234,7 @@ export class SessionService {
       const next = applyAction(settled, action, now);
       const written = next ?? settled;
       // A POMODORO found expired is persisted as COMPLETED even when the action itself is refused.
-      const version = written === record.timer ? record.version : await updateTimer(trx, sessionId, record.version, written);
+      const version = written === record.timer ? record.version : await updateTimer(trx, record, written);
       const stored = version === null || version === record.version ? undefined : { ...record, timer: written, version };
       if (!next) {
         const error = new AppError('INVALID_SESSION_STATE', `Cannot ${action.kind} a session that is ${settled.status}`, {

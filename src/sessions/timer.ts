@@ -110,3 +110,27 @@ export function nextTickAt(state: TimerState, now: Date, intervalMs: number): Da
   const completes = completionInstant(state);
   return completes && completes.getTime() <= next ? completes : new Date(next);
 }
+
+/** What a change of timer state does to the session's time history (`study_session_runs`). */
+export interface RunChange {
+  /** The instant the running stretch ends, when the change leaves RUNNING; else null. */
+  endsAt: Date | null;
+  /** The instant a new running stretch begins, when the change enters RUNNING; else null. */
+  startsAt: Date | null;
+}
+
+/**
+ * The running stretches `prev` → `next` ends and begins (`prev` null for a new session). A
+ * stretch ends at its start plus the time the change banked, which is the exact instant of a
+ * pause or stop, the instant a disconnect pause counts up to, and a POMODORO's completion
+ * instant: so a session's stretches always add up to its elapsed time.
+ */
+export function runChange(prev: TimerState | null, next: TimerState): RunChange {
+  const wasRunning = prev?.status === 'RUNNING' && prev.runStartedAt !== null;
+  const isRunning = next.status === 'RUNNING' && next.runStartedAt !== null;
+  const endsAt =
+    wasRunning && !isRunning ? new Date(prev.runStartedAt!.getTime() + (next.accumulatedMs - prev.accumulatedMs)) : null;
+  // No transition goes from RUNNING to RUNNING: a stretch only begins after one has ended.
+  const startsAt = isRunning && !wasRunning ? next.runStartedAt : null;
+  return { endsAt, startsAt };
+}

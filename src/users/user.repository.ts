@@ -1,5 +1,6 @@
 import { type Kysely, sql } from 'kysely';
 import type { Database } from '../db/database.js';
+import type { UserSettingsRow } from './user-settings.model.js';
 import type { UserRow } from './user.table.js';
 
 /**
@@ -34,4 +35,25 @@ export async function findUserById(db: Kysely<Database>, id: string): Promise<Us
 /** Marks a user disabled from `at`; their tokens stop working on the next check. */
 export async function disableUser(db: Kysely<Database>, id: string, at: Date): Promise<void> {
   await db.updateTable('users').set({ disabled_at: at }).where('id', '=', id).execute();
+}
+
+const SETTINGS_COLUMNS = ['time_zone', 'week_start', 'daily_goal_minutes', 'weekly_goal_minutes'] as const;
+
+/** The settings columns of the user with this id. */
+export async function findUserSettings(db: Kysely<Database>, id: string): Promise<UserSettingsRow | undefined> {
+  return db.selectFrom('users').select(SETTINGS_COLUMNS).where('id', '=', id).executeTakeFirst();
+}
+
+/** Replaces the user's study goals; returns their settings as written (undefined: no such user). */
+export async function updateStudyGoal(
+  db: Kysely<Database>,
+  id: string,
+  goal: { dailyMinutes: number | null; weeklyMinutes: number | null },
+): Promise<UserSettingsRow | undefined> {
+  return db
+    .updateTable('users')
+    .set({ daily_goal_minutes: goal.dailyMinutes, weekly_goal_minutes: goal.weeklyMinutes })
+    .where('id', '=', id)
+    .returning(SETTINGS_COLUMNS)
+    .executeTakeFirst();
 }

@@ -17,6 +17,9 @@ import * as types from './graphql.js';
 type Documents = {
     "\n  query List {\n    sessions(first: 100) {\n      edges { node { id type status elapsedSeconds focusSeconds remainingSeconds startedAt endedAt pausedReason } }\n    }\n  }\n": typeof types.ListDocument,
     "subscription TimerStatus($id: ID!) { timerUpdated(sessionId: $id) { sessionId status } }": typeof types.TimerStatusDocument,
+    "\n  query StudyStats($from: Date!, $to: Date!, $timeZone: String!, $subjectId: ID, $minDailySeconds: Int) {\n    studyStats(from: $from, to: $to, timeZone: $timeZone, subjectId: $subjectId, minDailySeconds: $minDailySeconds) {\n      totalSeconds\n      days { date seconds bySubject { subject { id name } seconds sessions } }\n      bySubject { subject { id name } seconds sessions }\n      completedPomodoros\n      currentStreakDays\n      longestStreakDays\n      goal { dailyMinutes weeklyMinutes dailyProgressSeconds weeklyProgressSeconds }\n    }\n  }\n": typeof types.StudyStatsDocument,
+    "\n  mutation SetStudyGoal($dailyMinutes: Int, $weeklyMinutes: Int) {\n    setStudyGoal(dailyMinutes: $dailyMinutes, weeklyMinutes: $weeklyMinutes) { timeZone weekStart goal { dailyMinutes weeklyMinutes } }\n  }\n": typeof types.SetStudyGoalDocument,
+    "query MySettings { me { id settings { timeZone weekStart goal { dailyMinutes weeklyMinutes } } } }": typeof types.MySettingsDocument,
     "\n  mutation SignUp($input: SignUpInput!) {\n    signUp(input: $input) { accessToken refreshToken expiresAt user { id email createdAt } }\n  }\n": typeof types.SignUpDocument,
     "\n  mutation LogIn($input: LogInInput!) {\n    logIn(input: $input) { accessToken refreshToken expiresAt user { id email } }\n  }\n": typeof types.LogInDocument,
     "\n  mutation Refresh($refreshToken: String, $cookieMode: Boolean) {\n    refreshToken(refreshToken: $refreshToken, cookieMode: $cookieMode) { accessToken refreshToken expiresAt user { id } }\n  }\n": typeof types.RefreshDocument,
@@ -38,6 +41,9 @@ type Documents = {
 const documents: Documents = {
     "\n  query List {\n    sessions(first: 100) {\n      edges { node { id type status elapsedSeconds focusSeconds remainingSeconds startedAt endedAt pausedReason } }\n    }\n  }\n": types.ListDocument,
     "subscription TimerStatus($id: ID!) { timerUpdated(sessionId: $id) { sessionId status } }": types.TimerStatusDocument,
+    "\n  query StudyStats($from: Date!, $to: Date!, $timeZone: String!, $subjectId: ID, $minDailySeconds: Int) {\n    studyStats(from: $from, to: $to, timeZone: $timeZone, subjectId: $subjectId, minDailySeconds: $minDailySeconds) {\n      totalSeconds\n      days { date seconds bySubject { subject { id name } seconds sessions } }\n      bySubject { subject { id name } seconds sessions }\n      completedPomodoros\n      currentStreakDays\n      longestStreakDays\n      goal { dailyMinutes weeklyMinutes dailyProgressSeconds weeklyProgressSeconds }\n    }\n  }\n": types.StudyStatsDocument,
+    "\n  mutation SetStudyGoal($dailyMinutes: Int, $weeklyMinutes: Int) {\n    setStudyGoal(dailyMinutes: $dailyMinutes, weeklyMinutes: $weeklyMinutes) { timeZone weekStart goal { dailyMinutes weeklyMinutes } }\n  }\n": types.SetStudyGoalDocument,
+    "query MySettings { me { id settings { timeZone weekStart goal { dailyMinutes weeklyMinutes } } } }": types.MySettingsDocument,
     "\n  mutation SignUp($input: SignUpInput!) {\n    signUp(input: $input) { accessToken refreshToken expiresAt user { id email createdAt } }\n  }\n": types.SignUpDocument,
     "\n  mutation LogIn($input: LogInInput!) {\n    logIn(input: $input) { accessToken refreshToken expiresAt user { id email } }\n  }\n": types.LogInDocument,
     "\n  mutation Refresh($refreshToken: String, $cookieMode: Boolean) {\n    refreshToken(refreshToken: $refreshToken, cookieMode: $cookieMode) { accessToken refreshToken expiresAt user { id } }\n  }\n": types.RefreshDocument,
@@ -65,6 +71,18 @@ export function graphql(source: "\n  query List {\n    sessions(first: 100) {\n 
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
 export function graphql(source: "subscription TimerStatus($id: ID!) { timerUpdated(sessionId: $id) { sessionId status } }"): typeof import('./graphql.js').TimerStatusDocument;
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  query StudyStats($from: Date!, $to: Date!, $timeZone: String!, $subjectId: ID, $minDailySeconds: Int) {\n    studyStats(from: $from, to: $to, timeZone: $timeZone, subjectId: $subjectId, minDailySeconds: $minDailySeconds) {\n      totalSeconds\n      days { date seconds bySubject { subject { id name } seconds sessions } }\n      bySubject { subject { id name } seconds sessions }\n      completedPomodoros\n      currentStreakDays\n      longestStreakDays\n      goal { dailyMinutes weeklyMinutes dailyProgressSeconds weeklyProgressSeconds }\n    }\n  }\n"): typeof import('./graphql.js').StudyStatsDocument;
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation SetStudyGoal($dailyMinutes: Int, $weeklyMinutes: Int) {\n    setStudyGoal(dailyMinutes: $dailyMinutes, weeklyMinutes: $weeklyMinutes) { timeZone weekStart goal { dailyMinutes weeklyMinutes } }\n  }\n"): typeof import('./graphql.js').SetStudyGoalDocument;
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "query MySettings { me { id settings { timeZone weekStart goal { dailyMinutes weeklyMinutes } } } }"): typeof import('./graphql.js').MySettingsDocument;
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */

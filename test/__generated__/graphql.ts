@@ -50,6 +50,16 @@ export type StartSessionInput = {
   type: SessionType;
 };
 
+/** The first day of a week. */
+export type Weekday =
+  | 'FRIDAY'
+  | 'MONDAY'
+  | 'SATURDAY'
+  | 'SUNDAY'
+  | 'THURSDAY'
+  | 'TUESDAY'
+  | 'WEDNESDAY';
+
 export type ListQueryVariables = Exact<{ [key: string]: never; }>;
 
 
@@ -61,6 +71,30 @@ export type TimerStatusSubscriptionVariables = Exact<{
 
 
 export type TimerStatusSubscription = { timerUpdated: { sessionId: string, status: SessionStatus } };
+
+export type StudyStatsQueryVariables = Exact<{
+  from: string;
+  to: string;
+  timeZone: string;
+  subjectId?: string | null | undefined;
+  minDailySeconds?: number | null | undefined;
+}>;
+
+
+export type StudyStatsQuery = { studyStats: { totalSeconds: number, completedPomodoros: number, currentStreakDays: number, longestStreakDays: number, days: Array<{ date: string, seconds: number, bySubject: Array<{ seconds: number, sessions: number, subject: { id: string, name: string } }> }>, bySubject: Array<{ seconds: number, sessions: number, subject: { id: string, name: string } }>, goal: { dailyMinutes: number | null, weeklyMinutes: number | null, dailyProgressSeconds: number, weeklyProgressSeconds: number } } };
+
+export type SetStudyGoalMutationVariables = Exact<{
+  dailyMinutes?: number | null | undefined;
+  weeklyMinutes?: number | null | undefined;
+}>;
+
+
+export type SetStudyGoalMutation = { setStudyGoal: { timeZone: string | null, weekStart: Weekday, goal: { dailyMinutes: number | null, weeklyMinutes: number | null } } };
+
+export type MySettingsQueryVariables = Exact<{ [key: string]: never; }>;
+
+
+export type MySettingsQuery = { me: { id: string, settings: { timeZone: string | null, weekStart: Weekday, goal: { dailyMinutes: number | null, weeklyMinutes: number | null } } } };
 
 export type SignUpMutationVariables = Exact<{
   input: SignUpInput;
@@ -236,6 +270,75 @@ export const TimerStatusDocument = new TypedDocumentString(`
   }
 }
     `) as unknown as TypedDocumentString<TimerStatusSubscription, TimerStatusSubscriptionVariables>;
+export const StudyStatsDocument = new TypedDocumentString(`
+    query StudyStats($from: Date!, $to: Date!, $timeZone: String!, $subjectId: ID, $minDailySeconds: Int) {
+  studyStats(
+    from: $from
+    to: $to
+    timeZone: $timeZone
+    subjectId: $subjectId
+    minDailySeconds: $minDailySeconds
+  ) {
+    totalSeconds
+    days {
+      date
+      seconds
+      bySubject {
+        subject {
+          id
+          name
+        }
+        seconds
+        sessions
+      }
+    }
+    bySubject {
+      subject {
+        id
+        name
+      }
+      seconds
+      sessions
+    }
+    completedPomodoros
+    currentStreakDays
+    longestStreakDays
+    goal {
+      dailyMinutes
+      weeklyMinutes
+      dailyProgressSeconds
+      weeklyProgressSeconds
+    }
+  }
+}
+    `) as unknown as TypedDocumentString<StudyStatsQuery, StudyStatsQueryVariables>;
+export const SetStudyGoalDocument = new TypedDocumentString(`
+    mutation SetStudyGoal($dailyMinutes: Int, $weeklyMinutes: Int) {
+  setStudyGoal(dailyMinutes: $dailyMinutes, weeklyMinutes: $weeklyMinutes) {
+    timeZone
+    weekStart
+    goal {
+      dailyMinutes
+      weeklyMinutes
+    }
+  }
+}
+    `) as unknown as TypedDocumentString<SetStudyGoalMutation, SetStudyGoalMutationVariables>;
+export const MySettingsDocument = new TypedDocumentString(`
+    query MySettings {
+  me {
+    id
+    settings {
+      timeZone
+      weekStart
+      goal {
+        dailyMinutes
+        weeklyMinutes
+      }
+    }
+  }
+}
+    `) as unknown as TypedDocumentString<MySettingsQuery, MySettingsQueryVariables>;
 export const SignUpDocument = new TypedDocumentString(`
     mutation SignUp($input: SignUpInput!) {
   signUp(input: $input) {

@@ -71,5 +71,6 @@ export async function snapshotDatabase(db: Kysely<Database>) {
     refreshTokens: await db.selectFrom('refresh_tokens').selectAll().orderBy('id').execute(),
     subjects: await db.selectFrom('subjects').selectAll().orderBy('id').execute(),
     studySessions: await db.selectFrom('study_sessions').selectAll().orderBy('id').execute(),
+    studySessionRuns: await db.selectFrom('study_session_runs').selectAll().orderBy('id').execute(),
   };
 }

@@ -18,6 +18,8 @@ export type Scalars = {
   Boolean: { input: boolean; output: boolean; }
   Int: { input: number; output: number; }
   Float: { input: number; output: number; }
+  /** A calendar date as `YYYY-MM-DD` (years 0001 to 9999), with no time of day and no time zone. */
+  Date: { input: string; output: string; }
   /** An instant in time, as an ISO 8601 string in UTC with milliseconds (`2026-11-23T12:00:00.000Z`). */
   DateTime: { input: Date; output: Date | string; }
 };
@@ -67,6 +69,12 @@ export type Mutation = {
   refreshToken: AuthPayload;
   /** PAUSED → RUNNING. INVALID_SESSION_STATE otherwise. */
   resumeSession: StudySession;
+  /**
+   * Sets your study goals, both at once: an omitted or null one means no such goal.
+   * BAD_USER_INPUT (extensions.field) for dailyMinutes outside 1–1440 or weeklyMinutes outside
+   * 1–10080, and nothing is changed.
+   */
+  setStudyGoal: UserSettings;
   /** Creates an account and signs it in. BAD_USER_INPUT, EMAIL_TAKEN. */
   signUp: AuthPayload;
   /** SESSION_ALREADY_ACTIVE (extensions.activeSessionId) when one is RUNNING or PAUSED. */
@@ -107,6 +115,12 @@ export type MutationResumeSessionArgs = {
 };
 
 
+export type MutationSetStudyGoalArgs = {
+  dailyMinutes?: InputMaybe<Scalars['Int']['input']>;
+  weeklyMinutes?: InputMaybe<Scalars['Int']['input']>;
+};
+
+
 export type MutationSignUpArgs = {
   input: SignUpInput;
 };
@@ -143,6 +157,15 @@ export type Query = {
   session: Maybe<StudySession>;
   /** Your sessions, newest first. `first` is 1 to 100 (default 20). */
   sessions: StudySessionConnection;
+  /**
+   * Your study time from `from` to `to` (local dates in `timeZone`, both included, at most 366
+   * days), all subjects or only `subjectId`'s. `timeZone` is an IANA name (`Europe/Berlin`);
+   * `minDailySeconds` (1 to 86400, default 60) is the least a day needs to count towards a
+   * streak. BAD_USER_INPUT (extensions.field) for an unknown time zone, `from` after `to`, a
+   * range over 366 days, `minDailySeconds` out of bounds or a malformed `subjectId`; NOT_FOUND
+   * for a foreign or missing subject (the same answer).
+   */
+  studyStats: StudyStats;
   /** The signed-in student's subjects, oldest first. */
   subjects: Array<Subject>;
 };
@@ -158,6 +181,15 @@ export type QuerySessionsArgs = {
   first?: InputMaybe<Scalars['Int']['input']>;
   status?: InputMaybe<SessionStatus>;
   subjectId?: InputMaybe<Scalars['ID']['input']>;
+};
+
+
+export type QueryStudyStatsArgs = {
+  from: Scalars['Date']['input'];
+  minDailySeconds?: InputMaybe<Scalars['Int']['input']>;
+  subjectId?: InputMaybe<Scalars['ID']['input']>;
+  timeZone: Scalars['String']['input'];
+  to: Scalars['Date']['input'];
 };
 
 export type SessionStatus =
@@ -191,6 +223,41 @@ export type StartSessionInput = {
   focusMinutes?: InputMaybe<Scalars['Int']['input']>;
   subjectId: Scalars['ID']['input'];
   type: SessionType;
+};
+
+/** One local day of the range. */
+export type StudyDay = {
+  __typename?: 'StudyDay';
+  /** The subjects studied that day (with at least one second), most studied first, then in the order `subjects` lists them. */
+  bySubject: Array<SubjectSeconds>;
+  date: Scalars['Date']['output'];
+  /** Whole seconds studied that day: its local midnight to the next, 23 or 25 hours on a DST change. */
+  seconds: Scalars['Int']['output'];
+};
+
+/** Goals a student sets themselves. */
+export type StudyGoal = {
+  __typename?: 'StudyGoal';
+  /** Minutes a day, 1 to 1440; null: no daily goal. */
+  dailyMinutes: Maybe<Scalars['Int']['output']>;
+  /** Minutes a week, 1 to 10080; null: no weekly goal. */
+  weeklyMinutes: Maybe<Scalars['Int']['output']>;
+};
+
+/** The student's study goals and how far along they are, in the requested time zone. */
+export type StudyGoalProgress = {
+  __typename?: 'StudyGoalProgress';
+  /** Goal for each day, in minutes; null when there is none. */
+  dailyMinutes: Maybe<Scalars['Int']['output']>;
+  /** Seconds studied today (the server's now, in the requested time zone), every subject counted. */
+  dailyProgressSeconds: Scalars['Int']['output'];
+  /** Goal for each week, in minutes; null when there is none. */
+  weeklyMinutes: Maybe<Scalars['Int']['output']>;
+  /**
+   * Seconds studied this week, every subject counted: from the last `weekStart` day (your
+   * settings; Monday by default) to now.
+   */
+  weeklyProgressSeconds: Scalars['Int']['output'];
 };
 
 /** A study session. Time fields are computed from stored instants when read. */
@@ -227,12 +294,56 @@ export type StudySessionEdge = {
   node: StudySession;
 };
 
+/**
+ * Study time between two local dates. Built from the recorded running stretches of your sessions:
+ * a stretch that crosses local midnight is split there, and the running session counts up to
+ * the server's now. Time is summed to the millisecond per day and subject and rounded down to
+ * whole seconds there, once; every other figure is a sum of those, so totalSeconds is the sum of
+ * the days' seconds and of bySubject's. A session recorded before time history existed counts
+ * its time as one stretch from its start (see the README).
+ */
+export type StudyStats = {
+  __typename?: 'StudyStats';
+  /** The subjects studied in the range (with at least one second), most studied first. */
+  bySubject: Array<SubjectSeconds>;
+  /** POMODORO sessions that completed (their focus time used up) in the range. */
+  completedPomodoros: Scalars['Int']['output'];
+  /**
+   * Consecutive days, each with at least `minDailySeconds`, ending today, or yesterday while
+   * today has not reached `minDailySeconds` yet (a streak is not lost before the day is over).
+   * For a range that ended before today: ending on `to`. Counted as far back as it goes, not
+   * only inside the range.
+   */
+  currentStreakDays: Scalars['Int']['output'];
+  /** Every date from `from` to `to`, in order, days without study included (seconds 0). */
+  days: Array<StudyDay>;
+  /** Goals and today's and this week's progress; independent of the range and of `subjectId`. */
+  goal: StudyGoalProgress;
+  /**
+   * The longest run of such days that ends in the range (on `to` at the latest), its days before
+   * `from` included.
+   */
+  longestStreakDays: Scalars['Int']['output'];
+  /** Seconds studied in the range. */
+  totalSeconds: Scalars['Int']['output'];
+};
+
 /** Something a student studies. */
 export type Subject = {
   __typename?: 'Subject';
   createdAt: Scalars['DateTime']['output'];
   id: Scalars['ID']['output'];
   name: Scalars['String']['output'];
+};
+
+/** A subject's study time, on one day or over a range. */
+export type SubjectSeconds = {
+  __typename?: 'SubjectSeconds';
+  /** Whole seconds studied (see StudyStats for the rounding). */
+  seconds: Scalars['Int']['output'];
+  /** Sessions with time studied on that day, or in the range. */
+  sessions: Scalars['Int']['output'];
+  subject: Subject;
 };
 
 export type Subscription = {
@@ -270,7 +381,28 @@ export type User = {
   createdAt: Scalars['DateTime']['output'];
   email: Scalars['String']['output'];
   id: Scalars['ID']['output'];
+  settings: UserSettings;
 };
+
+/** A student's settings. */
+export type UserSettings = {
+  __typename?: 'UserSettings';
+  goal: StudyGoal;
+  /** The IANA time zone chosen, if any (clients still pass one to studyStats). */
+  timeZone: Maybe<Scalars['String']['output']>;
+  /** The day weeks start on for the weekly goal; MONDAY unless chosen. */
+  weekStart: Weekday;
+};
+
+/** The first day of a week. */
+export type Weekday =
+  | 'FRIDAY'
+  | 'MONDAY'
+  | 'SATURDAY'
+  | 'SUNDAY'
+  | 'THURSDAY'
+  | 'TUESDAY'
+  | 'WEDNESDAY';
 
 
 
@@ -348,6 +480,7 @@ export type ResolversTypes = {
   AuthPayload: ResolverTypeWrapper<Omit<AuthPayload, 'user'> & { user: ResolversTypes['User'] }>;
   Boolean: ResolverTypeWrapper<Scalars['Boolean']['output']>;
   CreateSubjectInput: CreateSubjectInput;
+  Date: ResolverTypeWrapper<Scalars['Date']['output']>;
   DateTime: ResolverTypeWrapper<Scalars['DateTime']['output']>;
   ID: ResolverTypeWrapper<Scalars['ID']['output']>;
   Int: ResolverTypeWrapper<Scalars['Int']['output']>;
@@ -361,13 +494,20 @@ export type ResolversTypes = {
   SignUpInput: SignUpInput;
   StartSessionInput: StartSessionInput;
   String: ResolverTypeWrapper<Scalars['String']['output']>;
+  StudyDay: ResolverTypeWrapper<Omit<StudyDay, 'bySubject'> & { bySubject: Array<ResolversTypes['SubjectSeconds']> }>;
+  StudyGoal: ResolverTypeWrapper<StudyGoal>;
+  StudyGoalProgress: ResolverTypeWrapper<StudyGoalProgress>;
   StudySession: ResolverTypeWrapper<StudySessionModel>;
   StudySessionConnection: ResolverTypeWrapper<SessionPageModel>;
   StudySessionEdge: ResolverTypeWrapper<Omit<StudySessionEdge, 'node'> & { node: ResolversTypes['StudySession'] }>;
+  StudyStats: ResolverTypeWrapper<Omit<StudyStats, 'bySubject' | 'days'> & { bySubject: Array<ResolversTypes['SubjectSeconds']>, days: Array<ResolversTypes['StudyDay']> }>;
   Subject: ResolverTypeWrapper<SubjectModel>;
+  SubjectSeconds: ResolverTypeWrapper<Omit<SubjectSeconds, 'subject'> & { subject: ResolversTypes['Subject'] }>;
   Subscription: ResolverTypeWrapper<Record<PropertyKey, never>>;
   TimerUpdate: ResolverTypeWrapper<TimerUpdateModel>;
   User: ResolverTypeWrapper<UserModel>;
+  UserSettings: ResolverTypeWrapper<UserSettings>;
+  Weekday: Weekday;
 };
 
 /** Mapping between all available schema types and the resolvers parents */
@@ -375,6 +515,7 @@ export type ResolversParentTypes = {
   AuthPayload: Omit<AuthPayload, 'user'> & { user: ResolversParentTypes['User'] };
   Boolean: Scalars['Boolean']['output'];
   CreateSubjectInput: CreateSubjectInput;
+  Date: Scalars['Date']['output'];
   DateTime: Scalars['DateTime']['output'];
   ID: Scalars['ID']['output'];
   Int: Scalars['Int']['output'];
@@ -385,13 +526,19 @@ export type ResolversParentTypes = {
   SignUpInput: SignUpInput;
   StartSessionInput: StartSessionInput;
   String: Scalars['String']['output'];
+  StudyDay: Omit<StudyDay, 'bySubject'> & { bySubject: Array<ResolversParentTypes['SubjectSeconds']> };
+  StudyGoal: StudyGoal;
+  StudyGoalProgress: StudyGoalProgress;
   StudySession: StudySessionModel;
   StudySessionConnection: SessionPageModel;
   StudySessionEdge: Omit<StudySessionEdge, 'node'> & { node: ResolversParentTypes['StudySession'] };
+  StudyStats: Omit<StudyStats, 'bySubject' | 'days'> & { bySubject: Array<ResolversParentTypes['SubjectSeconds']>, days: Array<ResolversParentTypes['StudyDay']> };
   Subject: SubjectModel;
+  SubjectSeconds: Omit<SubjectSeconds, 'subject'> & { subject: ResolversParentTypes['Subject'] };
   Subscription: Record<PropertyKey, never>;
   TimerUpdate: TimerUpdateModel;
   User: UserModel;
+  UserSettings: UserSettings;
 };
 
 export type AuthPayloadResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['AuthPayload'] = ResolversParentTypes['AuthPayload']> = {
@@ -400,6 +547,10 @@ export type AuthPayloadResolvers<ContextType = GraphQLContext, ParentType extend
   refreshToken?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   user?: Resolver<ResolversTypes['User'], ParentType, ContextType>;
 };
+
+export interface DateScalarConfig extends GraphQLScalarTypeConfig<ResolversTypes['Date'], any> {
+  name: 'Date';
+}
 
 export interface DateTimeScalarConfig extends GraphQLScalarTypeConfig<ResolversTypes['DateTime'], any> {
   name: 'DateTime';
@@ -412,6 +563,7 @@ export type MutationResolvers<ContextType = GraphQLContext, ParentType extends R
   pauseSession?: Resolver<ResolversTypes['StudySession'], ParentType, ContextType, RequireFields<MutationPauseSessionArgs, 'sessionId'>>;
   refreshToken?: Resolver<ResolversTypes['AuthPayload'], ParentType, ContextType, RequireFields<MutationRefreshTokenArgs, 'cookieMode'>>;
   resumeSession?: Resolver<ResolversTypes['StudySession'], ParentType, ContextType, RequireFields<MutationResumeSessionArgs, 'sessionId'>>;
+  setStudyGoal?: Resolver<ResolversTypes['UserSettings'], ParentType, ContextType, Partial<MutationSetStudyGoalArgs>>;
   signUp?: Resolver<ResolversTypes['AuthPayload'], ParentType, ContextType, RequireFields<MutationSignUpArgs, 'input'>>;
   startSession?: Resolver<ResolversTypes['StudySession'], ParentType, ContextType, RequireFields<MutationStartSessionArgs, 'input'>>;
   stopSession?: Resolver<ResolversTypes['StudySession'], ParentType, ContextType, RequireFields<MutationStopSessionArgs, 'sessionId'>>;
@@ -427,7 +579,26 @@ export type QueryResolvers<ContextType = GraphQLContext, ParentType extends Reso
   me?: Resolver<ResolversTypes['User'], ParentType, ContextType>;
   session?: Resolver<Maybe<ResolversTypes['StudySession']>, ParentType, ContextType, RequireFields<QuerySessionArgs, 'id'>>;
   sessions?: Resolver<ResolversTypes['StudySessionConnection'], ParentType, ContextType, Partial<QuerySessionsArgs>>;
+  studyStats?: Resolver<ResolversTypes['StudyStats'], ParentType, ContextType, RequireFields<QueryStudyStatsArgs, 'from' | 'minDailySeconds' | 'timeZone' | 'to'>>;
   subjects?: Resolver<Array<ResolversTypes['Subject']>, ParentType, ContextType>;
+};
+
+export type StudyDayResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['StudyDay'] = ResolversParentTypes['StudyDay']> = {
+  bySubject?: Resolver<Array<ResolversTypes['SubjectSeconds']>, ParentType, ContextType>;
+  date?: Resolver<ResolversTypes['Date'], ParentType, ContextType>;
+  seconds?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+};
+
+export type StudyGoalResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['StudyGoal'] = ResolversParentTypes['StudyGoal']> = {
+  dailyMinutes?: Resolver<Maybe<ResolversTypes['Int']>, ParentType, ContextType>;
+  weeklyMinutes?: Resolver<Maybe<ResolversTypes['Int']>, ParentType, ContextType>;
+};
+
+export type StudyGoalProgressResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['StudyGoalProgress'] = ResolversParentTypes['StudyGoalProgress']> = {
+  dailyMinutes?: Resolver<Maybe<ResolversTypes['Int']>, ParentType, ContextType>;
+  dailyProgressSeconds?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  weeklyMinutes?: Resolver<Maybe<ResolversTypes['Int']>, ParentType, ContextType>;
+  weeklyProgressSeconds?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
 };
 
 export type StudySessionResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['StudySession'] = ResolversParentTypes['StudySession']> = {
@@ -453,10 +624,26 @@ export type StudySessionEdgeResolvers<ContextType = GraphQLContext, ParentType e
   node?: Resolver<ResolversTypes['StudySession'], ParentType, ContextType>;
 };
 
+export type StudyStatsResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['StudyStats'] = ResolversParentTypes['StudyStats']> = {
+  bySubject?: Resolver<Array<ResolversTypes['SubjectSeconds']>, ParentType, ContextType>;
+  completedPomodoros?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  currentStreakDays?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  days?: Resolver<Array<ResolversTypes['StudyDay']>, ParentType, ContextType>;
+  goal?: Resolver<ResolversTypes['StudyGoalProgress'], ParentType, ContextType>;
+  longestStreakDays?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  totalSeconds?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+};
+
 export type SubjectResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['Subject'] = ResolversParentTypes['Subject']> = {
   createdAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
   id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
   name?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+};
+
+export type SubjectSecondsResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['SubjectSeconds'] = ResolversParentTypes['SubjectSeconds']> = {
+  seconds?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  sessions?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  subject?: Resolver<ResolversTypes['Subject'], ParentType, ContextType>;
 };
 
 export type SubscriptionResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['Subscription'] = ResolversParentTypes['Subscription']> = {
@@ -475,20 +662,34 @@ export type UserResolvers<ContextType = GraphQLContext, ParentType extends Resol
   createdAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
   email?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  settings?: Resolver<ResolversTypes['UserSettings'], ParentType, ContextType>;
+};
+
+export type UserSettingsResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['UserSettings'] = ResolversParentTypes['UserSettings']> = {
+  goal?: Resolver<ResolversTypes['StudyGoal'], ParentType, ContextType>;
+  timeZone?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  weekStart?: Resolver<ResolversTypes['Weekday'], ParentType, ContextType>;
 };
 
 export type Resolvers<ContextType = GraphQLContext> = {
   AuthPayload?: AuthPayloadResolvers<ContextType>;
+  Date?: GraphQLScalarType;
   DateTime?: GraphQLScalarType;
   Mutation?: MutationResolvers<ContextType>;
   PageInfo?: PageInfoResolvers<ContextType>;
   Query?: QueryResolvers<ContextType>;
+  StudyDay?: StudyDayResolvers<ContextType>;
+  StudyGoal?: StudyGoalResolvers<ContextType>;
+  StudyGoalProgress?: StudyGoalProgressResolvers<ContextType>;
   StudySession?: StudySessionResolvers<ContextType>;
   StudySessionConnection?: StudySessionConnectionResolvers<ContextType>;
   StudySessionEdge?: StudySessionEdgeResolvers<ContextType>;
+  StudyStats?: StudyStatsResolvers<ContextType>;
   Subject?: SubjectResolvers<ContextType>;
+  SubjectSeconds?: SubjectSecondsResolvers<ContextType>;
   Subscription?: SubscriptionResolvers<ContextType>;
   TimerUpdate?: TimerUpdateResolvers<ContextType>;
   User?: UserResolvers<ContextType>;
+  UserSettings?: UserSettingsResolvers<ContextType>;
 };
 

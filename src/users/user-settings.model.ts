@@ -1,0 +1,35 @@
+import type { UserRow } from './user.table.js';
+
+/** The days a week can start on, in ISO order (index + 1 is the ISO weekday stored in `users.week_start`). */
+export const WEEKDAYS = ['MONDAY', 'TUESDAY', 'WEDNESDAY', 'THURSDAY', 'FRIDAY', 'SATURDAY', 'SUNDAY'] as const;
+
+/** One of {@link WEEKDAYS}. */
+export type WeekdayValue = (typeof WEEKDAYS)[number];
+
+/** Bounds of the study goals, in minutes: a whole day, and seven of them. */
+export const GOAL_MINUTES = { daily: { min: 1, max: 1440 }, weekly: { min: 1, max: 10_080 } } as const;
+
+/** A student's study goals; null: no such goal. */
+export interface StudyGoal {
+  dailyMinutes: number | null;
+  weeklyMinutes: number | null;
+}
+
+/** A student's settings as the API shows them. */
+export interface UserSettings {
+  timeZone: string | null;
+  weekStart: WeekdayValue;
+  goal: StudyGoal;
+}
+
+/** The settings columns of a user row. */
+export type UserSettingsRow = Pick<UserRow, 'time_zone' | 'week_start' | 'daily_goal_minutes' | 'weekly_goal_minutes'>;
+
+/** Maps the settings columns of a row to the API model. */
+export function toUserSettings(row: UserSettingsRow): UserSettings {
+  return {
+    timeZone: row.time_zone,
+    weekStart: WEEKDAYS[row.week_start - 1]!,
+    goal: { dailyMinutes: row.daily_goal_minutes, weeklyMinutes: row.weekly_goal_minutes },
+  };
+}
