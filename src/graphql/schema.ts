@@ -28,7 +28,10 @@ export function buildSchema(): GraphQLSchema {
   const typeDefs = loadTypeDefs();
   return makeExecutableSchema({
     typeDefs,
-    resolvers: [{ DateTime: describedBySdl(DateTimeResolver, typeDefs) }, ...resolvers],
+    // Every scalar with the description its SDL gives it (see describedBySdl).
+    resolvers: [{ DateTime: DateTimeResolver }, ...resolvers].map(
+      (r) => Object.fromEntries(Object.entries(r).map(([name, v]) => [name, v instanceof GraphQLScalarType ? describedBySdl(v, typeDefs) : v])) as Resolvers,
+    ),
   });
 }
 
