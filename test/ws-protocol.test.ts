@@ -1,10 +1,10 @@
 import { CloseCodes } from '../src/ws/close-codes.js';
-import { jest } from '@jest/globals';
 import WebSocket, { type ClientOptions } from 'ws';
 import { createSubject, ME, signUpStudent, START_SESSION, type Student, TIMER_UPDATED } from './support/fixtures.js';
 import type { AnyOperation } from './support/graphql-client.js';
 import { ManualClock } from './support/manual-clock.js';
 import { startTestServer, type TestServer } from './support/server.js';
+import { type ServerProcess, startServerProcess, stopServerProcesses } from './support/server-process.js';
 import { disposeSockets, type CloseInfo, collect, eventually, openClient, trackSocket, wsUrl } from './support/ws-client.js';
 
 // The graphql-transport-ws protocol as studyclock speaks it, seen from raw `ws` sockets that
@@ -276,14 +276,8 @@ describe('message size', () => {
   /** Sends one ~70 KiB message (over the default 64 KiB limit) on an acknowledged socket and returns how it closed. */
   async function sendOversized(): Promise<{ raw: RawSocket; closed: CloseInfo }> {
     const raw = await connectRaw(await signUpStudent(t.client()));
-    // graphql-ws reports the socket's 'error' event (ws's "Max payload size exceeded") on the console.
-    const consoleError = jest.spyOn(console, 'error').mockImplementation(() => {});
-    try {
-      subscribe(raw, 'big', `query { me { id } } # ${'x'.repeat(70 * 1024)}`);
-      return { raw, closed: await raw.closed };
-    } finally {
-      consoleError.mockRestore();
-    }
+    subscribe(raw, 'big', `query { me { id } } # ${'x'.repeat(70 * 1024)}`);
+    return { raw, closed: await raw.closed };
   }
 
   it('closes with 1009 on a message over WS_MAX_PAYLOAD_BYTES and keeps serving other clients', async () => {
@@ -302,6 +296,38 @@ describe('message size', () => {
     const { closed } = await sendOversized();
     expect(closed).toEqual({ code: CloseCodes.MessageTooBig.code, reason: CloseCodes.MessageTooBig.reason });
   });
+});
+
+describe('what the server process prints', () => {
+  afterAll(stopServerProcesses);
+
+  /** Stops `p` (SIGTERM) and returns the lines of its stdout and stderr that are not a JSON object. */
+  async function linesNotJson(p: ServerProcess): Promise<string[]> {
+    p.child.kill('SIGTERM');
+    expect(await p.exited).toBe(0);
+    const lines = `${p.stdout()}\n${p.stderr()}`.split('\n').filter((line) => line.length > 0);
+    return lines.filter((line) => {
+      try {
+        return typeof JSON.parse(line) !== 'object';
+      } catch {
+        return true;
+      }
+    });
+  }
+
+  // graphql-ws's adapter for ws used to console.error a multi-line stack trace for this.
+  it('logs a message over WS_MAX_PAYLOAD_BYTES before connection_init as one JSON line, and prints nothing else', async () => {
+    const p = await startServerProcess();
+    const raw = openRaw(wsUrl(p.origin));
+    await raw.opened;
+    raw.send('x'.repeat(70 * 1024));
+    expect(await raw.closed).toEqual({ code: CloseCodes.MessageTooBig.code, reason: CloseCodes.MessageTooBig.reason });
+
+    expect(await linesNotJson(p)).toEqual([]);
+    expect(p.logs().filter((l) => l.msg === 'WebSocket closed on a protocol error')).toEqual([
+      expect.objectContaining({ level: 40, ip: '127.0.0.1', error: { code: 'WS_ERR_UNSUPPORTED_MESSAGE_LENGTH', message: 'Max payload size exceeded' } }),
+    ]);
+  }, 60_000);
 });
 
 describe('the upgrade', () => {
@@ -426,13 +452,8 @@ describe('what errors on the socket reveal', () => {
       const student = await signUpStudent(t3.client());
       const raw = await connectRaw(student, t3);
       await t3.db.handle.close();
-      const consoleError = jest.spyOn(console, 'error').mockImplementation(() => {});
-      try {
-        subscribe(raw, 'me', ME);
-        await Promise.race([raw.closed, raw.waitFor((m) => m.id === 'me', 'an answer to me').catch(() => {})]);
-      } finally {
-        consoleError.mockRestore();
-      }
+      subscribe(raw, 'me', ME);
+      await Promise.race([raw.closed, raw.waitFor((m) => m.id === 'me', 'an answer to me').catch(() => {})]);
       // Either answer keeps internals private: an INTERNAL_SERVER_ERROR for the operation, or a
       // close with one of the fixed reasons (1013 "Try again later" as when connecting, or 4500).
       const answer = raw.messages.find((m) => m.id === 'me');

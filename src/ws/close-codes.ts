@@ -1,3 +1,5 @@
+import { WebSocket } from 'ws';
+
 /**
  * Every WebSocket close code a studyclock client can see, with its fixed reason. The codes in
  * the 44xx range are graphql-ws's protocol codes (some raised by the library itself, some by
@@ -47,3 +49,12 @@ export const ForbiddenReasons = {
 } as const;
 
 export type ForbiddenReason = keyof typeof ForbiddenReasons;
+
+/**
+ * Closes `socket` with `code` and `reason`, unless it is already closing. Every close of a
+ * studyclock socket goes through here, so that none can make `ws` throw.
+ */
+export function closeSocket(socket: WebSocket, code: number, reason: string): void {
+  if (socket.readyState === WebSocket.OPEN || socket.readyState === WebSocket.CONNECTING) socket.close(code, reason);
+}
+

@@ -1,0 +1,101 @@
+import type { IncomingMessage } from 'node:http';
+import { CloseCode, handleProtocols, makeServer, type ServerOptions } from 'graphql-ws';
+import { WebSocket, type WebSocketServer } from 'ws';
+import type { Logger } from '../logger.js';
+import { closeSocket, CloseCodes } from './close-codes.js';
+import type { ConnectionParams, Extra } from './graphql-ws-hooks.js';
+
+/** What {@link serveGraphqlWs} reports through, and how often it pings. */
+export interface GraphqlWsTransportSettings {
+  /** Where every failure goes, as one JSON line: nothing is printed on the console. */
+  logger: Logger;
+  /** WS_KEEPALIVE_SECONDS in ms: ping interval; a peer whose pong has not come by the next ping is cut (`terminate`). 0 turns pings off. */
+  keepAliveMs: number;
+  /** The client address of an upgrade request (TRUST_PROXY applied), for the log. */
+  addressOf(request: IncomingMessage): string | undefined;
+}
+
+/** The running transport. */
+export interface GraphqlWsTransport {
+  /** Closes every socket with 1001 `Going away`, then the `ws` server; resolves once it has closed. */
+  dispose(): Promise<void>;
+}
+
+/**
+ * graphql-ws's protocol core (`makeServer`) on the sockets of `wss`: what graphql-ws's own
+ * adapter for `ws` (`graphql-ws/use/ws`) does, keep-alive included, except that every failure
+ * is logged through `settings.logger`. graphql-ws's adapter `console.error`s a multi-line stack
+ * trace for a socket error (ws's `Max payload size exceeded`, any frame ws refuses) and for any
+ * exception while a message is handled; a process whose log is JSON lines must print nothing else.
+ *
+ * - A socket error: ws has already closed the socket (1009, 1002, 1007); logged at `warn` with
+ *   ws's error code and message, no stack (it says nothing about our code).
+ * - An exception while handling a message (a hook or a send failed): logged at `error` with its
+ *   stack inside the JSON line; the socket is closed with 4500 `Internal server error`, never
+ *   with the exception's text.
+ * - A failure after the socket closed (releasing its operations): logged at `error`.
+ */
+export function serveGraphqlWs(
+  wss: WebSocketServer,
+  options: ServerOptions<ConnectionParams, Extra>,
+  settings: GraphqlWsTransportSettings,
+): GraphqlWsTransport {
+  const { logger, keepAliveMs } = settings;
+  const server = makeServer<ConnectionParams, Extra>(options);
+  wss.options.handleProtocols = handleProtocols;
+  wss.on('connection', (socket: WebSocket, request: IncomingMessage) => {
+    const ip = settings.addressOf(request);
+    // An 'error' event without a listener would be thrown into the process.
+    socket.on('error', (err: Error & { code?: string }) => {
+      logger.warn({ ip, error: { code: err.code, message: err.message } }, 'WebSocket closed on a protocol error');
+    });
+    const stopKeepAlive = keepAlive(socket, keepAliveMs);
+    const closed = server.opened(
+      {
+        protocol: socket.protocol,
+        send: (data) =>
+          new Promise((resolve, reject) => {
+            if (socket.readyState !== WebSocket.OPEN) return resolve();
+            socket.send(data, (err) => (err ? reject(err) : resolve()));
+          }),
+        close: (code, reason) => closeSocket(socket, code ?? CloseCode.InternalServerError, reason ?? ''),
+        onMessage: (handle) =>
+          socket.on('message', (data: Buffer) => {
+            handle(String(data)).catch((err: unknown) => {
+              logger.error({ err, ip }, 'could not handle a WebSocket message');
+              closeSocket(socket, CloseCodes.InternalServerError.code, CloseCodes.InternalServerError.reason);
+            });
+          }),
+      },
+      { socket, request },
+    );
+    socket.once('close', (code: number, reason: Buffer) => {
+      stopKeepAlive();
+      closed(code, String(reason)).catch((err: unknown) => logger.error({ err, ip }, 'could not release a closed WebSocket'));
+    });
+  });
+
+  return {
+    dispose: async () => {
+      for (const socket of wss.clients) closeSocket(socket, CloseCodes.GoingAway.code, CloseCodes.GoingAway.reason);
+      wss.removeAllListeners();
+      await new Promise<void>((resolve, reject) => wss.close((err) => (err ? reject(err) : resolve())));
+    },
+  };
+}
+
+/** Pings `socket` every `intervalMs` and cuts it when a ping's pong has not come by the next one; returns the stop. */
+function keepAlive(socket: WebSocket, intervalMs: number): () => void {
+  if (!(intervalMs > 0 && Number.isFinite(intervalMs))) return () => {};
+  let pongWait: NodeJS.Timeout | undefined;
+  const pings = setInterval(() => {
+    if (socket.readyState !== WebSocket.OPEN) return;
+    pongWait = setTimeout(() => socket.terminate(), intervalMs);
+    socket.once('pong', () => clearTimeout(pongWait));
+    socket.ping();
+  }, intervalMs);
+  return () => {
+    clearInterval(pings);
+    clearTimeout(pongWait);
+  };
+}
