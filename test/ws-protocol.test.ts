@@ -1,7 +1,7 @@
 import { CloseCodes } from '../src/ws/close-codes.js';
 import WebSocket, { type ClientOptions } from 'ws';
-import { createSubject, ME, signUpStudent, START_SESSION, type Student, TIMER_UPDATED } from './support/fixtures.js';
-import type { AnyOperation } from './support/graphql-client.js';
+import { createSubject, ME, signUpStudent, START_SESSION, type Student, studentWithSession, TIMER_UPDATED } from './support/fixtures.js';
+import { type AnyOperation, GraphQLTestClient } from './support/graphql-client.js';
 import { ManualClock } from './support/manual-clock.js';
 import { startTestServer, type TestServer } from './support/server.js';
 import { type ServerProcess, startServerProcess, stopServerProcesses } from './support/server-process.js';
@@ -97,7 +97,7 @@ function openRaw(url: string, options: { subprotocol?: string | null } & ClientO
 }
 
 /** A raw socket on `server` that has been acknowledged for `student`. */
-async function connectRaw(student: Student, server: TestServer = t): Promise<RawSocket> {
+async function connectRaw(student: Pick<Student, 'accessToken'>, server: Pick<TestServer, 'origin'> = t): Promise<RawSocket> {
   const raw = openRaw(wsUrl(server.origin));
   await raw.opened;
   raw.send({ type: 'connection_init', payload: { token: student.accessToken } });
@@ -159,6 +159,13 @@ describe('connection initialisation', () => {
   });
 });
 
+/** Well-formed messages of the types only a server sends: graphql-ws 6 validates them from a client, then has no case for them. */
+const SERVER_ONLY_MESSAGES = [
+  { type: 'connection_ack' },
+  { id: '1', type: 'next', payload: { data: { me: null } } },
+  { id: '1', type: 'error', payload: [{ message: 'forged' }] },
+];
+
 describe('malformed messages', () => {
   it('closes with 4400 on a message that is not JSON', async () => {
     const raw = await connectRaw(await signUpStudent(t.client()));
@@ -171,6 +178,17 @@ describe('malformed messages', () => {
     raw.send({ type: 'start', id: '1', payload: { query: String(ME) } });
     expect(await raw.closed).toEqual({ code: 4400, reason: 'Invalid message received' });
   });
+
+  it.each(SERVER_ONLY_MESSAGES.flatMap((message) => (['before', 'after'] as const).map((when) => ({ type: message.type, when, message }))))(
+    'closes with 4400 on a well-formed $type, a message only a server sends, $when connection_init',
+    async ({ when, message }) => {
+      const raw = when === 'before' ? openRaw(wsUrl(t.origin)) : await connectRaw(await signUpStudent(t.client()));
+      await raw.opened;
+      raw.send(message);
+      expect(await raw.closed).toEqual({ code: 4400, reason: 'Invalid message received' });
+      expect(raw.messages.map((m) => m.type)).toEqual(when === 'before' ? [] : ['connection_ack']);
+    },
+  );
 });
 
 describe('operation ids', () => {
@@ -181,6 +199,24 @@ describe('operation ids', () => {
     await raw.waitFor(isNext('timer'), 'first timer update');
     subscribe(raw, 'timer', TIMER_UPDATED, { id: sessionId });
     expect(await raw.closed).toEqual({ code: 4409, reason: 'Subscriber for timer already exists' });
+  });
+
+  // "Subscriber for " and " already exists" take 30 of the 123 bytes a close reason may have.
+  it.each([
+    { bytes: 93, id: 'a'.repeat(93), reason: `Subscriber for ${'a'.repeat(93)} already exists` },
+    { bytes: 94, id: 'b'.repeat(94), reason: `Subscriber for ${'b'.repeat(94)} already ex…` },
+    { bytes: 120, id: '🕐'.repeat(30), reason: `Subscriber for ${'🕐'.repeat(26)}…` },
+    { bytes: 500, id: 'é'.repeat(250), reason: `Subscriber for ${'é'.repeat(52)}…` },
+  ])('closes with 4409 when an operation id of $bytes bytes is reused, the reason within 123 bytes and cut between characters', async ({ bytes, id, reason }) => {
+    expect(Buffer.byteLength(id)).toBe(bytes);
+    const { student, sessionId } = await studentWithRunningSession();
+    const raw = await connectRaw(student);
+    subscribe(raw, id, TIMER_UPDATED, { id: sessionId });
+    await raw.waitFor(isNext(id), 'first timer update');
+    subscribe(raw, id, TIMER_UPDATED, { id: sessionId });
+    const closed = await raw.closed;
+    expect(closed).toEqual({ code: 4409, reason });
+    expect(Buffer.byteLength(closed.reason)).toBeLessThanOrEqual(123);
   });
 });
 
@@ -315,15 +351,32 @@ describe('what the server process prints', () => {
     });
   }
 
-  // graphql-ws's adapter for ws used to console.error a multi-line stack trace for this.
-  it('logs a message over WS_MAX_PAYLOAD_BYTES before connection_init as one JSON line, and prints nothing else', async () => {
+  // graphql-ws's adapter for ws printed each of these as a multi-line stack trace on stderr.
+  it('prints nothing but JSON lines, and no stack trace, when clients break the protocol', async () => {
     const p = await startServerProcess();
-    const raw = openRaw(wsUrl(p.origin));
-    await raw.opened;
-    raw.send('x'.repeat(70 * 1024));
-    expect(await raw.closed).toEqual({ code: CloseCodes.MessageTooBig.code, reason: CloseCodes.MessageTooBig.reason });
+    // A message over WS_MAX_PAYLOAD_BYTES (64 KiB) before connection_init, without a token.
+    const oversized = openRaw(wsUrl(p.origin));
+    await oversized.opened;
+    oversized.send('x'.repeat(70 * 1024));
+    expect(await oversized.closed).toEqual({ code: CloseCodes.MessageTooBig.code, reason: CloseCodes.MessageTooBig.reason });
+    // Messages only a server sends.
+    for (const message of SERVER_ONLY_MESSAGES) {
+      const raw = openRaw(wsUrl(p.origin));
+      await raw.opened;
+      raw.send(message);
+      expect(await raw.closed).toEqual({ code: 4400, reason: 'Invalid message received' });
+    }
+    // An operation id reused, too long for the reason graphql-ws puts it in.
+    const { student, session } = await studentWithSession(new GraphQLTestClient(`${p.origin}/graphql`));
+    const raw = await connectRaw(student, p);
+    const id = 'x'.repeat(500);
+    subscribe(raw, id, TIMER_UPDATED, { id: session.id });
+    await raw.waitFor(isNext(id), 'first timer update');
+    subscribe(raw, id, TIMER_UPDATED, { id: session.id });
+    expect((await raw.closed).code).toBe(4409);
 
     expect(await linesNotJson(p)).toEqual([]);
+    expect(`${p.stdout()}${p.stderr()}`).not.toMatch(/"stack":|^\s+at /m);
     expect(p.logs().filter((l) => l.msg === 'WebSocket closed on a protocol error')).toEqual([
       expect.objectContaining({ level: 40, ip: '127.0.0.1', error: { code: 'WS_ERR_UNSUPPORTED_MESSAGE_LENGTH', message: 'Max payload size exceeded' } }),
     ]);

@@ -1,5 +1,5 @@
 import type { IncomingMessage } from 'node:http';
-import { CloseCode, handleProtocols, makeServer, type ServerOptions } from 'graphql-ws';
+import { CloseCode, handleProtocols, makeServer, MessageType, parseMessage, type ServerOptions } from 'graphql-ws';
 import { WebSocket, type WebSocketServer } from 'ws';
 import type { Logger } from '../logger.js';
 import { closeSocket, CloseCodes } from './close-codes.js';
@@ -30,9 +30,13 @@ export interface GraphqlWsTransport {
  *
  * - A socket error: ws has already closed the socket (1009, 1002, 1007); logged at `warn` with
  *   ws's error code and message, no stack (it says nothing about our code).
+ * - A message of a type only a server sends (`connection_ack`, `next`, `error`): closed with
+ *   4400 `Invalid message received`, as graphql-ws answers any other malformed message.
  * - An exception while handling a message (a hook or a send failed): logged at `error` with its
  *   stack inside the JSON line; the socket is closed with 4500 `Internal server error`, never
  *   with the exception's text.
+ * - Close reasons are cut to 123 bytes (`closeSocket`): graphql-ws puts the client's operation
+ *   id in 4409's, and `ws` throws on a longer one.
  * - A failure after the socket closed (releasing its operations): logged at `error`.
  */
 export function serveGraphqlWs(
@@ -61,7 +65,9 @@ export function serveGraphqlWs(
         close: (code, reason) => closeSocket(socket, code ?? CloseCode.InternalServerError, reason ?? ''),
         onMessage: (handle) =>
           socket.on('message', (data: Buffer) => {
-            handle(String(data)).catch((err: unknown) => {
+            const text = String(data);
+            handle(text).catch((err: unknown) => {
+              if (isServerOnlyMessage(text)) return closeSocket(socket, CloseCodes.BadRequest.code, CloseCodes.BadRequest.reason);
               logger.error({ err, ip }, 'could not handle a WebSocket message');
               closeSocket(socket, CloseCodes.InternalServerError.code, CloseCodes.InternalServerError.reason);
             });
@@ -82,6 +88,25 @@ export function serveGraphqlWs(
       await new Promise<void>((resolve, reject) => wss.close((err) => (err ? reject(err) : resolve())));
     },
   };
+}
+
+/**
+ * Message types only a server sends. graphql-ws 6 accepts them from a client as well-formed,
+ * then throws for want of a case for them (`Unexpected message of type … received`), which its
+ * adapter answered with 4500 and a stack trace; they are malformed client messages like any other.
+ */
+const SERVER_ONLY_TYPES: ReadonlySet<string> = new Set([MessageType.ConnectionAck, MessageType.Next, MessageType.Error]);
+
+/**
+ * Whether `text` is a well-formed message of a type only a server sends: asked only once
+ * graphql-ws has thrown for it, so that no message is parsed twice on the way to being handled.
+ */
+function isServerOnlyMessage(text: string): boolean {
+  try {
+    return SERVER_ONLY_TYPES.has(parseMessage(text).type);
+  } catch {
+    return false;
+  }
 }
 
 /** Pings `socket` every `intervalMs` and cuts it when a ping's pong has not come by the next one; returns the stop. */
