@@ -48,7 +48,7 @@ interface RawSocket {
 afterEach(disposeSockets);
 
 /** Opens a raw socket offering `subprotocol` (none at all when null). */
-function openRaw(url: string, options: { subprotocol?: string | null } & ClientOptions = {}): RawSocket {
+function openRaw(url: string, options: { subprotocol?: string | string[] | null } & ClientOptions = {}): RawSocket {
   const { subprotocol = 'graphql-transport-ws', ...wsOptions } = options;
   const socket = subprotocol === null ? new WebSocket(url, wsOptions) : new WebSocket(url, subprotocol, wsOptions);
   trackSocket(socket);
@@ -398,14 +398,60 @@ describe('the upgrade', () => {
     const raw = openRaw(wsUrl(t.origin), { subprotocol: null });
     await raw.opened;
     expect(raw.socket.protocol).toBe('');
-    expect(await raw.closed).toEqual({ code: 4406, reason: 'Subprotocol not acceptable' });
+    expect(await raw.closed).toEqual({ code: 4406, reason: 'Subprotocol not acceptable: use graphql-transport-ws' });
   });
 
-  it('accepts no other subprotocol: the upgrade answers without one and the client gives up', async () => {
-    const raw = openRaw(wsUrl(t.origin), { subprotocol: 'graphql-ws' });
-    await expect(raw.opened).rejects.toThrow('Server sent no subprotocol');
-    expect((await raw.closed).code).toBe(1006);
+  // Answered with no subprotocol, a client that offered one fails the handshake (1006, no reason).
+  it.each([
+    { client: 'the legacy subscriptions-transport-ws', offered: 'graphql-ws' },
+    { client: 'an unknown protocol', offered: 'mqtt' },
+  ])('echoes the subprotocol of $client ($offered), then closes with 4406 naming graphql-transport-ws', async ({ offered }) => {
+    const raw = openRaw(wsUrl(t.origin), { subprotocol: offered });
+    await raw.opened;
+    expect(raw.socket.protocol).toBe(offered);
+    expect(await raw.closed).toEqual({ code: 4406, reason: 'Subprotocol not acceptable: use graphql-transport-ws' });
+    expect(raw.messages).toEqual([]);
     await eventually(() => t.server.stats().openSockets === 0, 5_000, 'the server to drop the socket');
+  });
+
+  it('picks graphql-transport-ws when a client offers it among others', async () => {
+    const student = await signUpStudent(t.client());
+    const raw = openRaw(wsUrl(t.origin), { subprotocol: ['graphql-ws', 'graphql-transport-ws'] });
+    await raw.opened;
+    expect(raw.socket.protocol).toBe('graphql-transport-ws');
+    raw.send({ type: 'connection_init', payload: { token: student.accessToken } });
+    await raw.waitFor((m) => m.type === 'connection_ack', 'connection_ack');
+    await expectUsable(raw, student);
+  });
+
+  describe('a refused subprotocol in the security log', () => {
+    let proxied: TestServer;
+    beforeAll(async () => {
+      // Behind a proxy on this machine, so that X-Forwarded-For gives each socket its address.
+      proxied = await startTestServer({ env: { TRUST_PROXY: 'loopback' } });
+    });
+    afterAll(() => proxied.close());
+
+    it('is one ws.subprotocol_refused event per address and minute, not one per attempt, that names no protocol but the legacy one', async () => {
+      // A client that cannot set headers may carry its token in the subprotocol.
+      const tokenInProtocol = 'base64url.bearer.authorization.k8s.io.c2VjcmV0LXN1YnByb3RvY29sLXRva2Vu';
+      const attempts: { ip: string; subprotocol: string | null }[] = [
+        { ip: '203.0.113.1', subprotocol: 'graphql-ws' },
+        { ip: '203.0.113.1', subprotocol: 'graphql-ws' },
+        { ip: '203.0.113.1', subprotocol: null },
+        { ip: '203.0.113.2', subprotocol: tokenInProtocol },
+        { ip: '203.0.113.2', subprotocol: 'graphql-ws' },
+      ];
+      for (const { ip, subprotocol } of attempts) {
+        const raw = openRaw(wsUrl(proxied.origin), { subprotocol, headers: { 'x-forwarded-for': ip } });
+        expect((await raw.closed).code).toBe(4406);
+      }
+      expect(proxied.logs.filter((l) => l.event === 'ws.subprotocol_refused')).toEqual([
+        expect.objectContaining({ level: 40, security: true, event: 'ws.subprotocol_refused', ip: '203.0.113.1', offered: 'graphql-ws' }),
+        expect.objectContaining({ level: 40, security: true, event: 'ws.subprotocol_refused', ip: '203.0.113.2', offered: 'other' }),
+      ]);
+      expect(proxied.rawLogs()).not.toContain('c2VjcmV0');
+    });
   });
 
   it('refuses an upgrade to any path other than /graphql with 404', async () => {

@@ -28,8 +28,11 @@ export const CloseCodes = {
   Unauthorized: { code: 4401, reason: 'Unauthorized' },
   /** Authentication refused or ended; the reason says why (see {@link ForbiddenReasons}). */
   Forbidden: { code: 4403, reason: 'Forbidden' },
-  /** The subprotocol is not `graphql-transport-ws` (graphql-ws). */
-  SubprotocolNotAcceptable: { code: 4406, reason: 'Subprotocol not acceptable' },
+  /**
+   * The client offered no subprotocol, or not `graphql-transport-ws` (the first one it offered
+   * is echoed so that the handshake completes and the client sees this close).
+   */
+  SubprotocolNotAcceptable: { code: 4406, reason: 'Subprotocol not acceptable: use graphql-transport-ws' },
   /** No `connection_init` within 3 seconds (graphql-ws). */
   ConnectionInitialisationTimeout: { code: 4408, reason: 'Connection initialisation timeout' },
   /**

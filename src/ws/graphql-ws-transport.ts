@@ -1,7 +1,8 @@
 import type { IncomingMessage } from 'node:http';
-import { CloseCode, handleProtocols, makeServer, MessageType, parseMessage, type ServerOptions } from 'graphql-ws';
+import { CloseCode, DEPRECATED_GRAPHQL_WS_PROTOCOL, GRAPHQL_TRANSPORT_WS_PROTOCOL, makeServer, MessageType, parseMessage, type ServerOptions } from 'graphql-ws';
 import { WebSocket, type WebSocketServer } from 'ws';
 import type { Logger } from '../logger.js';
+import type { RefusedSubprotocol } from '../security/request-limits.js';
 import { closeSocket, CloseCodes } from './close-codes.js';
 import type { ConnectionParams, Extra } from './graphql-ws-hooks.js';
 
@@ -13,6 +14,8 @@ export interface GraphqlWsTransportSettings {
   keepAliveMs: number;
   /** The client address of an upgrade request (TRUST_PROXY applied), for the log. */
   addressOf(request: IncomingMessage): string | undefined;
+  /** Told of every socket closed with 4406 (it logs them, rate-limited); a rejection is logged. */
+  subprotocolRefused(ip: string | undefined, offered: RefusedSubprotocol): Promise<void>;
 }
 
 /** The running transport. */
@@ -28,6 +31,9 @@ export interface GraphqlWsTransport {
  * trace for a socket error (ws's `Max payload size exceeded`, any frame ws refuses) and for any
  * exception while a message is handled; a process whose log is JSON lines must print nothing else.
  *
+ * - A socket that did not offer `graphql-transport-ws` (see {@link selectSubprotocol}): closed
+ *   with 4406 and a reason that names it, told to `subprotocolRefused`; graphql-ws's own close
+ *   says only `Subprotocol not acceptable`.
  * - A socket error: ws has already closed the socket (1009, 1002, 1007); logged at `warn` with
  *   ws's error code and message, no stack (it says nothing about our code).
  * - A message of a type only a server sends (`connection_ack`, `next`, `error`): closed with
@@ -38,6 +44,9 @@ export interface GraphqlWsTransport {
  * - Close reasons are cut to 123 bytes (`closeSocket`): graphql-ws puts the client's operation
  *   id in 4409's, and `ws` throws on a longer one.
  * - A failure after the socket closed (releasing its operations): logged at `error`.
+ *
+ * The `ws` server itself emits no `error` with `noServer` (it forwards only its own HTTP
+ * server's), so there is nothing of it to report.
  */
 export function serveGraphqlWs(
   wss: WebSocketServer,
@@ -46,13 +55,18 @@ export function serveGraphqlWs(
 ): GraphqlWsTransport {
   const { logger, keepAliveMs } = settings;
   const server = makeServer<ConnectionParams, Extra>(options);
-  wss.options.handleProtocols = handleProtocols;
+  wss.options.handleProtocols = selectSubprotocol;
   wss.on('connection', (socket: WebSocket, request: IncomingMessage) => {
     const ip = settings.addressOf(request);
     // An 'error' event without a listener would be thrown into the process.
     socket.on('error', (err: Error & { code?: string }) => {
       logger.warn({ ip, error: { code: err.code, message: err.message } }, 'WebSocket closed on a protocol error');
     });
+    if (socket.protocol !== GRAPHQL_TRANSPORT_WS_PROTOCOL) {
+      const offered = socket.protocol === '' ? 'none' : socket.protocol === DEPRECATED_GRAPHQL_WS_PROTOCOL ? 'graphql-ws' : 'other';
+      settings.subprotocolRefused(ip, offered).catch((err: unknown) => logger.warn({ err, ip }, 'could not log a refused subprotocol'));
+      return closeSocket(socket, CloseCodes.SubprotocolNotAcceptable.code, CloseCodes.SubprotocolNotAcceptable.reason);
+    }
     const stopKeepAlive = keepAlive(socket, keepAliveMs);
     const closed = server.opened(
       {
@@ -88,6 +102,18 @@ export function serveGraphqlWs(
       await new Promise<void>((resolve, reject) => wss.close((err) => (err ? reject(err) : resolve())));
     },
   };
+}
+
+/**
+ * ws's `handleProtocols` (called when the client offered at least one subprotocol):
+ * `graphql-transport-ws` when offered, else the first one offered, echoed so that the handshake
+ * completes and the client can see the 4406 that follows. Answering with none, as graphql-ws
+ * does, fails the handshake of every client that offered one (browsers, `ws`, the legacy
+ * subscriptions-transport-ws): they report 1006 with no reason, and the legacy client retries.
+ */
+export function selectSubprotocol(offered: Set<string>): string | false {
+  if (offered.has(GRAPHQL_TRANSPORT_WS_PROTOCOL)) return GRAPHQL_TRANSPORT_WS_PROTOCOL;
+  return offered.values().next().value ?? false;
 }
 
 /**

@@ -64,7 +64,8 @@ export function attachWebSocketServer(deps: WsServerDeps): WsEndpoint {
   const frames = new FramedSubscriptions();
   const documents = new DocumentAdmission(deps.limits, deps.schema);
   const hooks = { ...deps, connections, frames, formatResult, remembered, documents, maxOperations: settings.maxOperations, allowQueryToken: settings.allowQueryToken };
-  const graphqlWs = serveGraphqlWs(wss, graphqlWsOptions(hooks), { logger: server.logger, keepAliveMs: settings.keepAliveMs, addressOf });
+  const subprotocolRefused = deps.defences.requests.subprotocolRefused.bind(deps.defences.requests);
+  const graphqlWs = serveGraphqlWs(wss, graphqlWsOptions(hooks), { logger: server.logger, keepAliveMs: settings.keepAliveMs, addressOf, subprotocolRefused });
   const stopWatchingSlowConsumers = watchSlowConsumers({
     sockets: () => connections.sockets(),
     maxBufferedBytes: settings.maxBufferedBytes,
