@@ -46,6 +46,7 @@ export type SecurityEvent =
   | 'ws.origin_refused'
   | 'ws.upgrade_refused'
   | 'ws.slow_consumer'
+  | 'ws.subprotocol_refused'
   | 'rate_limit.exceeded'
   | 'auth.login_throttled'
   | 'metrics.unauthorized';

@@ -1,9 +1,6 @@
-import { type ChildProcessByStdio, spawn } from 'node:child_process';
 import { request } from 'node:http';
 import { connect, createServer } from 'node:net';
-import type { Readable } from 'node:stream';
 import { setTimeout as delay } from 'node:timers/promises';
-import { fileURLToPath } from 'node:url';
 import { sql } from 'kysely';
 import { loadConfig } from '../src/config.js';
 import { createLogger } from '../src/logger.js';
@@ -11,8 +8,7 @@ import { startServer } from '../src/app/server.js';
 import { createTestDatabase } from './support/database.js';
 import { ME, PASSWORD, SIGN_UP } from './support/fixtures.js';
 import { freePort, startTestServer, testEnv, type TestServer } from './support/server.js';
-
-const projectRoot = fileURLToPath(new URL('..', import.meta.url));
+import { startServerProcess, stopServerProcesses } from './support/server-process.js';
 
 let t: TestServer;
 beforeAll(async () => {
@@ -257,66 +253,10 @@ describe('request logs', () => {
 });
 
 describe('graceful shutdown of the real process', () => {
-  type ServerProcess = {
-    child: ChildProcessByStdio<null, Readable, Readable>;
-    port: number;
-    exited: Promise<number | null>;
-    logs(): { msg?: string; req?: { url?: string } }[];
-  };
-  const started: ServerProcess[] = [];
-
-  afterAll(async () => {
-    for (const p of started) {
-      if (p.child.exitCode === null && p.child.signalCode === null) p.child.kill('SIGKILL');
-      await p.exited;
-    }
-  });
-
-  /** Starts `src/main.ts` on a free port with the embedded in-memory database; resolves once /healthz answers. */
-  async function startProcess(): Promise<ServerProcess> {
-    const port = await freePort();
-    const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
-      cwd: projectRoot,
-      // Only what the process needs: no DATABASE_URL from the test run, default scrypt cost.
-      env: {
-        PATH: process.env.PATH,
-        EMBEDDED_DB_DIR: 'memory://',
-        HOST: '127.0.0.1',
-        PORT: String(port),
-        JWT_SECRET: 'graceful-shutdown-secret-of-32-bytes-or-more',
-        LOG_LEVEL: 'info',
-      },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString('utf8')));
-    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString('utf8')));
-    const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
-    const p: ServerProcess = {
-      child,
-      port,
-      exited,
-      logs: () =>
-        stdout
-          .split('\n')
-          .filter((l) => l.startsWith('{'))
-          .map((l) => JSON.parse(l) as { msg?: string }),
-    };
-    started.push(p);
-
-    const deadline = Date.now() + 45_000;
-    for (;;) {
-      if (child.exitCode !== null) throw new Error(`server exited with ${child.exitCode}:\n${stdout}\n${stderr}`);
-      const res = await fetch(`http://127.0.0.1:${port}/healthz`).catch(() => undefined);
-      if (res?.status === 200) return p;
-      if (Date.now() > deadline) throw new Error(`server did not become healthy:\n${stdout}\n${stderr}`);
-      await delay(50);
-    }
-  }
+  afterAll(stopServerProcesses);
 
   it('exits with code 0 within a few seconds of SIGTERM and logs "shut down"', async () => {
-    const p = await startProcess();
+    const p = await startServerProcess();
     p.child.kill('SIGTERM');
     const outcome = await Promise.race([p.exited, delay(5_000, 'still running after 5 s', { ref: false })]);
     expect(outcome).toBe(0);
@@ -324,7 +264,7 @@ describe('graceful shutdown of the real process', () => {
   }, 60_000);
 
   it('finishes a request that is in flight when SIGTERM arrives', async () => {
-    const p = await startProcess();
+    const p = await startServerProcess();
     const email = 'in-flight@example.com';
     const body = JSON.stringify({ query: String(SIGN_UP), variables: { input: { email, password: PASSWORD } } });
     // `Expect: 100-continue` makes the server confirm it has taken the request before the body

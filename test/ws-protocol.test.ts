@@ -1,10 +1,10 @@
 import { CloseCodes } from '../src/ws/close-codes.js';
-import { jest } from '@jest/globals';
 import WebSocket, { type ClientOptions } from 'ws';
-import { createSubject, ME, signUpStudent, START_SESSION, type Student, TIMER_UPDATED } from './support/fixtures.js';
-import type { AnyOperation } from './support/graphql-client.js';
+import { createSubject, ME, signUpStudent, START_SESSION, type Student, studentWithSession, TIMER_UPDATED } from './support/fixtures.js';
+import { type AnyOperation, GraphQLTestClient } from './support/graphql-client.js';
 import { ManualClock } from './support/manual-clock.js';
 import { startTestServer, type TestServer } from './support/server.js';
+import { type ServerProcess, startServerProcess, stopServerProcesses } from './support/server-process.js';
 import { disposeSockets, type CloseInfo, collect, eventually, openClient, trackSocket, wsUrl } from './support/ws-client.js';
 
 // The graphql-transport-ws protocol as studyclock speaks it, seen from raw `ws` sockets that
@@ -48,7 +48,7 @@ interface RawSocket {
 afterEach(disposeSockets);
 
 /** Opens a raw socket offering `subprotocol` (none at all when null). */
-function openRaw(url: string, options: { subprotocol?: string | null } & ClientOptions = {}): RawSocket {
+function openRaw(url: string, options: { subprotocol?: string | string[] | null } & ClientOptions = {}): RawSocket {
   const { subprotocol = 'graphql-transport-ws', ...wsOptions } = options;
   const socket = subprotocol === null ? new WebSocket(url, wsOptions) : new WebSocket(url, subprotocol, wsOptions);
   trackSocket(socket);
@@ -97,7 +97,7 @@ function openRaw(url: string, options: { subprotocol?: string | null } & ClientO
 }
 
 /** A raw socket on `server` that has been acknowledged for `student`. */
-async function connectRaw(student: Student, server: TestServer = t): Promise<RawSocket> {
+async function connectRaw(student: Pick<Student, 'accessToken'>, server: Pick<TestServer, 'origin'> = t): Promise<RawSocket> {
   const raw = openRaw(wsUrl(server.origin));
   await raw.opened;
   raw.send({ type: 'connection_init', payload: { token: student.accessToken } });
@@ -159,6 +159,13 @@ describe('connection initialisation', () => {
   });
 });
 
+/** Well-formed messages of the types only a server sends: graphql-ws 6 validates them from a client, then has no case for them. */
+const SERVER_ONLY_MESSAGES = [
+  { type: 'connection_ack' },
+  { id: '1', type: 'next', payload: { data: { me: null } } },
+  { id: '1', type: 'error', payload: [{ message: 'forged' }] },
+];
+
 describe('malformed messages', () => {
   it('closes with 4400 on a message that is not JSON', async () => {
     const raw = await connectRaw(await signUpStudent(t.client()));
@@ -171,6 +178,17 @@ describe('malformed messages', () => {
     raw.send({ type: 'start', id: '1', payload: { query: String(ME) } });
     expect(await raw.closed).toEqual({ code: 4400, reason: 'Invalid message received' });
   });
+
+  it.each(SERVER_ONLY_MESSAGES.flatMap((message) => (['before', 'after'] as const).map((when) => ({ type: message.type, when, message }))))(
+    'closes with 4400 on a well-formed $type, a message only a server sends, $when connection_init',
+    async ({ when, message }) => {
+      const raw = when === 'before' ? openRaw(wsUrl(t.origin)) : await connectRaw(await signUpStudent(t.client()));
+      await raw.opened;
+      raw.send(message);
+      expect(await raw.closed).toEqual({ code: 4400, reason: 'Invalid message received' });
+      expect(raw.messages.map((m) => m.type)).toEqual(when === 'before' ? [] : ['connection_ack']);
+    },
+  );
 });
 
 describe('operation ids', () => {
@@ -181,6 +199,24 @@ describe('operation ids', () => {
     await raw.waitFor(isNext('timer'), 'first timer update');
     subscribe(raw, 'timer', TIMER_UPDATED, { id: sessionId });
     expect(await raw.closed).toEqual({ code: 4409, reason: 'Subscriber for timer already exists' });
+  });
+
+  // "Subscriber for " and " already exists" take 30 of the 123 bytes a close reason may have.
+  it.each([
+    { bytes: 93, id: 'a'.repeat(93), reason: `Subscriber for ${'a'.repeat(93)} already exists` },
+    { bytes: 94, id: 'b'.repeat(94), reason: `Subscriber for ${'b'.repeat(94)} already ex…` },
+    { bytes: 120, id: '🕐'.repeat(30), reason: `Subscriber for ${'🕐'.repeat(26)}…` },
+    { bytes: 500, id: 'é'.repeat(250), reason: `Subscriber for ${'é'.repeat(52)}…` },
+  ])('closes with 4409 when an operation id of $bytes bytes is reused, the reason within 123 bytes and cut between characters', async ({ bytes, id, reason }) => {
+    expect(Buffer.byteLength(id)).toBe(bytes);
+    const { student, sessionId } = await studentWithRunningSession();
+    const raw = await connectRaw(student);
+    subscribe(raw, id, TIMER_UPDATED, { id: sessionId });
+    await raw.waitFor(isNext(id), 'first timer update');
+    subscribe(raw, id, TIMER_UPDATED, { id: sessionId });
+    const closed = await raw.closed;
+    expect(closed).toEqual({ code: 4409, reason });
+    expect(Buffer.byteLength(closed.reason)).toBeLessThanOrEqual(123);
   });
 });
 
@@ -276,14 +312,8 @@ describe('message size', () => {
   /** Sends one ~70 KiB message (over the default 64 KiB limit) on an acknowledged socket and returns how it closed. */
   async function sendOversized(): Promise<{ raw: RawSocket; closed: CloseInfo }> {
     const raw = await connectRaw(await signUpStudent(t.client()));
-    // graphql-ws reports the socket's 'error' event (ws's "Max payload size exceeded") on the console.
-    const consoleError = jest.spyOn(console, 'error').mockImplementation(() => {});
-    try {
-      subscribe(raw, 'big', `query { me { id } } # ${'x'.repeat(70 * 1024)}`);
-      return { raw, closed: await raw.closed };
-    } finally {
-      consoleError.mockRestore();
-    }
+    subscribe(raw, 'big', `query { me { id } } # ${'x'.repeat(70 * 1024)}`);
+    return { raw, closed: await raw.closed };
   }
 
   it('closes with 1009 on a message over WS_MAX_PAYLOAD_BYTES and keeps serving other clients', async () => {
@@ -304,6 +334,55 @@ describe('message size', () => {
   });
 });
 
+describe('what the server process prints', () => {
+  afterAll(stopServerProcesses);
+
+  /** Stops `p` (SIGTERM) and returns the lines of its stdout and stderr that are not a JSON object. */
+  async function linesNotJson(p: ServerProcess): Promise<string[]> {
+    p.child.kill('SIGTERM');
+    expect(await p.exited).toBe(0);
+    const lines = `${p.stdout()}\n${p.stderr()}`.split('\n').filter((line) => line.length > 0);
+    return lines.filter((line) => {
+      try {
+        return typeof JSON.parse(line) !== 'object';
+      } catch {
+        return true;
+      }
+    });
+  }
+
+  // graphql-ws's adapter for ws printed each of these as a multi-line stack trace on stderr.
+  it('prints nothing but JSON lines, and no stack trace, when clients break the protocol', async () => {
+    const p = await startServerProcess();
+    // A message over WS_MAX_PAYLOAD_BYTES (64 KiB) before connection_init, without a token.
+    const oversized = openRaw(wsUrl(p.origin));
+    await oversized.opened;
+    oversized.send('x'.repeat(70 * 1024));
+    expect(await oversized.closed).toEqual({ code: CloseCodes.MessageTooBig.code, reason: CloseCodes.MessageTooBig.reason });
+    // Messages only a server sends.
+    for (const message of SERVER_ONLY_MESSAGES) {
+      const raw = openRaw(wsUrl(p.origin));
+      await raw.opened;
+      raw.send(message);
+      expect(await raw.closed).toEqual({ code: 4400, reason: 'Invalid message received' });
+    }
+    // An operation id reused, too long for the reason graphql-ws puts it in.
+    const { student, session } = await studentWithSession(new GraphQLTestClient(`${p.origin}/graphql`));
+    const raw = await connectRaw(student, p);
+    const id = 'x'.repeat(500);
+    subscribe(raw, id, TIMER_UPDATED, { id: session.id });
+    await raw.waitFor(isNext(id), 'first timer update');
+    subscribe(raw, id, TIMER_UPDATED, { id: session.id });
+    expect((await raw.closed).code).toBe(4409);
+
+    expect(await linesNotJson(p)).toEqual([]);
+    expect(`${p.stdout()}${p.stderr()}`).not.toMatch(/"stack":|^\s+at /m);
+    expect(p.logs().filter((l) => l.msg === 'WebSocket closed on a protocol error')).toEqual([
+      expect.objectContaining({ level: 40, ip: '127.0.0.1', error: { code: 'WS_ERR_UNSUPPORTED_MESSAGE_LENGTH', message: 'Max payload size exceeded' } }),
+    ]);
+  }, 60_000);
+});
+
 describe('the upgrade', () => {
   it('never negotiates permessage-deflate, even when the client offers it', async () => {
     const raw = openRaw(wsUrl(t.origin), { perMessageDeflate: true });
@@ -319,14 +398,60 @@ describe('the upgrade', () => {
     const raw = openRaw(wsUrl(t.origin), { subprotocol: null });
     await raw.opened;
     expect(raw.socket.protocol).toBe('');
-    expect(await raw.closed).toEqual({ code: 4406, reason: 'Subprotocol not acceptable' });
+    expect(await raw.closed).toEqual({ code: 4406, reason: 'Subprotocol not acceptable: use graphql-transport-ws' });
   });
 
-  it('accepts no other subprotocol: the upgrade answers without one and the client gives up', async () => {
-    const raw = openRaw(wsUrl(t.origin), { subprotocol: 'graphql-ws' });
-    await expect(raw.opened).rejects.toThrow('Server sent no subprotocol');
-    expect((await raw.closed).code).toBe(1006);
+  // Answered with no subprotocol, a client that offered one fails the handshake (1006, no reason).
+  it.each([
+    { client: 'the legacy subscriptions-transport-ws', offered: 'graphql-ws' },
+    { client: 'an unknown protocol', offered: 'mqtt' },
+  ])('echoes the subprotocol of $client ($offered), then closes with 4406 naming graphql-transport-ws', async ({ offered }) => {
+    const raw = openRaw(wsUrl(t.origin), { subprotocol: offered });
+    await raw.opened;
+    expect(raw.socket.protocol).toBe(offered);
+    expect(await raw.closed).toEqual({ code: 4406, reason: 'Subprotocol not acceptable: use graphql-transport-ws' });
+    expect(raw.messages).toEqual([]);
     await eventually(() => t.server.stats().openSockets === 0, 5_000, 'the server to drop the socket');
+  });
+
+  it('picks graphql-transport-ws when a client offers it among others', async () => {
+    const student = await signUpStudent(t.client());
+    const raw = openRaw(wsUrl(t.origin), { subprotocol: ['graphql-ws', 'graphql-transport-ws'] });
+    await raw.opened;
+    expect(raw.socket.protocol).toBe('graphql-transport-ws');
+    raw.send({ type: 'connection_init', payload: { token: student.accessToken } });
+    await raw.waitFor((m) => m.type === 'connection_ack', 'connection_ack');
+    await expectUsable(raw, student);
+  });
+
+  describe('a refused subprotocol in the security log', () => {
+    let proxied: TestServer;
+    beforeAll(async () => {
+      // Behind a proxy on this machine, so that X-Forwarded-For gives each socket its address.
+      proxied = await startTestServer({ env: { TRUST_PROXY: 'loopback' } });
+    });
+    afterAll(() => proxied.close());
+
+    it('is one ws.subprotocol_refused event per address and minute, not one per attempt, that names no protocol but the legacy one', async () => {
+      // A client that cannot set headers may carry its token in the subprotocol.
+      const tokenInProtocol = 'base64url.bearer.authorization.k8s.io.c2VjcmV0LXN1YnByb3RvY29sLXRva2Vu';
+      const attempts: { ip: string; subprotocol: string | null }[] = [
+        { ip: '203.0.113.1', subprotocol: 'graphql-ws' },
+        { ip: '203.0.113.1', subprotocol: 'graphql-ws' },
+        { ip: '203.0.113.1', subprotocol: null },
+        { ip: '203.0.113.2', subprotocol: tokenInProtocol },
+        { ip: '203.0.113.2', subprotocol: 'graphql-ws' },
+      ];
+      for (const { ip, subprotocol } of attempts) {
+        const raw = openRaw(wsUrl(proxied.origin), { subprotocol, headers: { 'x-forwarded-for': ip } });
+        expect((await raw.closed).code).toBe(4406);
+      }
+      expect(proxied.logs.filter((l) => l.event === 'ws.subprotocol_refused')).toEqual([
+        expect.objectContaining({ level: 40, security: true, event: 'ws.subprotocol_refused', ip: '203.0.113.1', offered: 'graphql-ws' }),
+        expect.objectContaining({ level: 40, security: true, event: 'ws.subprotocol_refused', ip: '203.0.113.2', offered: 'other' }),
+      ]);
+      expect(proxied.rawLogs()).not.toContain('c2VjcmV0');
+    });
   });
 
   it('refuses an upgrade to any path other than /graphql with 404', async () => {
@@ -426,13 +551,8 @@ describe('what errors on the socket reveal', () => {
       const student = await signUpStudent(t3.client());
       const raw = await connectRaw(student, t3);
       await t3.db.handle.close();
-      const consoleError = jest.spyOn(console, 'error').mockImplementation(() => {});
-      try {
-        subscribe(raw, 'me', ME);
-        await Promise.race([raw.closed, raw.waitFor((m) => m.id === 'me', 'an answer to me').catch(() => {})]);
-      } finally {
-        consoleError.mockRestore();
-      }
+      subscribe(raw, 'me', ME);
+      await Promise.race([raw.closed, raw.waitFor((m) => m.id === 'me', 'an answer to me').catch(() => {})]);
       // Either answer keeps internals private: an INTERNAL_SERVER_ERROR for the operation, or a
       // close with one of the fixed reasons (1013 "Try again later" as when connecting, or 4500).
       const answer = raw.messages.find((m) => m.id === 'me');

@@ -35,7 +35,7 @@ const MINUTE = 60;
 /**
  * The rate limits of requests and upgrades (rate-limiter-flexible, in Redis when REDIS_URL is
  * set, in memory otherwise): bad tokens per address, upgrade attempts per address, operations
- * per connection and per student, and the log throttle of refused scrapes. Refusals are counted
+ * per connection and per student, and the log throttles of refused scrapes and subprotocols. Refusals are counted
  * every time and logged once per key and window, so a flood does not flood the log too.
  */
 export class RequestLimits {
@@ -44,6 +44,7 @@ export class RequestLimits {
   readonly #connectionOperations: RateLimiterAbstract;
   readonly #studentOperations: RateLimiterAbstract;
   readonly #refusedScrapes: RateLimiterAbstract;
+  readonly #refusedSubprotocols: RateLimiterAbstract;
 
   constructor(
     limiter: LimiterFactory,
@@ -57,6 +58,7 @@ export class RequestLimits {
     this.#studentOperations = limiter('student-operations', { points: settings.operationsPerStudentPerMinute, duration: MINUTE });
     // Counts refusals to log only the first of each window: nothing is refused for reaching it.
     this.#refusedScrapes = limiter('metrics-refused', { points: 1, duration: MINUTE });
+    this.#refusedSubprotocols = limiter('subprotocol-refused', { points: 1, duration: MINUTE });
   }
 
   /**
@@ -125,7 +127,25 @@ export class RequestLimits {
     const { consumedPoints } = await this.#refusedScrapes.penalty(addressKey(ip));
     if (consumedPoints === 1) logSecurityEvent(this.logger, 'metrics.unauthorized', { reason, ip });
   }
+
+  /**
+   * Logs a socket closed with 4406 for its subprotocol as `ws.subprotocol_refused`: the first
+   * from each address in a minute, so that a legacy client reconnecting in a loop does not
+   * flood the log too.
+   */
+  async subprotocolRefused(ip: string | undefined, offered: RefusedSubprotocol): Promise<void> {
+    const { consumedPoints } = await this.#refusedSubprotocols.penalty(addressKey(ip));
+    if (consumedPoints === 1) logSecurityEvent(this.logger, 'ws.subprotocol_refused', { ip, offered });
+  }
 }
+
+/**
+ * What a socket closed with 4406 offered, as the security log names it: the legacy name
+ * `graphql-ws` (subscriptions-transport-ws, Apollo's old `WebSocketLink`), some `other` name,
+ * or `none`. Never another name itself: clients that cannot set headers (browsers) put tokens
+ * in the subprotocol (`base64url.bearer.authorization.k8s.io.<token>`).
+ */
+export type RefusedSubprotocol = 'graphql-ws' | 'other' | 'none';
 
 /** The RATE_LIMITED error of a refusal. */
 export function rateLimited(refusal: Refusal): AppError {

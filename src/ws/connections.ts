@@ -3,7 +3,7 @@ import { WebSocket } from 'ws';
 import type { Viewer } from '../auth/authenticator.js';
 import type { RevocationListener } from '../auth/revocations.js';
 import type { Clock } from '../clock.js';
-import { CloseCodes, type ForbiddenReason, ForbiddenReasons } from './close-codes.js';
+import { closeSocket, CloseCodes, type ForbiddenReason, ForbiddenReasons } from './close-codes.js';
 
 /** The longest delay setTimeout honours. */
 const MAX_TIMEOUT_MS = 2 ** 31 - 1;
@@ -61,7 +61,7 @@ export class Connection {
 
   /** Closes the socket with `code` and `reason`, unless it is already closing. */
   closeWith(code: number, reason: string): void {
-    if (this.socket.readyState === WebSocket.OPEN || this.socket.readyState === WebSocket.CONNECTING) this.socket.close(code, reason);
+    closeSocket(this.socket, code, reason);
   }
 
   /** Clears the expiry timer and runs every release once. Called when the socket has closed. */

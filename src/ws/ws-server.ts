@@ -1,11 +1,11 @@
 import type { IncomingMessage, Server } from 'node:http';
-import { useServer } from 'graphql-ws/use/ws';
 import { type WebSocket, WebSocketServer } from 'ws';
 import type { Revocations } from '../auth/revocations.js';
 import { clientAddress, type TrustProxy } from '../http/client-address.js';
 import { ConnectionRegistry } from './connections.js';
 import { FramedSubscriptions } from './framed-subscriptions.js';
-import { type ConnectionParams, DocumentAdmission, type Extra, graphqlWsOptions, type HookDeps, socketFormatters } from './graphql-ws-hooks.js';
+import { serveGraphqlWs } from './graphql-ws-transport.js';
+import { DocumentAdmission, graphqlWsOptions, type HookDeps, socketFormatters } from './graphql-ws-hooks.js';
 import { watchSlowConsumers } from './slow-consumers.js';
 import type { WsSettings } from './settings.js';
 import { RememberedAuthentications, upgradeListener } from './upgrade-guard.js';
@@ -30,7 +30,7 @@ export interface WsEndpoint {
  * graphql-ws (subprotocol `graphql-transport-ws`) on `/graphql` of the HTTP server:
  * routes upgrades (404 elsewhere) through the guard (`admitUpgrade`: 403/429 before the
  * upgrade completes), keeps a {@link ConnectionRegistry} that revocations close, and runs the
- * hooks of `graphql-ws-hooks.ts`.
+ * hooks of `graphql-ws-hooks.ts` on graphql-ws's core (`serveGraphqlWs`).
  */
 export function attachWebSocketServer(deps: WsServerDeps): WsEndpoint {
   const { httpServer, settings, trustProxy, server } = deps;
@@ -46,16 +46,15 @@ export function attachWebSocketServer(deps: WsServerDeps): WsEndpoint {
     wss.handleUpgrade(request, socket, head, (ws) => wss.emit('connection', ws, request));
   });
   httpServer.on('upgrade', onUpgrade);
-  // Registered before graphql-ws's own handler, so a connection exists before any of its messages is handled.
-  wss.on('connection', (socket: WebSocket, request: IncomingMessage) =>
-    connections.open(socket, clientAddress(request, trustProxy), request.headers['user-agent']),
-  );
+  const addressOf = (request: IncomingMessage) => clientAddress(request, trustProxy);
+  // Registered before the transport's own handler, so a connection exists before any of its messages is handled.
+  wss.on('connection', (socket: WebSocket, request: IncomingMessage) => connections.open(socket, addressOf(request), request.headers['user-agent']));
   const { formatResult } = socketFormatters(server.logger, deps.limits);
   const frames = new FramedSubscriptions();
   const documents = new DocumentAdmission(deps.limits, deps.schema);
   const hooks = { ...deps, connections, frames, formatResult, remembered, documents, maxOperations: settings.maxOperations, allowQueryToken: settings.allowQueryToken };
-  // isProd: never put an exception's text in a close reason, whatever NODE_ENV says.
-  const graphqlWs = useServer<ConnectionParams, Extra>({ ...graphqlWsOptions(hooks), isProd: true }, wss, settings.keepAliveMs);
+  const subprotocolRefused = deps.defences.requests.subprotocolRefused.bind(deps.defences.requests);
+  const graphqlWs = serveGraphqlWs(wss, graphqlWsOptions(hooks), { logger: server.logger, keepAliveMs: settings.keepAliveMs, addressOf, subprotocolRefused });
   const stopWatchingSlowConsumers = watchSlowConsumers({
     sockets: () => connections.sockets(),
     maxBufferedBytes: settings.maxBufferedBytes,

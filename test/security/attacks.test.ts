@@ -1,7 +1,6 @@
 import { createHmac, generateKeyPairSync, type KeyObject, randomUUID, sign } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { jest } from '@jest/globals';
 import WebSocket from 'ws';
 import { ForbiddenReasons } from '../../src/ws/close-codes.js';
 import { snapshotDatabase } from '../support/database.js';
@@ -217,8 +216,6 @@ async function rawSocketOutcome(
     socket.once('open', () => resolve());
     socket.once('error', reject);
   });
-  // graphql-ws reports a socket 'error' (ws's "Max payload size exceeded") on the console.
-  const consoleError = jest.spyOn(console, 'error').mockImplementation(() => {});
   try {
     for await (const message of messages(received)) socket.send(message);
     const stillOpen = options.untilAcknowledged
@@ -228,7 +225,6 @@ async function rawSocketOutcome(
     const close = await Promise.race([closed, stillOpen]);
     return { over: 'socket', close, received: [...received] };
   } finally {
-    consoleError.mockRestore();
     socket.terminate();
   }
 }

@@ -1,0 +1,152 @@
+import type { IncomingMessage } from 'node:http';
+import { CloseCode, DEPRECATED_GRAPHQL_WS_PROTOCOL, GRAPHQL_TRANSPORT_WS_PROTOCOL, makeServer, MessageType, parseMessage, type ServerOptions } from 'graphql-ws';
+import { WebSocket, type WebSocketServer } from 'ws';
+import type { Logger } from '../logger.js';
+import type { RefusedSubprotocol } from '../security/request-limits.js';
+import { closeSocket, CloseCodes } from './close-codes.js';
+import type { ConnectionParams, Extra } from './graphql-ws-hooks.js';
+
+/** What {@link serveGraphqlWs} reports through, and how often it pings. */
+export interface GraphqlWsTransportSettings {
+  /** Where every failure goes, as one JSON line: nothing is printed on the console. */
+  logger: Logger;
+  /** WS_KEEPALIVE_SECONDS in ms: ping interval; a peer whose pong has not come by the next ping is cut (`terminate`). 0 turns pings off. */
+  keepAliveMs: number;
+  /** The client address of an upgrade request (TRUST_PROXY applied), for the log. */
+  addressOf(request: IncomingMessage): string | undefined;
+  /** Told of every socket closed with 4406 (it logs them, rate-limited); a rejection is logged. */
+  subprotocolRefused(ip: string | undefined, offered: RefusedSubprotocol): Promise<void>;
+}
+
+/** The running transport. */
+export interface GraphqlWsTransport {
+  /** Closes every socket with 1001 `Going away`, then the `ws` server; resolves once it has closed. */
+  dispose(): Promise<void>;
+}
+
+/**
+ * graphql-ws's protocol core (`makeServer`) on the sockets of `wss`: what graphql-ws's own
+ * adapter for `ws` (`graphql-ws/use/ws`) does, keep-alive included, except that every failure
+ * is logged through `settings.logger`. graphql-ws's adapter `console.error`s a multi-line stack
+ * trace for a socket error (ws's `Max payload size exceeded`, any frame ws refuses) and for any
+ * exception while a message is handled; a process whose log is JSON lines must print nothing else.
+ *
+ * - A socket that did not offer `graphql-transport-ws` (see {@link selectSubprotocol}): closed
+ *   with 4406 and a reason that names it, told to `subprotocolRefused`; graphql-ws's own close
+ *   says only `Subprotocol not acceptable`.
+ * - A socket error: ws has already closed the socket (1009, 1002, 1007); logged at `warn` with
+ *   ws's error code and message, no stack (it says nothing about our code).
+ * - A message of a type only a server sends (`connection_ack`, `next`, `error`): closed with
+ *   4400 `Invalid message received`, as graphql-ws answers any other malformed message.
+ * - An exception while handling a message (a hook or a send failed): logged at `error` with its
+ *   stack inside the JSON line; the socket is closed with 4500 `Internal server error`, never
+ *   with the exception's text.
+ * - Close reasons are cut to 123 bytes (`closeSocket`): graphql-ws puts the client's operation
+ *   id in 4409's, and `ws` throws on a longer one.
+ * - A failure after the socket closed (releasing its operations): logged at `error`.
+ *
+ * The `ws` server itself emits no `error` with `noServer` (it forwards only its own HTTP
+ * server's), so there is nothing of it to report.
+ */
+export function serveGraphqlWs(
+  wss: WebSocketServer,
+  options: ServerOptions<ConnectionParams, Extra>,
+  settings: GraphqlWsTransportSettings,
+): GraphqlWsTransport {
+  const { logger, keepAliveMs } = settings;
+  const server = makeServer<ConnectionParams, Extra>(options);
+  wss.options.handleProtocols = selectSubprotocol;
+  wss.on('connection', (socket: WebSocket, request: IncomingMessage) => {
+    const ip = settings.addressOf(request);
+    // An 'error' event without a listener would be thrown into the process.
+    socket.on('error', (err: Error & { code?: string }) => {
+      logger.warn({ ip, error: { code: err.code, message: err.message } }, 'WebSocket closed on a protocol error');
+    });
+    if (socket.protocol !== GRAPHQL_TRANSPORT_WS_PROTOCOL) {
+      const offered = socket.protocol === '' ? 'none' : socket.protocol === DEPRECATED_GRAPHQL_WS_PROTOCOL ? 'graphql-ws' : 'other';
+      settings.subprotocolRefused(ip, offered).catch((err: unknown) => logger.warn({ err, ip }, 'could not log a refused subprotocol'));
+      return closeSocket(socket, CloseCodes.SubprotocolNotAcceptable.code, CloseCodes.SubprotocolNotAcceptable.reason);
+    }
+    const stopKeepAlive = keepAlive(socket, keepAliveMs);
+    const closed = server.opened(
+      {
+        protocol: socket.protocol,
+        send: (data) =>
+          new Promise((resolve, reject) => {
+            if (socket.readyState !== WebSocket.OPEN) return resolve();
+            socket.send(data, (err) => (err ? reject(err) : resolve()));
+          }),
+        close: (code, reason) => closeSocket(socket, code ?? CloseCode.InternalServerError, reason ?? ''),
+        onMessage: (handle) =>
+          socket.on('message', (data: Buffer) => {
+            const text = String(data);
+            handle(text).catch((err: unknown) => {
+              if (isServerOnlyMessage(text)) return closeSocket(socket, CloseCodes.BadRequest.code, CloseCodes.BadRequest.reason);
+              logger.error({ err, ip }, 'could not handle a WebSocket message');
+              closeSocket(socket, CloseCodes.InternalServerError.code, CloseCodes.InternalServerError.reason);
+            });
+          }),
+      },
+      { socket, request },
+    );
+    socket.once('close', (code: number, reason: Buffer) => {
+      stopKeepAlive();
+      closed(code, String(reason)).catch((err: unknown) => logger.error({ err, ip }, 'could not release a closed WebSocket'));
+    });
+  });
+
+  return {
+    dispose: async () => {
+      for (const socket of wss.clients) closeSocket(socket, CloseCodes.GoingAway.code, CloseCodes.GoingAway.reason);
+      wss.removeAllListeners();
+      await new Promise<void>((resolve, reject) => wss.close((err) => (err ? reject(err) : resolve())));
+    },
+  };
+}
+
+/**
+ * ws's `handleProtocols` (called when the client offered at least one subprotocol):
+ * `graphql-transport-ws` when offered, else the first one offered, echoed so that the handshake
+ * completes and the client can see the 4406 that follows. Answering with none, as graphql-ws
+ * does, fails the handshake of every client that offered one (browsers, `ws`, the legacy
+ * subscriptions-transport-ws): they report 1006 with no reason, and the legacy client retries.
+ */
+export function selectSubprotocol(offered: Set<string>): string | false {
+  if (offered.has(GRAPHQL_TRANSPORT_WS_PROTOCOL)) return GRAPHQL_TRANSPORT_WS_PROTOCOL;
+  return offered.values().next().value ?? false;
+}
+
+/**
+ * Message types only a server sends. graphql-ws 6 accepts them from a client as well-formed,
+ * then throws for want of a case for them (`Unexpected message of type … received`), which its
+ * adapter answered with 4500 and a stack trace; they are malformed client messages like any other.
+ */
+const SERVER_ONLY_TYPES: ReadonlySet<string> = new Set([MessageType.ConnectionAck, MessageType.Next, MessageType.Error]);
+
+/**
+ * Whether `text` is a well-formed message of a type only a server sends: asked only once
+ * graphql-ws has thrown for it, so that no message is parsed twice on the way to being handled.
+ */
+function isServerOnlyMessage(text: string): boolean {
+  try {
+    return SERVER_ONLY_TYPES.has(parseMessage(text).type);
+  } catch {
+    return false;
+  }
+}
+
+/** Pings `socket` every `intervalMs` and cuts it when a ping's pong has not come by the next one; returns the stop. */
+function keepAlive(socket: WebSocket, intervalMs: number): () => void {
+  if (!(intervalMs > 0 && Number.isFinite(intervalMs))) return () => {};
+  let pongWait: NodeJS.Timeout | undefined;
+  const pings = setInterval(() => {
+    if (socket.readyState !== WebSocket.OPEN) return;
+    pongWait = setTimeout(() => socket.terminate(), intervalMs);
+    socket.once('pong', () => clearTimeout(pongWait));
+    socket.ping();
+  }, intervalMs);
+  return () => {
+    clearInterval(pings);
+    clearTimeout(pongWait);
+  };
+}
