@@ -20,7 +20,7 @@ import { type BenchOptions, parseOptions, type ServerName, USAGE } from './lib/o
 import { cpuSeconds, openFds, openFilesLimit, rssBytes } from './lib/proc.js';
 import type { Subscriber, TokenSettings } from './lib/protocol.js';
 import { countsBetween, QueryCounter } from './lib/query-counter.js';
-import { formatTable, type MemoryReading, percentiles, ratiosFor, type RunResult } from './lib/report.js';
+import { formatTable, LEGEND, type MemoryReading, percentiles, ratiosFor, type RunResult } from './lib/report.js';
 import { freePort, type ServerProcess, startServerProcess } from './lib/server-process.js';
 
 const REPO = fileURLToPath(new URL('..', import.meta.url));
@@ -281,7 +281,7 @@ async function main(): Promise<void> {
     mkdirSync(outDir, { recursive: true });
     const file = join(outDir, `realtime-${startedAt.toISOString().replace(/[:.]/g, '-')}.json`);
     writeFileSync(file, `${JSON.stringify({ startedAt, wallSeconds, options, machine: machine(), sizes: bySize }, null, 2)}\n`);
-    process.stdout.write(`${tables.length > 1 ? `${tables.join('\n\n')}\n\n` : ''}wall time ${wallSeconds.toFixed(0)} s; results in ${file}\n`);
+    process.stdout.write(`${tables.length > 1 ? `${tables.join('\n\n')}\n\n` : ''}${LEGEND}\n\nwall time ${wallSeconds.toFixed(0)} s; results in ${file}\n`);
   } finally {
     await cleanup();
   }

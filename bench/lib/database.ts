@@ -50,11 +50,16 @@ export async function createBenchDatabase(): Promise<BenchDatabase> {
 
 const CHUNK = 5_000;
 
+// Each RUNNING session's current stretch, open, as studyclock writes it when a run starts.
+const openStretches = `insert into study_session_runs (session_id, user_id, subject_id, started_at)
+  select id, user_id, subject_id, run_started_at from study_sessions where status = 'RUNNING'`;
+
 /**
  * Writes one student per subscriber, as studyclock's tables want them (see
  * `src/db/migrations/`): a user, an unrevoked log-in (refresh-token family, which an access
  * token's `sid` must name), a subject, and a RUNNING FREE session whose run started at the
- * subscriber's `originMs`. Needs the schema, which studyclock migrates at start-up.
+ * subscriber's `originMs`, with its open running stretch (`study_session_runs`). Needs the
+ * schema, which studyclock migrates at start-up.
  */
 export async function seedStudents(url: string, subscribers: readonly Subscriber[]): Promise<void> {
   const client = new pg.Client({ connectionString: url });
@@ -82,6 +87,7 @@ export async function seedStudents(url: string, subscribers: readonly Subscriber
         [part.map((s) => s.sessionId), users, part.map((s) => new Date(s.originMs).toISOString())],
       );
     }
+    await client.query(openStretches);
     await client.query('commit');
   } finally {
     await client.end();
@@ -100,6 +106,7 @@ export async function resetStudents(url: string, subscribers: readonly Subscribe
   try {
     await client.query('begin');
     await client.query('update users set last_seen_at = null');
+    await client.query('delete from study_session_runs');
     for (let i = 0; i < subscribers.length; i += CHUNK) {
       const part = subscribers.slice(i, i + CHUNK);
       await client.query(
@@ -109,6 +116,7 @@ export async function resetStudents(url: string, subscribers: readonly Subscribe
         [part.map((s) => s.sessionId), part.map((s) => new Date(s.originMs).toISOString())],
       );
     }
+    await client.query(openStretches);
     await client.query('commit');
   } finally {
     await client.end();

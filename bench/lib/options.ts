@@ -31,7 +31,9 @@ const DEFAULTS: BenchOptions = {
   servers: [...SERVERS],
   phase: 'spread',
   warmupSeconds: 5,
-  settleSeconds: 3,
+  // Longer than PostgreSQL's 10 s idle flush of backend statistics: the ramp's transactions
+  // are in pg_stat_database before the window opens, so its cross-check counts the window only.
+  settleSeconds: 11,
   perWorker: 5_000,
   concurrency: 200,
   outDir: 'artifacts/bench',
@@ -46,7 +48,7 @@ export const USAGE = `npm run bench:realtime -- [flags]
                                   which servers, in this order (ratios need floor and graphql-ws)
   --phase=spread|aligned          studyclock sessions on their own phases (default) or all on one
   --warmup=5                      seconds a warm-up batch (100 subscribers) runs before the idle reading
-  --settle=3                      seconds between the end of the ramp and the window
+  --settle=11                     seconds between the end of the ramp and the window
   --per-worker=5000               most sockets per load-client process
   --concurrency=200               handshakes in flight at once, over all load processes
   --out=artifacts/bench           where the JSON result goes

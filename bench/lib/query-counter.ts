@@ -18,7 +18,18 @@ function normalise(sql: string): string {
     .replace(/\s+/g, ' ')
     .replace(/\$\d+(?:, \$\d+)+/g, '$…')
     .trim()
-    .slice(0, 200);
+    .slice(0, 1_000);
+}
+
+/**
+ * A statement's gist for a one-line summary: its verb and first table (`select … from
+ * "study_sessions"`, `update "users"`), or its first 60 characters.
+ */
+export function statementGist(sql: string): string {
+  const verb = /^(select|insert into|update|delete from|with|begin|commit|rollback)\b/i.exec(sql)?.[1]?.toLowerCase();
+  const table = /\b(?:from|into|update)\s+("?[\w.]+"?)/i.exec(sql)?.[1];
+  if (verb && table) return verb === 'select' || verb === 'with' ? `${verb} … from ${table}` : `${verb} ${table}`;
+  return verb ?? sql.slice(0, 60);
 }
 
 /**

@@ -1,4 +1,5 @@
 import type { ServerName } from './options.js';
+import { statementGist } from './query-counter.js';
 
 /** Memory and descriptors of a server process at one moment. */
 export interface MemoryReading {
@@ -50,6 +51,7 @@ export interface RunResult {
 /** Percentiles of a sample. */
 export interface Percentiles {
   count: number;
+  min: number;
   p50: number;
   p99: number;
   max: number;
@@ -59,7 +61,7 @@ export interface Percentiles {
 export function percentiles(samples: Float64Array): Percentiles {
   samples.sort();
   const at = (q: number) => (samples.length === 0 ? NaN : samples[Math.min(samples.length - 1, Math.floor(q * samples.length))]!);
-  return { count: samples.length, p50: at(0.5), p99: at(0.99), max: samples.length === 0 ? NaN : samples[samples.length - 1]! };
+  return { count: samples.length, min: samples.length === 0 ? NaN : samples[0]!, p50: at(0.5), p99: at(0.99), max: samples.length === 0 ? NaN : samples[samples.length - 1]! };
 }
 
 /** One column of the table: how to read it from a run, how to print it, which way is better. */
@@ -134,9 +136,35 @@ export function formatTable(subscribers: number, runs: readonly RunResult[], not
     cells.length === 2 && header.length > 2
       ? `${cells[0]!.padEnd(widths[0]!)}  ${cells[1]}`
       : cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  ');
-  return [`N = ${subscribers.toLocaleString('en-US')}  ${notes}`, line(header), ...rows.map(line)].join('\n');
+  return [`N = ${subscribers.toLocaleString('en-US')}  ${notes}`, line(header), ...rows.map(line), ...footnotes(runs)].join('\n');
+}
+
+/** What the table cannot show: failed subscriptions, sockets lost, and which statements ran. */
+function footnotes(runs: readonly RunResult[]): string[] {
+  const notes: string[] = [];
+  for (const run of runs) {
+    if (run.ramp && run.ramp.failed > 0) notes.push(`  ${run.server}: ${run.ramp.failed} subscriptions failed: ${JSON.stringify(run.ramp.failures)}`);
+    const lost = Object.entries(run.window?.closedAfterConnect ?? {});
+    if (lost.length > 0) notes.push(`  ${run.server}: sockets closed after subscribing (code: count): ${JSON.stringify(Object.fromEntries(lost))}`);
+    if (run.queries) {
+      const gists = new Map<string, number>();
+      for (const [sql, n] of Object.entries(run.queries.byStatement)) gists.set(statementGist(sql), (gists.get(statementGist(sql)) ?? 0) + n);
+      const list = [...gists].map(([gist, n]) => `${n} × ${gist}`).join(', ') || 'none';
+      notes.push(`  ${run.server}: statements in the window: ${list} (pg_stat_database: ${run.queries.pgStatTransactions} transactions)`);
+    }
+  }
+  return notes;
 }
 
 function fmt(value: number | undefined, format: (v: number) => string): string {
   return value === undefined || !Number.isFinite(value) ? '—' : format(value);
 }
+
+/** Printed once under the tables: what each column is (bench/README.md has the full definitions). */
+export const LEGEND = `missed %: ticks scheduled in the window and not received (within 3 s of its end), of those expected.
+delivery: arrival − scheduled instant of the tick. jitter: |inter-arrival interval − 1 s|, per subscriber.
+CPU µs/sub-tick: server process CPU (user + system, /proc) in the window ÷ ticks received in it.
+heap/conn, RSS/conn: (with N connected − idle after warm-up) ÷ N, heap after forced GC.
+connects/s: subscriptions (connect, authenticate, subscribe, first frame) per second of the ramp.
+DB stmts/tick: statements studyclock sent to PostgreSQL in the window ÷ ticks received (the count in brackets).
+ratios: a ÷ b of the same column, both measured in this run; — where b is 0 or missing.`;
