@@ -14,15 +14,8 @@ export interface RampResult {
   seconds: number;
 }
 
-/** What all workers' subscribers received in the window. */
-export interface WindowResult {
-  subscribers: number;
-  expected: number;
-  received: number;
-  latenciesMs: Float64Array;
-  jittersMs: Float64Array;
-  closedAfterConnect: Record<string, number>;
-}
+/** What all workers' subscribers received in the window: their reports, added up. */
+export type WindowResult = Omit<ReportMessage, 'type'>;
 
 /** How to spread the load. */
 export interface LoadOptions {

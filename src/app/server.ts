@@ -55,6 +55,9 @@ export interface ServerOptions {
   database?: DatabaseHandle;
 }
 
+/** How long an idle HTTP keep-alive connection is kept open: longer than common load-balancer idle timeouts (60 s). */
+export const HTTP_KEEP_ALIVE_TIMEOUT_MS = 65_000;
+
 /** Undoes one step of the start. */
 type Release = () => unknown;
 
@@ -108,6 +111,11 @@ async function openServer(options: ServerOptions, logger: Logger, opened: Releas
   const schema = buildSchema();
   // HTTPS and WSS directly when configured; the WebSocket endpoint rides either unchanged.
   const httpServer: Server = tls ? createHttpsServer(tls) : createServer();
+  // Node closes an idle keep-alive connection after 5 s, which races a client (or a load
+  // balancer, whose idle timeout is commonly 60 s) reusing it at that moment: the request dies
+  // with ECONNRESET. Idle connections outlive the usual 60 s instead; drain still closes them.
+  httpServer.keepAliveTimeout = HTTP_KEEP_ALIVE_TIMEOUT_MS;
+  httpServer.headersTimeout = HTTP_KEEP_ALIVE_TIMEOUT_MS + 1_000;
   // Apollo's drain (below, released before this) closes it once Apollo has started.
   opened.push(() => (httpServer.listening ? new Promise((resolve) => httpServer.close(resolve)) : undefined));
   const limits = settings.operationLimits;

@@ -6,6 +6,7 @@ import {
   type FormattedExecutionResult,
   getOperationAST,
   GraphQLError,
+  type GraphQLFormattedError,
   type GraphQLSchema,
 } from 'graphql';
 import type { Context, ServerOptions, SubscribePayload } from 'graphql-ws';
@@ -47,8 +48,8 @@ export interface HookDeps {
   remembered: RememberedAuthentications;
   /** Where subscriptions' frames are built and sent. */
   frames: FramedSubscriptions;
-  /** Formats a result's errors as every result over the socket is formatted. */
-  formatResult: (result: ExecutionResult) => FormattedExecutionResult;
+  /** How every result and error over the socket is formatted (see {@link socketFormatters}). */
+  formatters: SocketFormatters;
 }
 
 /**
@@ -131,7 +132,7 @@ export async function onSubscribe(
   const contextValue: GraphQLContext = { ...server, viewer, authFailure: null, ip: connection.ip, userAgent: connection.userAgent, cookies: null };
   // Subscriptions write their frames straight to the socket (see FramedSubscriptions).
   const key = `${payload.operationName ?? ''}\n${JSON.stringify(payload.variables ?? {})}\n${payload.query}`;
-  deps.frames.target(contextValue, { socket: ctx.extra.socket, id, key, format: deps.formatResult });
+  deps.frames.target(contextValue, { socket: ctx.extra.socket, id, key, format: deps.formatters.formatResult });
   server.logger.debug({ id, operationName: payload.operationName }, 'websocket operation');
   return {
     schema,
@@ -190,7 +191,12 @@ export class DocumentAdmission {
 }
 
 /** How every result and error over the socket is formatted: the same masking as over HTTP, so no internal message leaks. */
-export function socketFormatters(logger: Logger, limits: OperationLimits) {
+export interface SocketFormatters {
+  format: (error: GraphQLError) => GraphQLFormattedError;
+  formatResult: (result: ExecutionResult) => FormattedExecutionResult;
+}
+
+export function socketFormatters(logger: Logger, limits: OperationLimits): SocketFormatters {
   const formatOptions = { suggestions: limits.introspection };
   const format = (e: GraphQLError) => formatError(logger, e.toJSON(), e, formatOptions);
   const formatResult = (result: ExecutionResult): FormattedExecutionResult =>
@@ -200,7 +206,7 @@ export function socketFormatters(logger: Logger, limits: OperationLimits) {
 
 /** graphql-ws's server options with the hooks above bound to `deps`. */
 export function graphqlWsOptions(deps: HookDeps): ServerOptions<ConnectionParams, Extra> {
-  const { format } = socketFormatters(deps.server.logger, deps.limits);
+  const { format, formatResult } = deps.formatters;
   return {
     schema: deps.schema,
     connectionInitWaitTimeout: 3_000,
@@ -208,7 +214,7 @@ export function graphqlWsOptions(deps: HookDeps): ServerOptions<ConnectionParams
     onSubscribe: (ctx, id, payload) => onSubscribe(deps, ctx, id, payload),
     subscribe: deps.frames.subscribe,
     // Queries and mutations over the socket; subscriptions format their own frames.
-    onNext: (_ctx, _id, _payload, _args, result) => (result.errors ? deps.formatResult(result) : undefined),
+    onNext: (_ctx, _id, _payload, _args, result) => (result.errors ? formatResult(result) : undefined),
     // graphql-ws wraps an error thrown while reading a subscription in a GraphQLError of its
     // own message only; the GraphQL error inside keeps the code, path and locations.
     onError: (_ctx, _id, _payload, errors) => errors.map((e) => format(e.originalError instanceof GraphQLError ? e.originalError : e)),

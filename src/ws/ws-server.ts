@@ -11,7 +11,7 @@ import type { WsSettings } from './settings.js';
 import { RememberedAuthentications, upgradeListener } from './upgrade-guard.js';
 
 /** What the endpoint is attached with. */
-export interface WsServerDeps extends Omit<HookDeps, 'connections' | 'maxOperations' | 'allowQueryToken' | 'frames' | 'formatResult' | 'remembered' | 'documents'> {
+export interface WsServerDeps extends Omit<HookDeps, 'connections' | 'maxOperations' | 'allowQueryToken' | 'frames' | 'formatters' | 'remembered' | 'documents'> {
   httpServer: Server;
   settings: WsSettings;
   trustProxy: TrustProxy;
@@ -49,10 +49,10 @@ export function attachWebSocketServer(deps: WsServerDeps): WsEndpoint {
   const addressOf = (request: IncomingMessage) => clientAddress(request, trustProxy);
   // Registered before the transport's own handler, so a connection exists before any of its messages is handled.
   wss.on('connection', (socket: WebSocket, request: IncomingMessage) => connections.open(socket, addressOf(request), request.headers['user-agent']));
-  const { formatResult } = socketFormatters(server.logger, deps.limits);
+  const formatters = socketFormatters(server.logger, deps.limits);
   const frames = new FramedSubscriptions();
   const documents = new DocumentAdmission(deps.limits, deps.schema);
-  const hooks = { ...deps, connections, frames, formatResult, remembered, documents, maxOperations: settings.maxOperations, allowQueryToken: settings.allowQueryToken };
+  const hooks = { ...deps, connections, frames, formatters, remembered, documents, maxOperations: settings.maxOperations, allowQueryToken: settings.allowQueryToken };
   const subprotocolRefused = deps.defences.requests.subprotocolRefused.bind(deps.defences.requests);
   const graphqlWs = serveGraphqlWs(wss, graphqlWsOptions(hooks), { logger: server.logger, keepAliveMs: settings.keepAliveMs, addressOf, subprotocolRefused });
   const stopWatchingSlowConsumers = watchSlowConsumers({
