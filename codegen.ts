@@ -43,6 +43,7 @@ const config: CodegenConfig = {
           StudySession: '../../sessions/session.model.js#StudySession',
           StudySessionConnection: '../../sessions/session.service.js#SessionPage',
           TimerUpdate: '../../sessions/timer-feed.js#TimerUpdate',
+          ActiveSessionUpdate: '../../sessions/active-session-feed.js#ActiveSessionUpdate',
         },
         // Date (a calendar date) stays a YYYY-MM-DD string on the server: see src/stats/calendar-date.ts.
         scalars: { DateTime: { input: 'Date', output: 'Date | string' }, Date: 'string', ID: 'string' },

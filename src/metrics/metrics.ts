@@ -51,7 +51,7 @@ const realtimeGauges: Record<keyof RealtimeStats, { name: string; help: string }
     name: 'studyclock_authenticated_connections',
     help: 'WebSockets whose connection_init was accepted (a student is known).',
   },
-  activeSubscriptions: { name: 'studyclock_active_subscriptions', help: 'timerUpdated subscriptions in progress.' },
+  activeSubscriptions: { name: 'studyclock_active_subscriptions', help: 'timerUpdated and activeSessionUpdated subscriptions in progress.' },
   tickerRegistrations: {
     name: 'studyclock_ticking_sessions',
     help: 'Sessions the tick scheduler ticks for their subscribers (one per session, however many subscribers).',

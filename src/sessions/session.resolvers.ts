@@ -1,6 +1,7 @@
 import type { Resolvers } from '../graphql/__generated__/resolvers-types.js';
 import { requireViewer } from '../graphql/require-viewer.js';
 import { parseId } from '../ids.js';
+import type { ActiveSessionUpdate } from './active-session-feed.js';
 import type { TimerUpdate } from './timer-feed.js';
 
 export const sessionResolvers: Resolvers = {
@@ -24,6 +25,13 @@ export const sessionResolvers: Resolvers = {
         return ctx.services.timerFeed.watch(id, () => ctx.services.sessions.get(userId, id));
       },
       resolve: (update: TimerUpdate) => update,
+    },
+    activeSessionUpdated: {
+      subscribe: (_p, _a, ctx) => {
+        const { userId } = requireViewer(ctx);
+        return ctx.services.timerFeed.watchActive(userId, () => ctx.services.sessions.active(userId));
+      },
+      resolve: (update: ActiveSessionUpdate) => update,
     },
   },
 };

@@ -6,6 +6,7 @@ import type { StudySession } from './session.model.js';
 import type { SessionChangeListener } from './session.service.js';
 import type { SessionStatusValue } from './session.table.js';
 import { TickScheduler } from './tick-scheduler.js';
+import { ActiveSessionFeed, type ActiveSessionUpdate } from './active-session-feed.js';
 import { elapsedSeconds, isFinished, remainingSeconds, settle, type TimerState } from './timer.js';
 
 /** One message of the `timerUpdated` subscription. */
@@ -38,6 +39,7 @@ function fromSession(session: StudySession): TimerUpdate {
 
 /** Live counts, for tests and the shutdown log: all return to zero when clients are gone. */
 export interface TimerFeedStats {
+  /** `timerUpdated` and `activeSessionUpdated` subscriptions. */
   activeSubscriptions: number;
   tickerRegistrations: number;
   pubsubListeners: number;
@@ -46,11 +48,16 @@ export interface TimerFeedStats {
 /**
  * The live timer: turns committed session changes and scheduler ticks into `TimerUpdate`s on
  * an in-process pubsub, one topic per session, each payload built once per session and tick
- * and shared by all of that session's subscribers.
+ * and shared by all of that session's subscribers. The students' live active-session state
+ * (`activeSessionUpdated`, {@link ActiveSessionFeed}) hears the same changes and ticks from the
+ * same scheduler, so each change reaches both from the one place that hears it.
  */
 export class TimerFeed implements SessionChangeListener {
   readonly #pubsub: PubSub<TimerUpdate>;
+  /** Ticks only (no changes), by session: what the active-session feed follows. */
+  readonly #ticks: PubSub<TimerUpdate>;
   readonly #scheduler: TickScheduler;
+  readonly #active: ActiveSessionFeed;
   readonly #channels = new Set<Channel<TimerUpdate>>();
   readonly #completing = new Set<string>();
   #ticksDelivered = 0;
@@ -65,14 +72,31 @@ export class TimerFeed implements SessionChangeListener {
     private readonly completeSession: (sessionId: string, now: Date) => Promise<unknown>,
     private readonly logger: Logger,
   ) {
-    this.#pubsub = new PubSub((err) => logger.error({ err }, 'timer listener failed'));
+    const onListenerError = (err: unknown) => logger.error({ err }, 'timer listener failed');
+    this.#pubsub = new PubSub(onListenerError);
+    this.#ticks = new PubSub(onListenerError);
     this.#scheduler = new TickScheduler(clock, intervalMs, (id, timer, version, now) => this.#tick(id, timer, version, now));
+    this.#active = new ActiveSessionFeed((sessionId, timer, version, onTick) => {
+      const unsubscribe = this.#ticks.subscribe(sessionId, onTick);
+      const release = this.#scheduler.register(sessionId, timer, version);
+      return () => (unsubscribe(), release());
+    });
   }
 
   /** Called by the session service after every committed change, whichever transport caused it. */
   sessionChanged(session: StudySession): void {
     this.#scheduler.update(session.id, session.timer, session.version);
     this.#pubsub.publish(session.id, fromSession(session));
+    this.#active.sessionChanged(session);
+  }
+
+  /**
+   * The live state of a student's active session (`activeSessionUpdated`): the current state
+   * once `load` (the student's active session, or null) resolves, then every change of any of
+   * their sessions and the ticks of the running one. Released like {@link watch}.
+   */
+  watchActive(userId: string, load: () => Promise<StudySession | null>): Promise<AsyncIterableIterator<ActiveSessionUpdate>> {
+    return this.#active.watch(userId, load, () => this.clock.now());
   }
 
   /**
@@ -119,14 +143,15 @@ export class TimerFeed implements SessionChangeListener {
   /** Ends every subscription and stops the scheduler (server shutdown). */
   close(): void {
     for (const ch of [...this.#channels]) ch.end();
+    this.#active.close();
     this.#scheduler.close();
   }
 
   get stats(): TimerFeedStats {
     return {
-      activeSubscriptions: this.#channels.size,
+      activeSubscriptions: this.#channels.size + this.#active.subscriptions,
       tickerRegistrations: this.#scheduler.size,
-      pubsubListeners: this.#pubsub.listenerCount,
+      pubsubListeners: this.#pubsub.listenerCount + this.#ticks.listenerCount,
     };
   }
 
@@ -148,6 +173,8 @@ export class TimerFeed implements SessionChangeListener {
         .finally(() => this.#completing.delete(sessionId));
       return;
     }
-    this.#ticksDelivered += this.#pubsub.publish(sessionId, timerUpdate(sessionId, timer, version, now));
+    const update = timerUpdate(sessionId, timer, version, now);
+    this.#ticksDelivered += this.#pubsub.publish(sessionId, update);
+    this.#ticks.publish(sessionId, update);
   }
 }

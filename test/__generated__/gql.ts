@@ -36,6 +36,7 @@ type Documents = {
     "query Active { activeSession { ...SessionFields } }": typeof types.ActiveDocument,
     "\n  query Sessions($first: Int, $after: String, $subjectId: ID, $status: SessionStatus) {\n    sessions(first: $first, after: $after, subjectId: $subjectId, status: $status) {\n      edges { cursor node { ...SessionFields } }\n      pageInfo { hasNextPage endCursor }\n    }\n  }\n": typeof types.SessionsDocument,
     "\n  subscription Timer($id: ID!) {\n    timerUpdated(sessionId: $id) { sessionId status elapsedSeconds remainingSeconds serverTime }\n  }\n": typeof types.TimerDocument,
+    "\n  subscription ActiveSessionUpdated { activeSessionUpdated { serverTime session { ...SessionFields } } }\n": typeof types.ActiveSessionUpdatedDocument,
     "\n  query Dashboard($id: ID!) {\n    session(id: $id) { id status elapsedSeconds remainingSeconds }\n    activeSession { id status }\n    sessions(status: RUNNING) { edges { node { id status } } }\n  }\n": typeof types.DashboardDocument,
 };
 const documents: Documents = {
@@ -60,6 +61,7 @@ const documents: Documents = {
     "query Active { activeSession { ...SessionFields } }": types.ActiveDocument,
     "\n  query Sessions($first: Int, $after: String, $subjectId: ID, $status: SessionStatus) {\n    sessions(first: $first, after: $after, subjectId: $subjectId, status: $status) {\n      edges { cursor node { ...SessionFields } }\n      pageInfo { hasNextPage endCursor }\n    }\n  }\n": types.SessionsDocument,
     "\n  subscription Timer($id: ID!) {\n    timerUpdated(sessionId: $id) { sessionId status elapsedSeconds remainingSeconds serverTime }\n  }\n": types.TimerDocument,
+    "\n  subscription ActiveSessionUpdated { activeSessionUpdated { serverTime session { ...SessionFields } } }\n": types.ActiveSessionUpdatedDocument,
     "\n  query Dashboard($id: ID!) {\n    session(id: $id) { id status elapsedSeconds remainingSeconds }\n    activeSession { id status }\n    sessions(status: RUNNING) { edges { node { id status } } }\n  }\n": types.DashboardDocument,
 };
 
@@ -147,6 +149,10 @@ export function graphql(source: "\n  query Sessions($first: Int, $after: String,
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
 export function graphql(source: "\n  subscription Timer($id: ID!) {\n    timerUpdated(sessionId: $id) { sessionId status elapsedSeconds remainingSeconds serverTime }\n  }\n"): typeof import('./graphql.js').TimerDocument;
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  subscription ActiveSessionUpdated { activeSessionUpdated { serverTime session { ...SessionFields } } }\n"): typeof import('./graphql.js').ActiveSessionUpdatedDocument;
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */

@@ -201,6 +201,11 @@ export type TimerSubscriptionVariables = Exact<{
 
 export type TimerSubscription = { timerUpdated: { sessionId: string, status: SessionStatus, elapsedSeconds: number, remainingSeconds: number | null, serverTime: string } };
 
+export type ActiveSessionUpdatedSubscriptionVariables = Exact<{ [key: string]: never; }>;
+
+
+export type ActiveSessionUpdatedSubscription = { activeSessionUpdated: { serverTime: string, session: { id: string, type: SessionType, status: SessionStatus, elapsedSeconds: number, focusSeconds: number | null, remainingSeconds: number | null, startedAt: string, endedAt: string | null, pausedReason: PauseReason | null, subject: { id: string, name: string } } | null } };
+
 export type DashboardQueryVariables = Exact<{
   id: string;
 }>;
@@ -575,6 +580,30 @@ export const TimerDocument = new TypedDocumentString(`
   }
 }
     `) as unknown as TypedDocumentString<TimerSubscription, TimerSubscriptionVariables>;
+export const ActiveSessionUpdatedDocument = new TypedDocumentString(`
+    subscription ActiveSessionUpdated {
+  activeSessionUpdated {
+    serverTime
+    session {
+      ...SessionFields
+    }
+  }
+}
+    fragment SessionFields on StudySession {
+  id
+  type
+  status
+  elapsedSeconds
+  focusSeconds
+  remainingSeconds
+  startedAt
+  endedAt
+  pausedReason
+  subject {
+    id
+    name
+  }
+}`) as unknown as TypedDocumentString<ActiveSessionUpdatedSubscription, ActiveSessionUpdatedSubscriptionVariables>;
 export const DashboardDocument = new TypedDocumentString(`
     query Dashboard($id: ID!) {
   session(id: $id) {

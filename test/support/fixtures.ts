@@ -100,6 +100,11 @@ export const TIMER_UPDATED = graphql(`
   }
 `);
 
+/** The student's live active session, every field of the session. */
+export const ACTIVE_SESSION_UPDATED = graphql(`
+  subscription ActiveSessionUpdated { activeSessionUpdated { serverTime session { ...SessionFields } } }
+`);
+
 /** Why an access token was refused, as `extensions.reason` names it. */
 export type Rejection = 'missing' | 'malformed' | 'invalid' | 'expired' | 'revoked';
 

@@ -6,6 +6,7 @@ import type { Subject as SubjectModel } from '../../subjects/subject.model.js';
 import type { StudySession as StudySessionModel } from '../../sessions/session.model.js';
 import type { SessionPage as SessionPageModel } from '../../sessions/session.service.js';
 import type { TimerUpdate as TimerUpdateModel } from '../../sessions/timer-feed.js';
+import type { ActiveSessionUpdate as ActiveSessionUpdateModel } from '../../sessions/active-session-feed.js';
 import type { GraphQLContext } from '../context.js';
 export type Maybe<T> = T | null;
 export type InputMaybe<T> = T | null | undefined;
@@ -22,6 +23,22 @@ export type Scalars = {
   Date: { input: string; output: string; }
   /** An instant in time, as an ISO 8601 string in UTC with milliseconds (`2026-11-23T12:00:00.000Z`). */
   DateTime: { input: Date; output: Date | string; }
+};
+
+/**
+ * One reading of the student's live state: their active session as of `serverTime`. Sent first
+ * with the current state, then on every change and, while the session runs, each time its
+ * displayed second changes.
+ */
+export type ActiveSessionUpdate = {
+  __typename?: 'ActiveSessionUpdate';
+  /** The server's clock when the values were computed. */
+  serverTime: Scalars['DateTime']['output'];
+  /**
+   * The RUNNING or PAUSED session. In the update that reports a stop or a completion, that session
+   * in its final state (STOPPED or COMPLETED); null when the student has no active session.
+   */
+  session: Maybe<StudySession>;
 };
 
 /** Tokens for a signed-in student. */
@@ -349,6 +366,13 @@ export type SubjectSeconds = {
 export type Subscription = {
   __typename?: 'Subscription';
   /**
+   * Your active session, live across devices (WebSocket only): first the current state (the
+   * RUNNING or PAUSED session, or null), then an update whenever one of your sessions starts,
+   * pauses, resumes, stops or completes on any device or transport, and a tick each time the
+   * displayed second changes while it runs. Never ends by itself.
+   */
+  activeSessionUpdated: ActiveSessionUpdate;
+  /**
    * The live timer of one of your sessions (WebSocket only): the current state at once, a tick
    * each time the displayed second changes while RUNNING, an update on every change (pause,
    * resume, stop, completion) from any transport, and after the session finishes its final state,
@@ -477,6 +501,7 @@ export type DirectiveResolverFn<TResult = Record<PropertyKey, never>, TParent = 
 
 /** Mapping between all available schema types and the resolvers types */
 export type ResolversTypes = {
+  ActiveSessionUpdate: ResolverTypeWrapper<ActiveSessionUpdateModel>;
   AuthPayload: ResolverTypeWrapper<Omit<AuthPayload, 'user'> & { user: ResolversTypes['User'] }>;
   Boolean: ResolverTypeWrapper<Scalars['Boolean']['output']>;
   CreateSubjectInput: CreateSubjectInput;
@@ -512,6 +537,7 @@ export type ResolversTypes = {
 
 /** Mapping between all available schema types and the resolvers parents */
 export type ResolversParentTypes = {
+  ActiveSessionUpdate: ActiveSessionUpdateModel;
   AuthPayload: Omit<AuthPayload, 'user'> & { user: ResolversParentTypes['User'] };
   Boolean: Scalars['Boolean']['output'];
   CreateSubjectInput: CreateSubjectInput;
@@ -539,6 +565,11 @@ export type ResolversParentTypes = {
   TimerUpdate: TimerUpdateModel;
   User: UserModel;
   UserSettings: UserSettings;
+};
+
+export type ActiveSessionUpdateResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['ActiveSessionUpdate'] = ResolversParentTypes['ActiveSessionUpdate']> = {
+  serverTime?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  session?: Resolver<Maybe<ResolversTypes['StudySession']>, ParentType, ContextType>;
 };
 
 export type AuthPayloadResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['AuthPayload'] = ResolversParentTypes['AuthPayload']> = {
@@ -647,6 +678,7 @@ export type SubjectSecondsResolvers<ContextType = GraphQLContext, ParentType ext
 };
 
 export type SubscriptionResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['Subscription'] = ResolversParentTypes['Subscription']> = {
+  activeSessionUpdated?: SubscriptionResolver<ResolversTypes['ActiveSessionUpdate'], "activeSessionUpdated", ParentType, ContextType>;
   timerUpdated?: SubscriptionResolver<ResolversTypes['TimerUpdate'], "timerUpdated", ParentType, ContextType, RequireFields<SubscriptionTimerUpdatedArgs, 'sessionId'>>;
 };
 
@@ -672,6 +704,7 @@ export type UserSettingsResolvers<ContextType = GraphQLContext, ParentType exten
 };
 
 export type Resolvers<ContextType = GraphQLContext> = {
+  ActiveSessionUpdate?: ActiveSessionUpdateResolvers<ContextType>;
   AuthPayload?: AuthPayloadResolvers<ContextType>;
   Date?: GraphQLScalarType;
   DateTime?: GraphQLScalarType;
