@@ -129,11 +129,19 @@ export const configVariables = {
   },
   REDIS_URL: {
     schema: z.url({ protocol: /^rediss?$/ }).optional(),
-    doc: 'Redis for rate-limit counters shared by instances (keys under `REDIS_KEY_PREFIX`); unset: counters in memory. While Redis is unreachable each instance counts in memory.',
+    doc: 'Redis for rate-limit counters shared by instances (keys under `REDIS_KEY_PREFIX`) and, with `DATABASE_URL`, the cluster\'s change stream (cluster mode); unset: counters in memory, one instance. While Redis is unreachable each instance counts in memory.',
   },
   REDIS_KEY_PREFIX: {
     schema: z.string().min(1).max(100).default('studyclock:'),
-    doc: 'Prefix of every rate-limit key in Redis (several deployments may share one Redis).',
+    doc: 'Prefix of every key in Redis: rate limits and the cluster stream `PREFIX` + `events` (several deployments may share one Redis).',
+  },
+  INSTANCE_ID: {
+    schema: z.string().regex(/^[A-Za-z0-9._-]{1,64}$/, 'must be 1 to 64 letters, digits, dots, dashes or underscores').optional(),
+    doc: 'Names this instance in the cluster (logs, metrics, the stream). Default: random per process. Requires `DATABASE_URL` (the embedded database is single-process).',
+  },
+  CLUSTER_RECONCILE_SECONDS: {
+    schema: seconds(0.1, 300).default(10),
+    doc: 'In cluster mode (`DATABASE_URL` and `REDIS_URL` both set), how often each instance re-reads the sessions its subscribers watch, so that a change whose stream entry was lost reaches them within this period.',
   },
   WS_CONNECTIONS_PER_IP_PER_MINUTE: { schema: int(1, 100_000).default(60), doc: 'WebSocket upgrades one address may attempt per minute (429 with `Retry-After` beyond).' },
   WS_MAX_SOCKETS_PER_IP: { schema: int(1, 100_000).default(50), doc: 'Open WebSockets per address on one instance (429 beyond).' },
@@ -250,6 +258,9 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   }
   if (parsed.METRICS_PORT !== undefined && parsed.METRICS_PORT !== 0 && parsed.METRICS_PORT === parsed.PORT) {
     problems.push('METRICS_PORT: must differ from PORT');
+  }
+  if (parsed.INSTANCE_ID !== undefined && parsed.DATABASE_URL === undefined) {
+    problems.push('INSTANCE_ID: several instances need a shared PostgreSQL server (DATABASE_URL); the embedded database serves one process');
   }
   if (problems.length > 0) throw new ConfigError(problems);
   const config = parsed as Parsed;

@@ -108,6 +108,16 @@ describe('invalid variables', () => {
     expect(configError({ DATABASE_URL: 'mysql://root@localhost/studyclock' }).problems).toEqual([expect.stringMatching(/^DATABASE_URL: /)]);
   });
 
+  it('refuses INSTANCE_ID on the embedded database, which serves one process', () => {
+    expect(configError({ INSTANCE_ID: 'api-1' }).problems).toEqual([
+      'INSTANCE_ID: several instances need a shared PostgreSQL server (DATABASE_URL); the embedded database serves one process',
+    ]);
+  });
+
+  it('refuses an INSTANCE_ID with characters outside letters, digits, dots, dashes and underscores', () => {
+    expect(configError({ INSTANCE_ID: 'api 1', DATABASE_URL: 'postgres://db/studyclock' }).problems).toEqual([expect.stringMatching(/^INSTANCE_ID: must be 1 to 64/)]);
+  });
+
   it('refuses COOKIE_SAME_SITE=none without COOKIE_SECURE', () => {
     expect(configError({ COOKIE_SAME_SITE: 'none', COOKIE_SECURE: 'false' }).problems).toEqual([
       'COOKIE_SAME_SITE: "none" requires COOKIE_SECURE=true',

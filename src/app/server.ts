@@ -161,7 +161,11 @@ async function openServer(options: ServerOptions, logger: Logger, opened: Releas
   await apollo.start();
   // Drains: WebSockets closed with 1001, then in-flight HTTP requests finish.
   opened.push(() => apollo.stop());
-  const httpApp = createHttpApp({ config, db: database.db, server, apollo, defences, trustProxy: settings.trustProxy, metrics: scrapes.onMainPort });
+  const cluster = app.cluster;
+  const httpApp = createHttpApp({
+    config, db: database.db, server, apollo, defences, trustProxy: settings.trustProxy, metrics: scrapes.onMainPort,
+    ...(cluster && { cluster: () => ({ instance: settings.cluster!.instanceId, stream: cluster.streamState }) }),
+  });
   httpServer.on('request', httpApp);
   await app.start();
 

@@ -4,6 +4,8 @@ import { CredentialsService } from '../auth/credentials.service.js';
 import type { ExternalAuth } from '../auth/external-token.js';
 import { Revocations } from '../auth/revocations.js';
 import type { Clock } from '../clock.js';
+import { Cluster } from '../cluster/cluster.js';
+import { EventStream } from '../cluster/event-stream.js';
 import type { Database } from '../db/database.js';
 import type { Services } from '../graphql/context.js';
 import type { Logger } from '../logger.js';
@@ -20,7 +22,7 @@ import type { Settings } from './settings.js';
 /** What {@link createServices} builds from. */
 export interface ServicesOptions {
   db: Kysely<Database>;
-  settings: Pick<Settings, 'credentials' | 'presence' | 'tickIntervalMs' | 'completionSweepMs'>;
+  settings: Pick<Settings, 'credentials' | 'presence' | 'tickIntervalMs' | 'completionSweepMs' | 'cluster'>;
   clock: Clock;
   logger: Logger;
   /** An external identity provider's tokens, accepted besides the built-in ones. */
@@ -30,6 +32,8 @@ export interface ServicesOptions {
 /** The domain services, wired to each other, and their background work. */
 export interface AppServices {
   readonly services: Services;
+  /** This instance's membership in the cluster; undefined on a single instance. */
+  readonly cluster: Cluster | undefined;
   /**
    * Starts the background work: first looks for sessions a previous run left RUNNING (their
    * students get the grace to reconnect, then are paused at their last-seen instant), then the
@@ -50,11 +54,18 @@ export interface AppServices {
  */
 export function createServices(options: ServicesOptions): AppServices {
   const { db, settings, clock, logger } = options;
-  const revocations = new Revocations();
+  const cluster = settings.cluster
+    ? new Cluster(new EventStream({ redisUrl: settings.cluster.redisUrl, key: settings.cluster.streamKey, instanceId: settings.cluster.instanceId }, logger), settings.cluster.reconcileMs, logger)
+    : undefined;
+  const revocations = new Revocations(cluster);
   const timerFeed = new TimerFeed(
     clock,
     settings.tickIntervalMs,
-    (sessionId, now) => sessions.completeExpired(now, { sessionId }),
+    async (sessionId, now) => {
+      const completed = await sessions.completeExpired(now, { sessionId });
+      // Another instance completed it first: read its final state rather than try again each tick.
+      if (completed.length === 0) await cluster?.refresh([sessionId]);
+    },
     logger,
   );
   const presence = new PresenceService({
@@ -65,7 +76,8 @@ export function createServices(options: ServicesOptions): AppServices {
     pause: async (userId, lostAt) => (await sessions.pauseForDisconnect(userId, lostAt)) !== null,
   });
   const sessions: SessionService = new SessionService(db, clock, {
-    changes: timerFeed,
+    // In a cluster, committed changes reach local subscribers and the other instances.
+    changes: cluster ?? timerFeed,
     completionDeferred: (userId) => presence.isPausePending(userId),
   });
   const strategies: AuthenticationStrategy[] = [new BuiltInTokens(db, settings.credentials)];
@@ -87,7 +99,10 @@ export function createServices(options: ServicesOptions): AppServices {
   let closing: Promise<void> | undefined;
   return {
     services,
+    cluster,
     start: async () => {
+      // Before anything else runs: from here on every change committed elsewhere is heard.
+      await cluster?.start({ feed: timerFeed, load: (watched) => sessions.watched(watched), revocations: revocations.local });
       const recovered = await presence.recover().catch((err: unknown) => {
         logger.error({ err }, 'could not look for sessions left running by a previous run');
         return 0;
@@ -99,6 +114,7 @@ export function createServices(options: ServicesOptions): AppServices {
       (closing ??= (async () => {
         // The sweeper first: it may still complete a session, which the feed then publishes.
         await sweeper?.close();
+        await cluster?.close();
         timerFeed.close();
         await presence.close();
       })()),

@@ -3,6 +3,7 @@ import type { Config } from '../config.js';
 import { createOperationLimits, type OperationLimits } from '../graphql/operation-limits.js';
 import { compileTrustProxy, type TrustProxy } from '../http/client-address.js';
 import type { PresenceSettings } from '../presence/presence.service.js';
+import { randomUUID } from 'node:crypto';
 import type { DefenceSettings } from '../security/defences.js';
 import type { WsSettings } from '../ws/settings.js';
 
@@ -24,6 +25,19 @@ export interface Settings {
   readonly tickIntervalMs: number;
   /** COMPLETION_SWEEP_SECONDS, in ms. */
   readonly completionSweepMs: number;
+  /** Cluster mode: on when DATABASE_URL (a PostgreSQL server) and REDIS_URL are both set. */
+  readonly cluster: ClusterSettings | undefined;
+}
+
+/** How this instance joins the others on the same PostgreSQL and Redis. */
+export interface ClusterSettings {
+  readonly redisUrl: string;
+  /** The stream's key: REDIS_KEY_PREFIX + `events`. */
+  readonly streamKey: string;
+  /** INSTANCE_ID, or a random one per process. */
+  readonly instanceId: string;
+  /** CLUSTER_RECONCILE_SECONDS, in ms. */
+  readonly reconcileMs: number;
 }
 
 /** Derives every module's settings from `config`. */
@@ -65,5 +79,14 @@ export function deriveSettings(config: Config): Settings {
     },
     tickIntervalMs: config.TICK_INTERVAL_MS,
     completionSweepMs: config.COMPLETION_SWEEP_SECONDS * 1000,
+    cluster:
+      config.DATABASE_URL && config.REDIS_URL
+        ? {
+            redisUrl: config.REDIS_URL,
+            streamKey: `${config.REDIS_KEY_PREFIX}events`,
+            instanceId: config.INSTANCE_ID ?? randomUUID(),
+            reconcileMs: config.CLUSTER_RECONCILE_SECONDS * 1000,
+          }
+        : undefined,
   });
 }

@@ -10,10 +10,13 @@ export interface RevocationListener {
  * Where the services announce revocations and the transports hear of them: built with the
  * services and passed to their constructors; a transport subscribes when it starts and
  * unsubscribes when it stops. Listeners run synchronously, in subscription order; one that
- * throws does not keep the others from hearing.
+ * throws does not keep the others from hearing. In a cluster, `relay` tells the other
+ * instances, and what they announce arrives through {@link local}, which does not relay it back.
  */
 export class Revocations implements RevocationListener {
   readonly #listeners = new Set<RevocationListener>();
+
+  constructor(private readonly relay?: RevocationListener) {}
 
   /** Adds a listener; returns its removal. */
   subscribe(listener: RevocationListener): () => void {
@@ -22,10 +25,22 @@ export class Revocations implements RevocationListener {
   }
 
   loginRevoked(familyId: string): void {
-    for (const listener of this.#listeners) listener.loginRevoked(familyId);
+    this.local.loginRevoked(familyId);
+    this.relay?.loginRevoked(familyId);
   }
 
   userDisabled(userId: string): void {
-    for (const listener of this.#listeners) listener.userDisabled(userId);
+    this.local.userDisabled(userId);
+    this.relay?.userDisabled(userId);
   }
+
+  /** Tells this instance's listeners only: for revocations announced by another instance. */
+  readonly local: RevocationListener = {
+    loginRevoked: (familyId) => {
+      for (const listener of this.#listeners) listener.loginRevoked(familyId);
+    },
+    userDisabled: (userId) => {
+      for (const listener of this.#listeners) listener.userDisabled(userId);
+    },
+  };
 }

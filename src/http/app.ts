@@ -34,6 +34,8 @@ export interface HttpAppDeps {
   trustProxy: TrustProxy;
   /** Answers `GET /metrics` on this port; absent, the path is 404 like any unknown one (see `src/metrics/endpoint.ts`). */
   metrics?: RequestListener;
+  /** In cluster mode: this instance and its stream reader's state, for `/readyz`. */
+  cluster?: () => { instance: string; stream: string };
 }
 
 /**
@@ -90,7 +92,9 @@ export function createHttpApp(deps: HttpAppDeps): express.Express {
 
   app.get('/readyz', async (_req, res) => {
     const database = await isDatabaseReachable(db);
-    res.status(database ? 200 : 503).json({ status: database ? 'ready' : 'unavailable', database });
+    // The stream's state is reported, not required: without Redis an instance still serves
+    // everything, and other instances' changes reach it by reconcile (README, "Cluster").
+    res.status(database ? 200 : 503).json({ status: database ? 'ready' : 'unavailable', database, ...(deps.cluster && { cluster: deps.cluster() }) });
   });
 
   if (deps.metrics) app.get('/metrics', deps.metrics);

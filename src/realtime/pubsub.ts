@@ -47,6 +47,11 @@ export class PubSub<T> {
     return this.#topics.has(topic);
   }
 
+  /** The topics with at least one listener. */
+  topics(): IterableIterator<string> {
+    return this.#topics.keys();
+  }
+
   /** Listeners across all topics. */
   get listenerCount(): number {
     return this.#listeners;

@@ -143,6 +143,17 @@ export class ActiveSessionFeed {
     return channel;
   }
 
+  /** The students watched, and the session each was last sent (to reconcile a stop heard of late). */
+  watched(): { sessionIds: string[]; userIds: string[] } {
+    const sessionIds: string[] = [];
+    for (const viewer of this.#viewers.values()) if (viewer.latest) sessionIds.push(viewer.latest.id);
+    return { sessionIds, userIds: [...this.#viewers.keys()] };
+  }
+
+  isWatched(userId: string): boolean {
+    return this.#viewers.has(userId);
+  }
+
   /** Ends every subscription (server shutdown). */
   close(): void {
     for (const viewer of [...this.#viewers.values()]) for (const channel of [...viewer.channels]) channel.end();

@@ -196,3 +196,23 @@ export async function findExpiredPomodoros(
   const rows = await query.orderBy('s.run_started_at').limit(options.limit).execute();
   return rows.map(toRecord);
 }
+
+/**
+ * The sessions with these ids, and the unfinished session of each of these users: what one
+ * instance's subscribers watch, read in one indexed query (primary key, and the partial index
+ * of unfinished sessions per user) to reconcile them with what they were last sent.
+ */
+export async function findWatchedSessions(db: Db, watched: { sessionIds: string[]; userIds: string[] }): Promise<SessionRecord[]> {
+  if (watched.sessionIds.length === 0 && watched.userIds.length === 0) return [];
+  const rows = await selectSessions(db)
+    .where((eb) =>
+      eb.or([
+        ...(watched.sessionIds.length > 0 ? [eb('s.id', '=', eb.fn.any(eb.val(watched.sessionIds)))] : []),
+        ...(watched.userIds.length > 0
+          ? [eb.and([eb('s.user_id', '=', eb.fn.any(eb.val(watched.userIds))), eb('s.status', 'in', ['RUNNING', 'PAUSED'])])]
+          : []),
+      ]),
+    )
+    .execute();
+  return rows.map(toRecord);
+}

@@ -12,6 +12,7 @@ import {
   findActiveSession,
   findExpiredPomodoros,
   findSessionForOwner,
+  findWatchedSessions,
   insertSession,
   listSessions,
   updateTimer,
@@ -199,6 +200,16 @@ export class SessionService {
       return version === null ? null : { ...active, timer: next, version };
     });
     return written && this.#changed(viewSession(written, now));
+  }
+
+  /**
+   * The stored state of the sessions with these ids and of the unfinished sessions of these
+   * users, as of now: what the cluster feeds its local subscribers after hearing of a change
+   * elsewhere, or to reconcile them. No ownership check: the callers are the server's own.
+   */
+  async watched(watched: { sessionIds: string[]; userIds: string[] }): Promise<StudySession[]> {
+    const now = this.clock.now();
+    return (await findWatchedSessions(this.db, watched)).map((record) => this.#view(record, now));
   }
 
   /** A read-only view: not settled while the owner's disconnect pause is pending. */

@@ -19,10 +19,13 @@ export interface TimerUpdate {
   /** Stored state and row version the values were computed from (not in the GraphQL type). */
   timer: TimerState;
   version: number;
+  /** A scheduler tick (the same version as the state before it), not a change. */
+  tick: boolean;
 }
 
-function timerUpdate(sessionId: string, timer: TimerState, version: number, now: Date): TimerUpdate {
+function timerUpdate(sessionId: string, timer: TimerState, version: number, now: Date, tick = false): TimerUpdate {
   return {
+    tick,
     sessionId,
     status: timer.status,
     elapsedSeconds: elapsedSeconds(timer, now),
@@ -119,7 +122,9 @@ export class TimerFeed implements SessionChangeListener {
     });
     const deliver = (update: TimerUpdate) => {
       if (!ready) return void early.push(update);
-      if (update.version < latest) return;
+      // A change must be newer than what the subscriber has (an echo or a reconcile of the same
+      // version is not a new frame); a tick is of the version it has.
+      if (update.version < latest || (update.version === latest && !update.tick)) return;
       latest = update.version;
       channel.push(update);
       if (isFinished(update.status)) channel.end();
@@ -138,6 +143,21 @@ export class TimerFeed implements SessionChangeListener {
     deliver(freshest);
     if (!channel.closed) release = this.#scheduler.register(sessionId, freshest.timer, freshest.version);
     return channel;
+  }
+
+  /**
+   * What this instance's subscribers watch: the sessions of `timerUpdated` and the last-known
+   * sessions of `activeSessionUpdated`, and the students of the latter (a session they start
+   * elsewhere is theirs to hear of).
+   */
+  watched(): { sessionIds: string[]; userIds: string[] } {
+    const active = this.#active.watched();
+    return { sessionIds: [...new Set([...this.#pubsub.topics(), ...active.sessionIds])], userIds: active.userIds };
+  }
+
+  /** Whether a change of this session, or of a session of this student, has a local subscriber. */
+  isWatched(sessionId: string, userId: string): boolean {
+    return this.#pubsub.hasListeners(sessionId) || this.#active.isWatched(userId);
   }
 
   /** Ends every subscription and stops the scheduler (server shutdown). */
@@ -173,7 +193,7 @@ export class TimerFeed implements SessionChangeListener {
         .finally(() => this.#completing.delete(sessionId));
       return;
     }
-    const update = timerUpdate(sessionId, timer, version, now);
+    const update = timerUpdate(sessionId, timer, version, now, true);
     this.#ticksDelivered += this.#pubsub.publish(sessionId, update);
     this.#ticks.publish(sessionId, update);
   }

@@ -8,6 +8,7 @@ import { type Database, type DatabaseHandle, openDatabase } from '../../src/db/d
 import { isBackendUnavailable } from '../../src/db/failures.js';
 import { AppError, ErrorCodes } from '../../src/errors.js';
 import { createTestDatabase, type TestDatabase } from '../support/database.js';
+import { TcpProxy } from '../support/tcp-proxy.js';
 import {
   createSubject,
   LOG_IN,
@@ -63,110 +64,8 @@ const env = {
 
 const UNAVAILABLE = { message: ErrorCodes.SERVICE_UNAVAILABLE, extensions: { code: 'SERVICE_UNAVAILABLE' } };
 
-/**
- * A TCP proxy in front of PostgreSQL that a test can cut, silence and restore. Both ends of a
- * connection are closed together, except while silent: a vanished network carries no FIN either.
- */
-class DatabaseProxy {
-  readonly #server = net.createServer((app) => this.#accept(app));
-  readonly #pipes = new Set<Pipe>();
-  #mode: 'up' | 'reset' | 'silent' = 'up';
-  #trigger: { matches: (text: string) => boolean; deliver: boolean; fired: () => void } | undefined;
-
-  private constructor(private readonly target: { host: string; port: number }) {}
-
-  /** Listens on 127.0.0.1, port 0, forwarding to the server of `databaseUrl`. */
-  static async start(databaseUrl: string): Promise<DatabaseProxy> {
-    const url = new URL(databaseUrl);
-    const proxy = new DatabaseProxy({ host: url.hostname, port: Number(url.port || 5432) });
-    proxy.#server.listen(0, '127.0.0.1');
-    await once(proxy.#server, 'listening');
-    return proxy;
-  }
-
-  /** `databaseUrl` reached through the proxy. */
-  url(databaseUrl: string): string {
-    const url = new URL(databaseUrl);
-    url.hostname = '127.0.0.1';
-    url.port = String((this.#server.address() as AddressInfo).port);
-    return url.toString();
-  }
-
-  /** The database is down: every connection is reset, and so is each new one as it arrives. */
-  cut(): void {
-    this.#mode = 'reset';
-    for (const pipe of this.#pipes) this.#drop(pipe);
-  }
-
-  /** The network goes silent: nothing passes either way and nothing closes, old connections and new. */
-  silence(): void {
-    this.#mode = 'silent';
-    for (const pipe of this.#pipes) pipe.silenced = true;
-  }
-
-  /**
-   * Silence from the first chunk the application sends whose text `matches`; that chunk is
-   * dropped, or delivered first when `deliver`. Resolves when it happened.
-   */
-  silenceAt(matches: (text: string) => boolean, options: { deliver: boolean }): Promise<void> {
-    return new Promise((fired) => (this.#trigger = { matches, deliver: options.deliver, fired }));
-  }
-
-  /** Back to normal; connections held silent are dropped (their peers gave up on them long ago). */
-  restore(): void {
-    this.#mode = 'up';
-    this.#trigger = undefined;
-    for (const pipe of this.#pipes) if (pipe.silenced) this.#drop(pipe);
-  }
-
-  async close(): Promise<void> {
-    for (const pipe of this.#pipes) this.#drop(pipe);
-    this.#server.close();
-    await once(this.#server, 'close');
-  }
-
-  #accept(app: net.Socket): void {
-    app.on('error', () => {});
-    if (this.#mode === 'reset') return void app.resetAndDestroy();
-    const db = net.connect(this.target.port, this.target.host);
-    db.on('error', () => {});
-    const pipe: Pipe = { app, db, silenced: this.#mode === 'silent' };
-    this.#pipes.add(pipe);
-    app.on('data', (chunk: Buffer) => this.#fromApp(pipe, chunk));
-    db.on('data', (chunk: Buffer) => pipe.silenced || app.write(chunk));
-    const closed = () => pipe.silenced || this.#drop(pipe);
-    app.on('close', closed);
-    db.on('close', closed);
-  }
-
-  #fromApp(pipe: Pipe, chunk: Buffer): void {
-    if (pipe.silenced) return;
-    const trigger = this.#trigger;
-    if (trigger?.matches(chunk.toString('latin1'))) {
-      if (trigger.deliver) pipe.db.write(chunk);
-      this.#trigger = undefined;
-      this.silence();
-      trigger.fired();
-      return;
-    }
-    pipe.db.write(chunk);
-  }
-
-  #drop(pipe: Pipe): void {
-    this.#pipes.delete(pipe);
-    if (!pipe.app.destroyed) pipe.app.resetAndDestroy();
-    pipe.db.destroy();
-  }
-}
-
-interface Pipe {
-  app: net.Socket;
-  db: net.Socket;
-  silenced: boolean;
-}
-
 /** A fresh database on {@link ADMIN_URL} whose server-side handle goes through `proxy`. */
-function proxiedDatabase(proxy: DatabaseProxy, keep: (direct: TestDatabase) => void) {
+function proxiedDatabase(proxy: TcpProxy, keep: (direct: TestDatabase) => void) {
   return async (config: TestServer['config'], logger: Parameters<typeof openDatabase>[1]): Promise<TestDatabase> => {
     const direct = await createTestDatabase({ adminUrl: ADMIN_URL });
     keep(direct);
@@ -306,13 +205,13 @@ describe('isBackendUnavailable', () => {
 
 describe('openDatabase on PostgreSQL', () => {
   let direct: TestDatabase;
-  let proxy: DatabaseProxy;
+  let proxy: TcpProxy;
   let handle: DatabaseHandle;
   const log = capturedLogger();
 
   beforeAll(async () => {
     direct = await createTestDatabase({ adminUrl: ADMIN_URL });
-    proxy = await DatabaseProxy.start(ADMIN_URL);
+    proxy = await TcpProxy.start(ADMIN_URL);
     handle = await openDatabase({ url: proxy.url(direct.url!), statementTimeoutMs: 300, connectTimeoutMs: 200 }, log.logger);
   });
   afterAll(async () => {
@@ -363,7 +262,7 @@ describe('openDatabase on PostgreSQL', () => {
 });
 
 describe('a server whose PostgreSQL goes down', () => {
-  let proxy: DatabaseProxy;
+  let proxy: TcpProxy;
   let direct: TestDatabase;
   let t: TestServer;
   const clock = new ManualClock({ running: true });
@@ -390,7 +289,7 @@ describe('a server whose PostgreSQL goes down', () => {
   const readyz = async () => (await fetch(`${t.origin}/readyz`)).status;
 
   beforeAll(async () => {
-    proxy = await DatabaseProxy.start(ADMIN_URL);
+    proxy = await TcpProxy.start(ADMIN_URL);
     t = await startTestServer({ env, clock, database: proxiedDatabase(proxy, (d) => (direct = d)) });
     [a, b, c] = [await signUpStudent(t.client()), await signUpStudent(t.client()), await signUpStudent(t.client())];
     aSession = await startFree(a);
@@ -533,14 +432,14 @@ describe('a server whose PostgreSQL goes down', () => {
 });
 
 describe('a server whose network to PostgreSQL goes silent', () => {
-  let proxy: DatabaseProxy;
+  let proxy: TcpProxy;
   let direct: TestDatabase;
   let t: TestServer;
   let student: Student;
   let sessionId: string;
 
   beforeAll(async () => {
-    proxy = await DatabaseProxy.start(ADMIN_URL);
+    proxy = await TcpProxy.start(ADMIN_URL);
     t = await startTestServer({ env, clock: new ManualClock({ running: true }), database: proxiedDatabase(proxy, (d) => (direct = d)) });
     student = await signUpStudent(t.client());
     sessionId = await startFree(student);

@@ -1,0 +1,159 @@
+import type { RevocationListener } from '../auth/revocations.js';
+import type { Logger } from '../logger.js';
+import type { StudySession } from '../sessions/session.model.js';
+import type { SessionChangeListener } from '../sessions/session.service.js';
+import type { ClusterEvent, EventStream, GapReason, HeardEvent } from './event-stream.js';
+
+/** What the cluster feeds and reads: this instance's live subscribers and the database. */
+export interface ClusterPeers {
+  /** This instance's subscribers (the timer feed): what they watch, and where changes go. */
+  feed: SessionChangeListener & {
+    watched(): { sessionIds: string[]; userIds: string[] };
+    isWatched(sessionId: string, userId: string): boolean;
+  };
+  /** Reads the stored state of watched sessions (one query). */
+  load(watched: { sessionIds: string[]; userIds: string[] }): Promise<StudySession[]>;
+  /** This instance's sockets: closes those of a revoked log-in or user. */
+  revocations: RevocationListener;
+}
+
+/** Counters of the cluster, for `/metrics`. Each only grows. */
+export interface ClusterCounters {
+  /** Reconciles run (each one query). */
+  reconciles: number;
+  /** Sessions those reconciles read and fed to the subscribers (which keep only what is newer). */
+  reconciledSessions: number;
+}
+
+/**
+ * One instance's membership in the cluster. Committed changes are delivered to local
+ * subscribers at once and appended to the {@link EventStream}; changes heard from other
+ * instances are read back from the database (the truth: an entry only names the session and
+ * its version) and fed to the local subscribers, whose version filter drops anything not newer
+ * than what they have. Every `reconcileMs`, and whenever the stream may have lost entries, every
+ * session a local subscriber watches is read again in one query: a commit whose append failed
+ * reaches the other instances within that period.
+ */
+export class Cluster implements SessionChangeListener, RevocationListener {
+  readonly #counters: ClusterCounters = { reconciles: 0, reconciledSessions: 0 };
+  #peers: ClusterPeers | undefined;
+  #timer: NodeJS.Timeout | undefined;
+  #reconciling: Promise<void> | undefined;
+
+  constructor(
+    private readonly stream: EventStream,
+    private readonly reconcileMs: number,
+    private readonly logger: Logger,
+  ) {}
+
+  /** Joins: starts reading the stream (after which every committed change elsewhere is heard) and the reconcile loop. */
+  async start(peers: ClusterPeers): Promise<void> {
+    this.#peers = peers;
+    await this.stream.start({ events: (batch) => this.#heard(batch), gap: (reason) => this.#gap(reason) });
+    this.#timer = setInterval(() => void this.reconcile(), this.reconcileMs);
+    this.#timer.unref();
+  }
+
+  /** A change committed here: local subscribers first, then the other instances. */
+  sessionChanged(session: StudySession): void {
+    this.#peers?.feed.sessionChanged(session);
+    this.#publish({ type: 'session', sessionId: session.id, userId: session.userId, version: session.version });
+  }
+
+  /** A log-in revoked here: this instance's sockets are closed by the local hub; the others hear it here. */
+  loginRevoked(familyId: string): void {
+    this.#publish({ type: 'login', familyId });
+  }
+
+  userDisabled(userId: string): void {
+    this.#publish({ type: 'user', userId });
+  }
+
+  /**
+   * Reads every watched session from the database and feeds it to the subscribers, which drop
+   * what they already have. One run at a time; a call during a run waits for it.
+   */
+  reconcile(): Promise<void> {
+    if (!this.#reconciling) {
+      // Assigned before the run can finish: a run that ends synchronously (nothing watched)
+      // must not leave its settled promise behind as "running" for ever.
+      const run = this.#reconcileOnce();
+      this.#reconciling = run;
+      void run.finally(() => {
+        if (this.#reconciling === run) this.#reconciling = undefined;
+      });
+    }
+    return this.#reconciling;
+  }
+
+  async #reconcileOnce(): Promise<void> {
+    const peers = this.#peers;
+    if (!peers) return;
+    const watched = peers.feed.watched();
+    if (watched.sessionIds.length === 0 && watched.userIds.length === 0) return;
+    this.#counters.reconciles++;
+    try {
+      for (const session of await peers.load(watched)) this.#feed(session, true);
+    } catch (err) {
+      this.logger.warn({ err }, 'could not reconcile live subscribers with the database; will retry');
+    }
+  }
+
+  /**
+   * Reads these sessions again and feeds them to the subscribers: for a POMODORO this
+   * instance saw run out but another instance completed first.
+   */
+  async refresh(sessionIds: string[]): Promise<void> {
+    if (!this.#peers) return;
+    for (const session of await this.#peers.load({ sessionIds, userIds: [] })) this.#feed(session, false);
+  }
+
+  /** The stream reader's state. */
+  get streamState(): string {
+    return this.stream.state;
+  }
+
+  get counters(): Readonly<ClusterCounters> {
+    return { ...this.#counters };
+  }
+
+  /** Leaves: stops the reconcile loop and the stream. Idempotent. */
+  async close(): Promise<void> {
+    clearInterval(this.#timer);
+    await this.stream.close();
+    await this.#reconciling;
+  }
+
+  #publish(event: ClusterEvent): void {
+    this.stream.publish(event);
+  }
+
+  /** Changes heard from the other instances: one database read for all the batch's watched sessions. */
+  async #heard(batch: HeardEvent[]): Promise<void> {
+    const peers = this.#peers!;
+    const sessionIds: string[] = [];
+    for (const event of batch) {
+      if (event.type === 'session') {
+        if (peers.feed.isWatched(event.sessionId, event.userId)) sessionIds.push(event.sessionId);
+      } else if (event.type === 'login') peers.revocations.loginRevoked(event.familyId);
+      else peers.revocations.userDisabled(event.userId);
+    }
+    if (sessionIds.length === 0) return;
+    try {
+      for (const session of await peers.load({ sessionIds: [...new Set(sessionIds)], userIds: [] })) this.#feed(session, false);
+    } catch (err) {
+      // The periodic reconcile reads them again.
+      this.logger.warn({ err }, 'could not read sessions changed on another instance; the reconcile will');
+    }
+  }
+
+  async #gap(reason: GapReason): Promise<void> {
+    if (reason !== 'connected') this.logger.info({ reason }, 'cluster stream may have missed entries: reconciling');
+    await this.reconcile();
+  }
+
+  #feed(session: StudySession, reconciled: boolean): void {
+    if (reconciled) this.#counters.reconciledSessions++;
+    this.#peers!.feed.sessionChanged(session);
+  }
+}

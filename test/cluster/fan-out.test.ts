@@ -1,0 +1,236 @@
+import { randomBytes } from 'node:crypto';
+import { Redis } from 'ioredis';
+import { openDatabase } from '../../src/db/database.js';
+import { createTestDatabase, type TestDatabase } from '../support/database.js';
+import {
+  ACTIVE_SESSION_UPDATED,
+  LOG_OUT,
+  PAUSE_SESSION,
+  REFRESH,
+  RESUME_SESSION,
+  STOP_SESSION,
+  type Student,
+  studentWithSession,
+  TIMER_UPDATED,
+} from '../support/fixtures.js';
+import type { ActiveSessionUpdatedSubscription, TimerSubscription } from '../__generated__/graphql.js';
+import { ManualClock } from '../support/manual-clock.js';
+import { startTestServer, type TestServer } from '../support/server.js';
+import { TcpProxy } from '../support/tcp-proxy.js';
+import { type Collected, collect, connectStudent, disposeSockets, eventually, within } from '../support/ws-client.js';
+
+// Three instances on one PostgreSQL database and one Redis form a cluster (cluster mode is on
+// because both DATABASE_URL and REDIS_URL are set): what is committed on one reaches the live
+// subscribers of the others through the Redis stream, and the reconcile loop repairs whatever
+// the stream lost. Instance C reaches Redis through a TCP proxy the tests cut.
+//
+// Like database-outage.test.ts, this file needs the PostgreSQL server and the Redis of the
+// machine (CI and the development machines run both) even when the rest of the suite runs on
+// PGlite: the cluster is a multi-process deployment, which the embedded database is not.
+const ADMIN_URL = process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
+const REDIS_URL = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
+const RECONCILE_SECONDS = 3;
+/** Room for a loaded machine on top of an expected delay. */
+const MARGIN_MS = 1_500;
+
+// Every instance's clock stands still unless a test moves it: no ticks, so every frame is a change.
+const clock = new ManualClock();
+const prefix = `studyclock-test-${randomBytes(4).toString('hex')}:`;
+const streamKey = `${prefix}events`;
+let shared: TestDatabase;
+let redisProxy: TcpProxy;
+let admin: Redis;
+let a: TestServer;
+let b: TestServer;
+let c: TestServer;
+
+async function instance(name: string, redisUrl: string): Promise<TestServer> {
+  return startTestServer({
+    clock,
+    env: {
+      DATABASE_URL: shared.url!,
+      REDIS_URL: redisUrl,
+      REDIS_KEY_PREFIX: prefix,
+      INSTANCE_ID: name,
+      CLUSTER_RECONCILE_SECONDS: String(RECONCILE_SECONDS),
+      ACCESS_TOKEN_TTL_SECONDS: '86400',
+      DISCONNECT_GRACE_SECONDS: '0',
+    },
+    // Each instance has its own pool on the one shared database; closing it leaves the database.
+    database: async (config, logger) => {
+      const handle = await openDatabase({ url: shared.url!, poolMax: config.DATABASE_POOL_MAX }, logger);
+      return { handle, url: shared.url, dispose: () => handle.close() };
+    },
+  });
+}
+
+beforeAll(async () => {
+  shared = await createTestDatabase({ adminUrl: ADMIN_URL });
+  redisProxy = await TcpProxy.start(REDIS_URL);
+  admin = new Redis(REDIS_URL);
+  a = await instance('a', REDIS_URL);
+  b = await instance('b', REDIS_URL);
+  c = await instance('c', redisProxy.url(REDIS_URL));
+});
+afterAll(async () => {
+  await Promise.all([a, b, c].map((s) => s?.close()));
+  await admin?.del(streamKey);
+  admin?.disconnect();
+  await redisProxy?.close();
+  await shared?.dispose();
+});
+afterEach(async () => {
+  redisProxy.restore();
+  await disposeSockets();
+});
+
+type Timer = TimerSubscription['timerUpdated'];
+
+function watchTimer(origin: string, student: Student, sessionId: string): Promise<Collected<TimerSubscription>> {
+  return connectStudent(origin, student).then((ws) => collect(ws.client, TIMER_UPDATED, { id: sessionId }));
+}
+
+function watchActive(origin: string, student: Student): Promise<Collected<ActiveSessionUpdatedSubscription>> {
+  return connectStudent(origin, student).then((ws) => collect(ws.client, ACTIVE_SESSION_UPDATED));
+}
+
+const timers = (sub: Collected<TimerSubscription>): Timer[] => sub.results.map((r) => r.data!.timerUpdated);
+const last = <T>(list: T[]): T | undefined => list[list.length - 1];
+
+async function storedStatus(sessionId: string): Promise<string> {
+  const row = await shared.handle.db.selectFrom('study_sessions').select('status').where('id', '=', sessionId).executeTakeFirstOrThrow();
+  return row.status;
+}
+
+describe('fan-out of committed changes', () => {
+  it('brings a change made over HTTP on A to the subscribers on A, B and C: exactly one frame per change, in order', async () => {
+    const { student, session } = await studentWithSession(a.client());
+    const subs = await Promise.all([a, b, c].map((s) => watchTimer(s.origin, student, session.id)));
+    const active = await watchActive(b.origin, student);
+    await Promise.all([...subs.map((s) => s.waitFor(1)), active.waitFor(1)]);
+
+    await student.client.ok(PAUSE_SESSION, { id: session.id });
+    await Promise.all(subs.map((s) => s.waitFor(2)));
+    await student.client.ok(RESUME_SESSION, { id: session.id });
+    await Promise.all(subs.map((s) => s.waitFor(3)));
+    await student.client.ok(STOP_SESSION, { id: session.id });
+    await Promise.all(subs.map((s) => within(s.done, 5_000, 'the subscription to complete')));
+
+    for (const sub of subs) expect(timers(sub).map((u) => u.status)).toEqual(['RUNNING', 'PAUSED', 'RUNNING', 'STOPPED']);
+    await active.waitFor(4);
+    expect(active.results.map((r) => r.data!.activeSessionUpdated.session?.status)).toEqual(['RUNNING', 'PAUSED', 'RUNNING', 'STOPPED']);
+    // A reconcile (every 3 s) re-reads the same versions: no frame is sent twice.
+    await new Promise((r) => setTimeout(r, RECONCILE_SECONDS * 1000 + 500));
+    expect(active.results).toHaveLength(4);
+  });
+
+  it('closes the sockets of a log-in on B and C with 4403 when it logs out on A', async () => {
+    const { student } = await studentWithSession(a.client());
+    const onB = await connectStudent(b.origin, student);
+    const onC = await connectStudent(c.origin, student);
+    await student.client.ok(LOG_OUT, { refreshToken: student.refreshToken });
+    expect(await within(onB.nextClose(), 5_000, 'B to close the socket')).toEqual({ code: 4403, reason: 'Logged out' });
+    expect(await within(onC.nextClose(), 5_000, 'C to close the socket')).toEqual({ code: 4403, reason: 'Logged out' });
+  });
+
+  it('closes the sockets of a log-in on B with 4403 when its refresh token is reused on A', async () => {
+    const { student } = await studentWithSession(a.client());
+    const onB = await connectStudent(b.origin, student);
+    await a.client().ok(REFRESH, { refreshToken: student.refreshToken });
+    // The spent token again, past the grace for racing tabs: reuse revokes the whole log-in, on every instance.
+    clock.advance(11_000);
+    const reused = await a.client().request(REFRESH, { refreshToken: student.refreshToken });
+    expect(reused.errors?.[0]?.extensions?.code).toBe('UNAUTHENTICATED');
+    expect(await within(onB.nextClose(), 5_000, 'B to close the socket')).toEqual({ code: 4403, reason: 'Logged out' });
+  });
+
+  it('closes every socket of a disabled student on B and C with 4403', async () => {
+    const { student } = await studentWithSession(a.client());
+    const onB = await connectStudent(b.origin, student);
+    const onC = await connectStudent(c.origin, student);
+    await a.server.services.users.disableUser(student.userId);
+    expect(await within(onB.nextClose(), 5_000, 'B to close the socket')).toEqual({ code: 4403, reason: 'User disabled' });
+    expect(await within(onC.nextClose(), 5_000, 'C to close the socket')).toEqual({ code: 4403, reason: 'User disabled' });
+  });
+
+  it('completes a POMODORO that runs out under subscribers on three instances once, with one COMPLETED frame each', async () => {
+    const { student, session } = await studentWithSession(a.client(), { type: 'POMODORO', focusMinutes: 1 });
+    const subs = await Promise.all([a, b, c].map((s) => watchTimer(s.origin, student, session.id)));
+    await Promise.all(subs.map((s) => s.waitFor(1)));
+    clock.advance(61_000);
+    await Promise.all(subs.map((s) => within(s.done, 5_000, 'the subscription to complete')));
+    for (const sub of subs) {
+      expect(timers(sub).filter((u) => u.status === 'COMPLETED')).toHaveLength(1);
+      expect(last(timers(sub))).toMatchObject({ status: 'COMPLETED', elapsedSeconds: 60, remainingSeconds: 0 });
+    }
+    // One completion: the row went from version 1 to 2, and one running stretch ended.
+    const row = await shared.handle.db.selectFrom('study_sessions').select(['status', 'version']).where('id', '=', session.id).executeTakeFirstOrThrow();
+    expect(row).toEqual({ status: 'COMPLETED', version: 2 });
+    const runs = await shared.handle.db.selectFrom('study_session_runs').select('ended_at').where('session_id', '=', session.id).execute();
+    expect(runs).toHaveLength(1);
+    expect(runs[0]!.ended_at).not.toBeNull();
+  });
+});
+
+describe('what the stream loses, the reconcile repairs', () => {
+  it('brings a change made while C is cut from Redis to C once Redis is back, within a second', async () => {
+    const { student, session } = await studentWithSession(a.client());
+    const sub = await watchTimer(c.origin, student, session.id);
+    await sub.waitFor(1);
+    redisProxy.cut();
+    await eventually(() => c.server.services && readyz(c).then((r) => r.cluster.stream === 'disconnected'), 5_000, 'C to notice');
+    await student.client.ok(PAUSE_SESSION, { id: session.id });
+    redisProxy.restore();
+    const back = Date.now();
+    await sub.waitFor(2, RECONCILE_SECONDS * 1000 + MARGIN_MS);
+    expect(Date.now() - back).toBeLessThan(1_000 + MARGIN_MS);
+    expect(timers(sub).map((u) => u.status)).toEqual(['RUNNING', 'PAUSED']);
+    expect(await storedStatus(session.id)).toBe('PAUSED');
+  });
+
+  it('brings a change to C within the reconcile period while Redis stays away from C, and mutations on C keep working', async () => {
+    const { student, session } = await studentWithSession(a.client());
+    const sub = await watchTimer(c.origin, student, session.id);
+    await sub.waitFor(1);
+    redisProxy.cut();
+    const changed = Date.now();
+    await student.client.ok(PAUSE_SESSION, { id: session.id });
+    await sub.waitFor(2, RECONCILE_SECONDS * 1000 + MARGIN_MS);
+    expect(Date.now() - changed).toBeLessThan(RECONCILE_SECONDS * 1000 + MARGIN_MS);
+    // C commits without Redis; A's subscriber hears of it by A's reconcile.
+    const onA = await watchTimer(a.origin, student, session.id);
+    await onA.waitFor(1);
+    const resumed = await c.client().withToken(student.accessToken).ok(RESUME_SESSION, { id: session.id });
+    expect(resumed.resumeSession.status).toBe('RUNNING');
+    await onA.waitFor(2, RECONCILE_SECONDS * 1000 + MARGIN_MS);
+    expect(timers(onA).map((u) => u.status)).toEqual(['PAUSED', 'RUNNING']);
+    expect(timers(sub).map((u) => u.status)).toEqual(['RUNNING', 'PAUSED', 'RUNNING']);
+  });
+
+  it('recovers when the stream is gone (Redis restarted empty) and goes on hearing new entries', async () => {
+    const { student, session } = await studentWithSession(a.client());
+    const sub = await watchTimer(c.origin, student, session.id);
+    await sub.waitFor(1);
+    redisProxy.cut();
+    await student.client.ok(PAUSE_SESSION, { id: session.id });
+    await admin.del(streamKey);
+    redisProxy.restore();
+    await sub.waitFor(2, RECONCILE_SECONDS * 1000 + MARGIN_MS);
+    // The new stream is read from its start: the next change arrives through it, at once.
+    const resumedAt = Date.now();
+    await student.client.ok(RESUME_SESSION, { id: session.id });
+    await sub.waitFor(3, 1_000 + MARGIN_MS);
+    expect(Date.now() - resumedAt).toBeLessThan(RECONCILE_SECONDS * 1000);
+    expect(timers(sub).map((u) => u.status)).toEqual(['RUNNING', 'PAUSED', 'RUNNING']);
+  });
+});
+
+async function readyz(s: TestServer): Promise<{ status: string; cluster: { instance: string; stream: string } }> {
+  return (await fetch(`${s.origin}/readyz`)).json() as Promise<{ status: string; cluster: { instance: string; stream: string } }>;
+}
+
+describe('readiness', () => {
+  it('reports the instance and its stream reader', async () => {
+    expect(await readyz(b)).toEqual({ status: 'ready', database: true, cluster: { instance: 'b', stream: 'reading' } });
+  });
+});
