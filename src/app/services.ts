@@ -9,6 +9,8 @@ import { EventStream } from '../cluster/event-stream.js';
 import type { Database } from '../db/database.js';
 import type { Services } from '../graphql/context.js';
 import type { Logger } from '../logger.js';
+import { ClusterPresence } from '../presence/cluster-presence.js';
+import type { Presence } from '../presence/presence.js';
 import { PresenceService } from '../presence/presence.service.js';
 import { type CompletionSweeper, startCompletionSweeper } from '../sessions/completion-sweeper.js';
 import { SessionService } from '../sessions/session.service.js';
@@ -68,13 +70,21 @@ export function createServices(options: ServicesOptions): AppServices {
     },
     logger,
   );
-  const presence = new PresenceService({
-    db,
-    clock,
-    logger,
-    ...settings.presence,
-    pause: async (userId, lostAt) => (await sessions.pauseForDisconnect(userId, lostAt)) !== null,
-  });
+  const pause = async (userId: string, lostAt: Parameters<SessionService['pauseForDisconnect']>[1]) =>
+    (await sessions.pauseForDisconnect(userId, lostAt)) !== null;
+  // A cluster's presence is in PostgreSQL, one truth for every instance; one instance's in memory.
+  const presence: Presence = settings.cluster
+    ? new ClusterPresence({
+        db,
+        clock,
+        logger,
+        instanceId: settings.cluster.instanceId,
+        graceMs: settings.presence.graceMs,
+        heartbeatMs: settings.cluster.heartbeatMs,
+        maxSocketsPerStudent: settings.cluster.maxSocketsPerStudent,
+        pause,
+      })
+    : new PresenceService({ db, clock, logger, ...settings.presence, pause });
   const sessions: SessionService = new SessionService(db, clock, {
     // In a cluster, committed changes reach local subscribers and the other instances.
     changes: cluster ?? timerFeed,

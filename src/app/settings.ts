@@ -38,6 +38,10 @@ export interface ClusterSettings {
   readonly instanceId: string;
   /** CLUSTER_RECONCILE_SECONDS, in ms. */
   readonly reconcileMs: number;
+  /** CLUSTER_HEARTBEAT_SECONDS, in ms. */
+  readonly heartbeatMs: number;
+  /** WS_MAX_SOCKETS_PER_STUDENT, counted on every instance. */
+  readonly maxSocketsPerStudent: number;
 }
 
 /** Derives every module's settings from `config`. */
@@ -75,6 +79,7 @@ export function deriveSettings(config: Config): Settings {
       maxOperations: config.WS_MAX_OPERATIONS,
       allowQueryToken: config.WS_ALLOW_QUERY_TOKEN,
       maxBufferedBytes: config.WS_MAX_BUFFERED_BYTES,
+      restartOnShutdown: Boolean(config.DATABASE_URL && config.REDIS_URL),
       allowedOrigins: config.ALLOWED_ORIGINS,
     },
     tickIntervalMs: config.TICK_INTERVAL_MS,
@@ -86,6 +91,8 @@ export function deriveSettings(config: Config): Settings {
             streamKey: `${config.REDIS_KEY_PREFIX}events`,
             instanceId: config.INSTANCE_ID ?? randomUUID(),
             reconcileMs: config.CLUSTER_RECONCILE_SECONDS * 1000,
+            heartbeatMs: config.CLUSTER_HEARTBEAT_SECONDS * 1000,
+            maxSocketsPerStudent: config.WS_MAX_SOCKETS_PER_STUDENT,
           }
         : undefined,
   });

@@ -4,6 +4,7 @@ import { Kysely, PGliteDialect, PostgresDialect, sql } from 'kysely';
 import pg from 'pg';
 import type { ExternalIdentityTable } from '../auth/external-identity.table.js';
 import type { RefreshTokenFamilyTable, RefreshTokenTable } from '../auth/refresh-token.table.js';
+import type { InstanceTable, PresencePendingTable, WsConnectionTable } from '../presence/presence.table.js';
 import type { StudySessionRunTable } from '../sessions/session-run.table.js';
 import type { StudySessionTable } from '../sessions/session.table.js';
 import type { SubjectTable } from '../subjects/subject.table.js';
@@ -20,6 +21,9 @@ export interface Database {
   study_sessions: StudySessionTable;
   study_session_runs: StudySessionRunTable;
   external_identities: ExternalIdentityTable;
+  instances: InstanceTable;
+  ws_connections: WsConnectionTable;
+  presence_pending: PresencePendingTable;
 }
 
 /** A connected database and the function that releases it. */

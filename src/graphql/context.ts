@@ -5,7 +5,7 @@ import type { Revocations } from '../auth/revocations.js';
 import type { TokenRejection } from '../auth/access-token.js';
 import type { Logger } from '../logger.js';
 import type { LoginThrottle } from '../security/login-throttle.js';
-import type { PresenceService } from '../presence/presence.service.js';
+import type { Presence } from '../presence/presence.js';
 import type { SessionService } from '../sessions/session.service.js';
 import type { StudyStatsService } from '../stats/stats.service.js';
 import type { SubjectService } from '../subjects/subject.service.js';
@@ -29,7 +29,7 @@ export interface Services {
   /** Live timer updates (the `timerUpdated` subscription). */
   timerFeed: TimerFeed;
   /** Which students are connected; pauses a session when its student's last socket goes. */
-  presence: PresenceService;
+  presence: Presence;
   /** Log-ins and accounts that stopped being valid; transports subscribe to close their sockets. */
   revocations: Revocations;
 }

@@ -4,6 +4,7 @@ import type { Database } from '../db/database.js';
 import { isBackendUnavailable } from '../db/failures.js';
 import type { Logger } from '../logger.js';
 import { findRunningSinceLastSeen, touchLastSeen } from './presence.repository.js';
+import type { Presence } from './presence.js';
 
 /** Presence's timings. */
 export interface PresenceSettings {
@@ -26,12 +27,13 @@ export interface PresenceOptions extends PresenceSettings {
 }
 
 /**
- * Which students have a live connection, and what happens when the last one goes: after a
- * grace period without reconnection their RUNNING session is paused at the instant the last
- * connection was lost. Driven by the WebSocket layer at the socket level (open/close of the
- * socket itself), so it never waits on a subscription's pending work.
+ * Presence on a single instance, in memory: which students have a live connection, and what
+ * happens when the last one goes: after a grace period without reconnection their RUNNING
+ * session is paused at the instant the last connection was lost. Driven by the WebSocket layer
+ * at the socket level (open/close of the socket itself), so it never waits on a subscription's
+ * pending work. The per-student socket cap is the transport's (`SocketCaps`), on one instance.
  */
-export class PresenceService {
+export class PresenceService implements Presence {
   readonly #connections = new Map<string, number>();
   readonly #pending = new Map<string, NodeJS.Timeout>();
   /** Students whose pause is being written (still "pending" for completion deferral). */
@@ -44,6 +46,16 @@ export class PresenceService {
   constructor(private readonly options: PresenceOptions) {
     this.#heartbeat = setInterval(() => void this.#beat(), options.heartbeatMs);
     this.#heartbeat.unref();
+  }
+
+  /** {@link connected}: never refused (the cap is counted by the transport on one instance). */
+  admit(userId: string): Promise<(() => void) | undefined> {
+    return Promise.resolve(this.connected(userId));
+  }
+
+  /** One instance has nobody to give its sockets to: never fenced. */
+  onFenced(): () => void {
+    return () => {};
   }
 
   /**

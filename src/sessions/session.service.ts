@@ -186,14 +186,18 @@ export class SessionService {
    * Pauses the student's RUNNING session because their last connection went away at `lostAt`:
    * time is counted up to `lostAt` (or the start of the current run, if that is later), and
    * `pausedReason` is DISCONNECT. A POMODORO that ran out before `lostAt` is completed instead.
-   * Returns the session as written, or null when nothing was running.
+   * Returns the session as written, or null when nothing was running. In a cluster `lostAt` is
+   * a claim run first in the same transaction (it takes the student's presence lock and resolves
+   * the instant, or null when they are back), so that the decision and the pause are one.
    */
-  async pauseForDisconnect(userId: string, lostAt: Date): Promise<StudySession | null> {
+  async pauseForDisconnect(userId: string, lostAt: Date | ((trx: Transaction<Database>) => Promise<Date | null>)): Promise<StudySession | null> {
     const now = this.clock.now();
     const written = await this.db.transaction().execute(async (trx) => {
+      const claimed = lostAt instanceof Date ? lostAt : await lostAt(trx);
+      if (!claimed) return null;
       const active = await findActiveSession(trx, userId, { forUpdate: true });
       if (!active || active.timer.status !== 'RUNNING' || !active.timer.runStartedAt) return null;
-      const at = new Date(Math.min(now.getTime(), Math.max(lostAt.getTime(), active.timer.runStartedAt.getTime())));
+      const at = new Date(Math.min(now.getTime(), Math.max(claimed.getTime(), active.timer.runStartedAt.getTime())));
       const settled = settle(active.timer, at);
       const next = applyAction(settled, { kind: 'pause', reason: 'DISCONNECT' }, at) ?? settled;
       const version = await updateTimer(trx, active, next);

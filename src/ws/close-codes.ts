@@ -8,6 +8,11 @@ import { WebSocket } from 'ws';
 export const CloseCodes = {
   /** Server shutting down (graceful). Reconnect later. */
   GoingAway: { code: 1001, reason: 'Going away' },
+  /**
+   * Cluster mode: this instance is shutting down (a deploy) while others serve. Reconnect at
+   * once: the other instances have the same state, and nobody is paused within the grace.
+   */
+  ServiceRestart: { code: 1012, reason: 'Service restart' },
   /** A single message over the payload limit (raised by `ws`, which sends no reason). */
   MessageTooBig: { code: 1009, reason: '' },
   /** The token could not be checked (database unavailable); retry with back-off. */

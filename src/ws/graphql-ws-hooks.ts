@@ -82,14 +82,26 @@ export async function onConnect(deps: HookDeps, ctx: HookContext): Promise<false
   // The socket may have gone while the token was being checked.
   if (!connections.get(ctx.extra.socket) || !presented) return false;
   const { viewer } = auth;
-  // WS_MAX_SOCKETS_PER_STUDENT, for tokens the upgrade did not carry (connectionParams).
+  // WS_MAX_SOCKETS_PER_STUDENT, for tokens the upgrade did not carry (connectionParams): on
+  // this instance first (no query), then, in a cluster, on all of them (presence).
   const releaseStudentPlace = defences.sockets.claimStudentSocket(viewer.userId);
-  if (!releaseStudentPlace) {
+  let leave: (() => void) | undefined;
+  try {
+    leave = releaseStudentPlace && (await server.services.presence.admit(viewer.userId));
+  } catch (err) {
+    releaseStudentPlace?.();
+    server.logger.error({ err }, 'could not record a WebSocket connection');
+    connection.closeWith(CloseCodes.TryAgainLater.code, CloseCodes.TryAgainLater.reason);
+    return false;
+  }
+  if (!leave) {
+    releaseStudentPlace?.();
     defences.counters.record('connectionsRefused', 'ws.connection_rejected', { reason: 'too_many_connections', ip: connection.ip, userId: viewer.userId });
     connection.closeWith(CloseCodes.TooManyConnections.code, CloseCodes.TooManyConnections.reason);
     return false;
   }
-  connection.authenticated(viewer, presented.token, [releaseStudentPlace, server.services.presence.connected(viewer.userId)]);
+  // On a socket that closed meanwhile, authenticated() releases both at once.
+  connection.authenticated(viewer, presented.token, [releaseStudentPlace!, leave]);
   server.logger.debug({ userId: viewer.userId, tokenSource: presented.source }, 'websocket authenticated');
   return { userId: viewer.userId, expiresAt: viewer.tokenExpiresAt.toISOString() };
 }

@@ -20,8 +20,8 @@ export interface GraphqlWsTransportSettings {
 
 /** The running transport. */
 export interface GraphqlWsTransport {
-  /** Closes every socket with 1001 `Going away`, then the `ws` server; resolves once it has closed. */
-  dispose(): Promise<void>;
+  /** Closes every socket with `close` (default 1001 `Going away`), then the `ws` server; resolves once it has closed. */
+  dispose(close?: { code: number; reason: string }): Promise<void>;
 }
 
 /**
@@ -96,8 +96,8 @@ export function serveGraphqlWs(
   });
 
   return {
-    dispose: async () => {
-      for (const socket of wss.clients) closeSocket(socket, CloseCodes.GoingAway.code, CloseCodes.GoingAway.reason);
+    dispose: async (close = CloseCodes.GoingAway) => {
+      for (const socket of wss.clients) closeSocket(socket, close.code, close.reason);
       wss.removeAllListeners();
       await new Promise<void>((resolve, reject) => wss.close((err) => (err ? reject(err) : resolve())));
     },

@@ -10,4 +10,9 @@ export interface WsSettings extends UpgradeGuardSettings {
   maxOperations: number;
   /** WS_MAX_BUFFERED_BYTES: unsent bytes above which a socket is closed with 1013 `Slow consumer`. */
   maxBufferedBytes: number;
+  /**
+   * Cluster mode: other instances serve while this one shuts down, so its sockets are closed
+   * with 1012 `Service restart` (reconnect now) rather than 1001 `Going away`.
+   */
+  restartOnShutdown: boolean;
 }

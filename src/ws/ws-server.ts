@@ -2,6 +2,7 @@ import type { IncomingMessage, Server } from 'node:http';
 import { type WebSocket, WebSocketServer } from 'ws';
 import type { Revocations } from '../auth/revocations.js';
 import { clientAddress, type TrustProxy } from '../http/client-address.js';
+import { closeSocket, CloseCodes } from './close-codes.js';
 import { ConnectionRegistry } from './connections.js';
 import { FramedSubscriptions } from './framed-subscriptions.js';
 import { serveGraphqlWs } from './graphql-ws-transport.js';
@@ -22,7 +23,10 @@ export interface WsServerDeps extends Omit<HookDeps, 'connections' | 'maxOperati
 export interface WsEndpoint {
   /** Open sockets, and those of them that are authenticated. */
   readonly stats: { openSockets: number; authenticatedConnections: number };
-  /** Closes every socket with 1001 Going away and stops accepting; resolves when all are closed. */
+  /**
+   * Closes every socket with 1001 Going away (1012 Service restart in a cluster) and stops
+   * accepting; resolves when all are closed.
+   */
   dispose(): Promise<void>;
 }
 
@@ -64,13 +68,19 @@ export function attachWebSocketServer(deps: WsServerDeps): WsEndpoint {
     },
   });
   const stopHearingRevocations = deps.revocations.subscribe(connections);
+  // A cluster member that cannot write its heartbeat gives its sockets up, so that their
+  // clients move to an instance the others do not declare dead.
+  const stopHearingFences = server.services.presence.onFenced(() => {
+    for (const socket of connections.sockets()) closeSocket(socket, CloseCodes.TryAgainLater.code, CloseCodes.TryAgainLater.reason);
+  });
   let disposed: Promise<void> | undefined;
   const dispose = async () => {
     httpServer.off('upgrade', onUpgrade);
     accepting = false;
     stopWatchingSlowConsumers();
     stopHearingRevocations();
-    await connections.drain(async () => graphqlWs.dispose()); // closes each socket with 1001 Going away
+    stopHearingFences();
+    await connections.drain(async () => graphqlWs.dispose(settings.restartOnShutdown ? CloseCodes.ServiceRestart : CloseCodes.GoingAway));
   };
 
   return {

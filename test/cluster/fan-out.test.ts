@@ -1,6 +1,4 @@
-import { randomBytes } from 'node:crypto';
 import { Redis } from 'ioredis';
-import { openDatabase } from '../../src/db/database.js';
 import { createTestDatabase, type TestDatabase } from '../support/database.js';
 import {
   ACTIVE_SESSION_UPDATED,
@@ -14,28 +12,22 @@ import {
   TIMER_UPDATED,
 } from '../support/fixtures.js';
 import type { ActiveSessionUpdatedSubscription, TimerSubscription } from '../__generated__/graphql.js';
+import { CLUSTER_ADMIN_URL, CLUSTER_REDIS_URL, clusterKeyPrefix, startClusterMember } from '../support/cluster.js';
 import { ManualClock } from '../support/manual-clock.js';
-import { startTestServer, type TestServer } from '../support/server.js';
+import type { TestServer } from '../support/server.js';
 import { TcpProxy } from '../support/tcp-proxy.js';
 import { type Collected, collect, connectStudent, disposeSockets, eventually, within } from '../support/ws-client.js';
 
-// Three instances on one PostgreSQL database and one Redis form a cluster (cluster mode is on
-// because both DATABASE_URL and REDIS_URL are set): what is committed on one reaches the live
-// subscribers of the others through the Redis stream, and the reconcile loop repairs whatever
-// the stream lost. Instance C reaches Redis through a TCP proxy the tests cut.
-//
-// Like database-outage.test.ts, this file needs the PostgreSQL server and the Redis of the
-// machine (CI and the development machines run both) even when the rest of the suite runs on
-// PGlite: the cluster is a multi-process deployment, which the embedded database is not.
-const ADMIN_URL = process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
-const REDIS_URL = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
+// Three instances on one PostgreSQL database and one Redis form a cluster: what is committed on
+// one reaches the live subscribers of the others through the Redis stream, and the reconcile
+// loop repairs whatever the stream lost. Instance C reaches Redis through a TCP proxy the tests cut.
 const RECONCILE_SECONDS = 3;
 /** Room for a loaded machine on top of an expected delay. */
 const MARGIN_MS = 1_500;
 
 // Every instance's clock stands still unless a test moves it: no ticks, so every frame is a change.
 const clock = new ManualClock();
-const prefix = `studyclock-test-${randomBytes(4).toString('hex')}:`;
+const prefix = clusterKeyPrefix();
 const streamKey = `${prefix}events`;
 let shared: TestDatabase;
 let redisProxy: TcpProxy;
@@ -44,33 +36,19 @@ let a: TestServer;
 let b: TestServer;
 let c: TestServer;
 
-async function instance(name: string, redisUrl: string): Promise<TestServer> {
-  return startTestServer({
-    clock,
-    env: {
-      DATABASE_URL: shared.url!,
-      REDIS_URL: redisUrl,
-      REDIS_KEY_PREFIX: prefix,
-      INSTANCE_ID: name,
-      CLUSTER_RECONCILE_SECONDS: String(RECONCILE_SECONDS),
-      ACCESS_TOKEN_TTL_SECONDS: '86400',
-      DISCONNECT_GRACE_SECONDS: '0',
-    },
-    // Each instance has its own pool on the one shared database; closing it leaves the database.
-    database: async (config, logger) => {
-      const handle = await openDatabase({ url: shared.url!, poolMax: config.DATABASE_POOL_MAX }, logger);
-      return { handle, url: shared.url, dispose: () => handle.close() };
-    },
-  });
+function instance(name: string, redisUrl?: string): Promise<TestServer> {
+  // No disconnect pause during the file: sockets closed after each test leave their sessions be.
+  const env = { CLUSTER_RECONCILE_SECONDS: String(RECONCILE_SECONDS), DISCONNECT_GRACE_SECONDS: '3600' };
+  return startClusterMember({ name, shared, prefix, clock, redisUrl, env });
 }
 
 beforeAll(async () => {
-  shared = await createTestDatabase({ adminUrl: ADMIN_URL });
-  redisProxy = await TcpProxy.start(REDIS_URL);
-  admin = new Redis(REDIS_URL);
-  a = await instance('a', REDIS_URL);
-  b = await instance('b', REDIS_URL);
-  c = await instance('c', redisProxy.url(REDIS_URL));
+  shared = await createTestDatabase({ adminUrl: CLUSTER_ADMIN_URL });
+  redisProxy = await TcpProxy.start(CLUSTER_REDIS_URL);
+  admin = new Redis(CLUSTER_REDIS_URL);
+  a = await instance('a');
+  b = await instance('b');
+  c = await instance('c', redisProxy.url(CLUSTER_REDIS_URL));
 });
 afterAll(async () => {
   await Promise.all([a, b, c].map((s) => s?.close()));

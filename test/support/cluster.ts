@@ -1,0 +1,61 @@
+import { randomBytes } from 'node:crypto';
+import { openDatabase } from '../../src/db/database.js';
+import type { TestDatabase } from './database.js';
+import type { ManualClock } from './manual-clock.js';
+import { startTestServer, type TestServer } from './server.js';
+
+// Cluster members in this process: each a whole server with its own pool on one shared
+// PostgreSQL database and its own Redis connections. Cluster mode is on because both
+// DATABASE_URL and REDIS_URL are set. Cluster tests need the machine's PostgreSQL and Redis even
+// when the rest of the suite runs on PGlite: a cluster is a multi-process deployment, which the
+// embedded database is not (CI and the development machines run both).
+
+/** The PostgreSQL server cluster tests make their database on. */
+export const CLUSTER_ADMIN_URL = process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
+/** The Redis cluster tests share (each file under its own key prefix). */
+export const CLUSTER_REDIS_URL = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
+
+/** A key prefix of its own for one test file, so that files sharing the Redis do not hear each other. */
+export function clusterKeyPrefix(): string {
+  return `studyclock-test-${randomBytes(4).toString('hex')}:`;
+}
+
+/** How one member is started. */
+export interface ClusterMemberOptions {
+  /** INSTANCE_ID. */
+  name: string;
+  /** The database every member shares (from `createTestDatabase`). */
+  shared: TestDatabase;
+  /** REDIS_KEY_PREFIX shared by the members. */
+  prefix: string;
+  clock: ManualClock;
+  /** Redis as this member reaches it (a proxy's URL to cut it alone); default {@link CLUSTER_REDIS_URL}. */
+  redisUrl?: string;
+  /** PostgreSQL as this member reaches it (a proxy's URL); default the shared database's. */
+  databaseUrl?: string;
+  /** More variables, over the defaults. */
+  env?: Record<string, string>;
+}
+
+/** Starts one member; closing it closes its pool and leaves the shared database. */
+export function startClusterMember(options: ClusterMemberOptions): Promise<TestServer> {
+  const url = options.databaseUrl ?? options.shared.url!;
+  return startTestServer({
+    clock: options.clock,
+    env: {
+      DATABASE_URL: url,
+      REDIS_URL: options.redisUrl ?? CLUSTER_REDIS_URL,
+      REDIS_KEY_PREFIX: options.prefix,
+      INSTANCE_ID: options.name,
+      ACCESS_TOKEN_TTL_SECONDS: '86400',
+      ...options.env,
+    },
+    database: async (config, logger) => {
+      const handle = await openDatabase(
+        { url, poolMax: config.DATABASE_POOL_MAX, statementTimeoutMs: config.DATABASE_STATEMENT_TIMEOUT_MS, connectTimeoutMs: config.DATABASE_CONNECT_TIMEOUT_MS },
+        logger,
+      );
+      return { handle, url, dispose: () => handle.close() };
+    },
+  });
+}
