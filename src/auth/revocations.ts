@@ -4,6 +4,8 @@ export interface RevocationListener {
   loginRevoked(familyId: string): void;
   /** Every token of the user `userId` has stopped working (account disabled). */
   userDisabled(userId: string): void;
+  /** The user `userId` and every token of theirs are gone (account deleted). */
+  userDeleted(userId: string): void;
 }
 
 /**
@@ -27,5 +29,9 @@ export class Revocations implements RevocationListener {
 
   userDisabled(userId: string): void {
     for (const listener of this.#listeners) listener.userDisabled(userId);
+  }
+
+  userDeleted(userId: string): void {
+    for (const listener of this.#listeners) listener.userDeleted(userId);
   }
 }
