@@ -15,6 +15,11 @@ import * as types from './graphql.js';
  * Learn more about it here: https://the-guild.dev/graphql/codegen/plugins/presets/preset-client#reducing-bundle-size
  */
 type Documents = {
+    "\n  mutation ChangePassword($current: String!, $new: String!) { changePassword(current: $current, new: $new) }\n": typeof types.ChangePasswordDocument,
+    "query LogIns { logIns { id createdAt lastUsedAt userAgent address current } }": typeof types.LogInsDocument,
+    "mutation RevokeLogIn($id: ID!) { revokeLogIn(id: $id) }": typeof types.RevokeLogInDocument,
+    "mutation DeleteAccount($password: String!) { deleteAccount(password: $password) }": typeof types.DeleteAccountDocument,
+    "\n  mutation UpdateSettings($input: UpdateSettingsInput!) {\n    updateSettings(input: $input) { timeZone weekStart goal { dailyMinutes weeklyMinutes } }\n  }\n": typeof types.UpdateSettingsDocument,
     "\n  query List {\n    sessions(first: 100) {\n      edges { node { id type status elapsedSeconds focusSeconds remainingSeconds startedAt endedAt pausedReason } }\n    }\n  }\n": typeof types.ListDocument,
     "subscription TimerStatus($id: ID!) { timerUpdated(sessionId: $id) { sessionId status } }": typeof types.TimerStatusDocument,
     "\n  query StudyStats($from: Date!, $to: Date!, $timeZone: String!, $subjectId: ID, $minDailySeconds: Int) {\n    studyStats(from: $from, to: $to, timeZone: $timeZone, subjectId: $subjectId, minDailySeconds: $minDailySeconds) {\n      totalSeconds\n      days { date seconds bySubject { subject { id name } seconds sessions } }\n      bySubject { subject { id name } seconds sessions }\n      completedPomodoros\n      currentStreakDays\n      longestStreakDays\n      goal { dailyMinutes weeklyMinutes dailyProgressSeconds weeklyProgressSeconds }\n    }\n  }\n": typeof types.StudyStatsDocument,
@@ -40,6 +45,11 @@ type Documents = {
     "\n  query Dashboard($id: ID!) {\n    session(id: $id) { id status elapsedSeconds remainingSeconds }\n    activeSession { id status }\n    sessions(status: RUNNING) { edges { node { id status } } }\n  }\n": typeof types.DashboardDocument,
 };
 const documents: Documents = {
+    "\n  mutation ChangePassword($current: String!, $new: String!) { changePassword(current: $current, new: $new) }\n": types.ChangePasswordDocument,
+    "query LogIns { logIns { id createdAt lastUsedAt userAgent address current } }": types.LogInsDocument,
+    "mutation RevokeLogIn($id: ID!) { revokeLogIn(id: $id) }": types.RevokeLogInDocument,
+    "mutation DeleteAccount($password: String!) { deleteAccount(password: $password) }": types.DeleteAccountDocument,
+    "\n  mutation UpdateSettings($input: UpdateSettingsInput!) {\n    updateSettings(input: $input) { timeZone weekStart goal { dailyMinutes weeklyMinutes } }\n  }\n": types.UpdateSettingsDocument,
     "\n  query List {\n    sessions(first: 100) {\n      edges { node { id type status elapsedSeconds focusSeconds remainingSeconds startedAt endedAt pausedReason } }\n    }\n  }\n": types.ListDocument,
     "subscription TimerStatus($id: ID!) { timerUpdated(sessionId: $id) { sessionId status } }": types.TimerStatusDocument,
     "\n  query StudyStats($from: Date!, $to: Date!, $timeZone: String!, $subjectId: ID, $minDailySeconds: Int) {\n    studyStats(from: $from, to: $to, timeZone: $timeZone, subjectId: $subjectId, minDailySeconds: $minDailySeconds) {\n      totalSeconds\n      days { date seconds bySubject { subject { id name } seconds sessions } }\n      bySubject { subject { id name } seconds sessions }\n      completedPomodoros\n      currentStreakDays\n      longestStreakDays\n      goal { dailyMinutes weeklyMinutes dailyProgressSeconds weeklyProgressSeconds }\n    }\n  }\n": types.StudyStatsDocument,
@@ -65,6 +75,26 @@ const documents: Documents = {
     "\n  query Dashboard($id: ID!) {\n    session(id: $id) { id status elapsedSeconds remainingSeconds }\n    activeSession { id status }\n    sessions(status: RUNNING) { edges { node { id status } } }\n  }\n": types.DashboardDocument,
 };
 
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation ChangePassword($current: String!, $new: String!) { changePassword(current: $current, new: $new) }\n"): typeof import('./graphql.js').ChangePasswordDocument;
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "query LogIns { logIns { id createdAt lastUsedAt userAgent address current } }"): typeof import('./graphql.js').LogInsDocument;
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "mutation RevokeLogIn($id: ID!) { revokeLogIn(id: $id) }"): typeof import('./graphql.js').RevokeLogInDocument;
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "mutation DeleteAccount($password: String!) { deleteAccount(password: $password) }"): typeof import('./graphql.js').DeleteAccountDocument;
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation UpdateSettings($input: UpdateSettingsInput!) {\n    updateSettings(input: $input) { timeZone weekStart goal { dailyMinutes weeklyMinutes } }\n  }\n"): typeof import('./graphql.js').UpdateSettingsDocument;
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
