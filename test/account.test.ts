@@ -392,3 +392,27 @@ describe('updateSettings', () => {
     expect(await settingsRow(student.userId)).toEqual(before);
   });
 });
+
+describe('guessing the password with a stolen access token', () => {
+  const FAILURES_PER_EMAIL = 2;
+  let guarded: TestServer;
+  beforeAll(async () => {
+    guarded = await startTestServer({ env: { LOGIN_FAILURES_PER_EMAIL: String(FAILURES_PER_EMAIL) } });
+  });
+  afterAll(() => guarded.close());
+
+  it('counts wrong passwords as failed log-ins of the email: past the allowance even the right one is RATE_LIMITED, and nothing changes', async () => {
+    const student = await signUpStudent(guarded.client());
+    for (let i = 0; i < FAILURES_PER_EMAIL; i++) {
+      const error = await student.client.fail(CHANGE_PASSWORD, { current: `guess ${i} of many`, new: NEW_PASSWORD });
+      expect(error.extensions?.code).toBe('INVALID_CREDENTIALS');
+    }
+
+    const deletion = await student.client.fail(DELETE_ACCOUNT, { password: PASSWORD });
+    expect(deletion.extensions).toEqual({ code: 'RATE_LIMITED', retryAfterSeconds: 1 });
+    // The same counter as logIn's.
+    const logIn = await guarded.client().fail(LOG_IN, { input: { email: student.email, password: PASSWORD } });
+    expect(logIn.extensions?.code).toBe('RATE_LIMITED');
+    expect(await student.client.ok(ME)).toEqual({ me: { id: student.userId, email: student.email } });
+  });
+});
