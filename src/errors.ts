@@ -57,6 +57,8 @@ export type ErrorCode = keyof typeof ErrorCodes;
 export const SESSION_NOT_FOUND_MESSAGE = 'Session not found or you do not have permission';
 /** Same as {@link SESSION_NOT_FOUND_MESSAGE}, for subjects. */
 export const SUBJECT_NOT_FOUND_MESSAGE = 'Subject not found or you do not have permission';
+/** Same as {@link SESSION_NOT_FOUND_MESSAGE}, for log-ins (`revokeLogIn`). */
+export const LOGIN_NOT_FOUND_MESSAGE = 'Log-in not found or you do not have permission';
 
 /**
  * An expected failure with a public code. Services throw it; the GraphQL layer turns it into a
@@ -84,6 +86,8 @@ export class AppError extends Error {
 export const sessionNotFound = (): AppError => new AppError('NOT_FOUND', SESSION_NOT_FOUND_MESSAGE);
 /** A missing or foreign subject: both look exactly the same to the caller. */
 export const subjectNotFound = (): AppError => new AppError('NOT_FOUND', SUBJECT_NOT_FOUND_MESSAGE);
+/** A missing, foreign or ended log-in: all look exactly the same to the caller. */
+export const loginNotFound = (): AppError => new AppError('NOT_FOUND', LOGIN_NOT_FOUND_MESSAGE);
 /** A BAD_USER_INPUT error naming the offending argument in `extensions.field`. */
 export const badInput = (field: string, message: string): AppError =>
   new AppError('BAD_USER_INPUT', message, { field });

@@ -19,6 +19,9 @@ export const redactedPaths = [
   '*.token_hash',
   'variables.input.password',
   'variables.refreshToken',
+  // changePassword(current, new); deleteAccount's `password` is caught by `*.password`.
+  'variables.current',
+  'variables.new',
 ];
 
 /** The root logger: JSON lines on stdout (or `destination`), secrets redacted. */
@@ -49,7 +52,11 @@ export type SecurityEvent =
   | 'ws.subprotocol_refused'
   | 'rate_limit.exceeded'
   | 'auth.login_throttled'
-  | 'metrics.unauthorized';
+  | 'metrics.unauthorized'
+  | 'account.password_refused'
+  | 'account.password_changed'
+  | 'account.login_revoked'
+  | 'account.deleted';
 
 /**
  * Logs a security-relevant event at `warn` in a fixed shape: `{ security: true, event, ...details }`.

@@ -1,4 +1,5 @@
 import type { Kysely } from 'kysely';
+import { AccountService } from '../auth/account.service.js';
 import { Authenticator, type AuthenticationStrategy, BuiltInTokens, ExternalTokens } from '../auth/authenticator.js';
 import { CredentialsService } from '../auth/credentials.service.js';
 import type { ExternalAuth } from '../auth/external-token.js';
@@ -16,6 +17,7 @@ import { type CompletionSweeper, startCompletionSweeper } from '../sessions/comp
 import { SessionService } from '../sessions/session.service.js';
 import { TimerFeed } from '../sessions/timer-feed.js';
 import { StudyStatsService } from '../stats/stats.service.js';
+import { TimeZoneNames } from '../stats/time-zones.js';
 import { SubjectService } from '../subjects/subject.service.js';
 import { UserSettingsService } from '../users/user-settings.service.js';
 import { UserService } from '../users/user.service.js';
@@ -90,16 +92,20 @@ export function createServices(options: ServicesOptions): AppServices {
     changes: cluster ?? timerFeed,
     completionDeferred: (userId) => presence.isPausePending(userId),
   });
+  // One catalog for studyStats and the settings, so that a zone a student may choose is one
+  // their statistics can be computed in.
+  const timeZones = new TimeZoneNames(db);
   const strategies: AuthenticationStrategy[] = [new BuiltInTokens(db, settings.credentials)];
   if (options.external) strategies.unshift(new ExternalTokens(db, options.external, settings.credentials, logger));
   const services: Services = {
     authenticator: new Authenticator(clock, strategies),
     credentials: new CredentialsService(db, settings.credentials, clock, logger, revocations),
+    account: new AccountService(db, settings.credentials, clock, logger, revocations),
     users: new UserService(db, clock, revocations),
     subjects: new SubjectService(db),
     sessions,
-    stats: new StudyStatsService(db, clock, sessions),
-    settings: new UserSettingsService(db),
+    stats: new StudyStatsService(db, clock, sessions, { timeZones }),
+    settings: new UserSettingsService(db, timeZones),
     timerFeed,
     presence,
     revocations,

@@ -17,8 +17,8 @@ function requireCookiesIf(ctx: GraphQLContext, cookieMode: boolean | null | unde
   }
 }
 
-/** Who is asking, as the auth service wants to know it. */
-const requestOrigin = (ctx: GraphQLContext): RequestOrigin => ({ ip: ctx.ip, userAgent: ctx.userAgent });
+/** Who is asking, as the auth and account services want to know it. */
+export const requestOrigin = (ctx: GraphQLContext): RequestOrigin => ({ ip: ctx.ip, userAgent: ctx.userAgent });
 
 export const authResolvers: Resolvers = {
   Mutation: {

@@ -15,7 +15,9 @@ import {
   findRefreshToken,
   insertFamily,
   insertRefreshToken,
+  type LoginClient,
   revokeFamily,
+  touchFamily,
 } from './refresh-token.repository.js';
 import { REFRESH_REUSE_GRACE_MS, type RefreshClient, refreshClientKey, refreshReuseTheft } from './refresh-reuse.js';
 import type { RevocationListener } from './revocations.js';
@@ -41,6 +43,15 @@ export interface CredentialsSettings extends AccessTokenSettings {
 }
 
 export { REFRESH_REUSE_GRACE_MS };
+
+/** Longest `User-Agent` a log-in keeps, in characters: enough for any real browser's. */
+export const LOGIN_USER_AGENT_MAX_LENGTH = 512;
+
+/** What a log-in keeps of the client that created or refreshed it (shown by `logIns`). */
+function loginClient(origin: RequestOrigin): LoginClient {
+  const userAgent = origin.userAgent ? [...origin.userAgent].slice(0, LOGIN_USER_AGENT_MAX_LENGTH).join('') : null;
+  return { userAgent, address: origin.ip ?? null };
+}
 
 /** Hash of a refresh token as stored: SHA-256 is enough for 256 random bits. */
 function hashRefreshToken(token: string): string {
@@ -77,7 +88,7 @@ export class CredentialsService {
     try {
       return await this.db.transaction().execute(async (trx) => {
         const row = await insertUser(trx, { id: randomUUID(), email, passwordHash });
-        return this.#startLogin(trx, toUser(row));
+        return this.#startLogin(trx, toUser(row), origin);
       });
     } catch (err) {
       if (isUniqueViolation(err, 'users_email_lower_key')) {
@@ -104,7 +115,7 @@ export class CredentialsService {
       logSecurityEvent(this.logger, 'auth.login_failed', { reason, ip: origin.ip, userId: row?.id });
       throw new AppError('INVALID_CREDENTIALS');
     }
-    return this.db.transaction().execute((trx) => this.#startLogin(trx, toUser(row)));
+    return this.db.transaction().execute((trx) => this.#startLogin(trx, toUser(row), origin));
   }
 
   /**
@@ -127,6 +138,7 @@ export class CredentialsService {
       if (!consumed) return undefined;
       const row = await findUserById(trx, consumed.userId);
       if (!row) throw new AppError('UNAUTHENTICATED', 'Refresh token is invalid, expired or already used');
+      await touchFamily(trx, consumed.familyId, now, loginClient(origin));
       return this.#issue(trx, toUser(row), consumed.familyId);
     });
     if (!issued) {
@@ -160,10 +172,10 @@ export class CredentialsService {
     this.revocations.loginRevoked(familyId);
   }
 
-  /** Starts a log-in of `user`: a new family and its first tokens, written with `trx`. */
-  async #startLogin(trx: Transaction<Database>, user: User): Promise<AuthTokens> {
+  /** Starts a log-in of `user` from `origin`: a new family and its first tokens, written with `trx`. */
+  async #startLogin(trx: Transaction<Database>, user: User, origin: RequestOrigin): Promise<AuthTokens> {
     const familyId = randomUUID();
-    await insertFamily(trx, { id: familyId, userId: user.id });
+    await insertFamily(trx, { id: familyId, userId: user.id, at: this.clock.now(), client: loginClient(origin) });
     return this.#issue(trx, user, familyId);
   }
 

@@ -2,9 +2,37 @@ import type { Kysely } from 'kysely';
 import type { Database } from '../db/database.js';
 import type { UserRow } from '../users/user.table.js';
 
-/** Creates a log-in (refresh-token family) for a user. */
-export async function insertFamily(db: Kysely<Database>, family: { id: string; userId: string }): Promise<void> {
-  await db.insertInto('refresh_token_families').values({ id: family.id, user_id: family.userId }).execute();
+/** The client a log-in was created or last refreshed from, as stored on its family. */
+export interface LoginClient {
+  userAgent: string | null;
+  address: string | null;
+}
+
+/** Creates a log-in (refresh-token family) for a user, created and last used `at`, by `client`. */
+export async function insertFamily(
+  db: Kysely<Database>,
+  family: { id: string; userId: string; at: Date; client: LoginClient },
+): Promise<void> {
+  await db
+    .insertInto('refresh_token_families')
+    .values({
+      id: family.id,
+      user_id: family.userId,
+      created_at: family.at,
+      last_used_at: family.at,
+      user_agent: family.client.userAgent,
+      address: family.client.address,
+    })
+    .execute();
+}
+
+/** Records that a log-in was refreshed `at` by `client`. */
+export async function touchFamily(db: Kysely<Database>, familyId: string, at: Date, client: LoginClient): Promise<void> {
+  await db
+    .updateTable('refresh_token_families')
+    .set({ last_used_at: at, user_agent: client.userAgent, address: client.address })
+    .where('id', '=', familyId)
+    .execute();
 }
 
 /** Stores a refresh token by its hash. */
@@ -67,6 +95,72 @@ export async function revokeFamily(db: Kysely<Database>, familyId: string, reaso
     .where('id', '=', familyId)
     .where('revoked_at', 'is', null)
     .execute();
+}
+
+/** A log-in of a student as `logIns` lists it. */
+export interface LoginRow {
+  id: string;
+  createdAt: Date;
+  lastUsedAt: Date;
+  userAgent: string | null;
+  address: string | null;
+}
+
+/**
+ * The live log-ins of a user, most recently used first: not revoked, and holding a refresh token
+ * that has not expired at `now` (a log-in whose tokens all expired can never be refreshed again).
+ */
+export async function listLiveFamilies(db: Kysely<Database>, userId: string, now: Date): Promise<LoginRow[]> {
+  return db
+    .selectFrom('refresh_token_families as f')
+    .select(['f.id', 'f.created_at as createdAt', 'f.last_used_at as lastUsedAt', 'f.user_agent as userAgent', 'f.address'])
+    .where('f.user_id', '=', userId)
+    .where('f.revoked_at', 'is', null)
+    .where(({ exists, selectFrom }) =>
+      exists(selectFrom('refresh_tokens as t').select('t.id').whereRef('t.family_id', '=', 'f.id').where('t.expires_at', '>', now)),
+    )
+    .orderBy('f.last_used_at', 'desc')
+    .orderBy('f.id')
+    .execute();
+}
+
+/**
+ * Revokes the log-in `familyId` provided it is `userId`'s and not revoked yet. False for a
+ * missing, foreign or already revoked log-in (the caller cannot tell them apart).
+ */
+export async function revokeOwnFamily(
+  db: Kysely<Database>,
+  owner: { userId: string; familyId: string },
+  reason: string,
+  at: Date,
+): Promise<boolean> {
+  const row = await db
+    .updateTable('refresh_token_families')
+    .set({ revoked_at: at, revoked_reason: reason })
+    .where('id', '=', owner.familyId)
+    .where('user_id', '=', owner.userId)
+    .where('revoked_at', 'is', null)
+    .returning('id')
+    .executeTakeFirst();
+  return row !== undefined;
+}
+
+/** Revokes every live log-in of `userId` but `keepFamilyId` (null: keeps none); returns the ids revoked. */
+export async function revokeOtherFamilies(
+  db: Kysely<Database>,
+  userId: string,
+  keepFamilyId: string | null,
+  reason: string,
+  at: Date,
+): Promise<string[]> {
+  let query = db
+    .updateTable('refresh_token_families')
+    .set({ revoked_at: at, revoked_reason: reason })
+    .where('user_id', '=', userId)
+    .where('revoked_at', 'is', null);
+  if (keepFamilyId !== null) query = query.where('id', '<>', keepFamilyId);
+  const rows = await query.returning('id').execute();
+  return rows.map((r) => r.id);
 }
 
 /** The user behind an access token, provided the user is enabled and the log-in is not revoked. */

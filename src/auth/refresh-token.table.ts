@@ -11,6 +11,12 @@ export interface RefreshTokenFamilyTable {
   created_at: Generated<Date>;
   revoked_at: ColumnType<Date | null, Date | null | undefined, Date | null>;
   revoked_reason: ColumnType<string | null, string | null | undefined, string | null>;
+  /** The `User-Agent` of the client that created or last refreshed the log-in (cut to 512 characters); null: not sent, or before it was kept. */
+  user_agent: ColumnType<string | null, string | null | undefined, string | null>;
+  /** That client's address (TRUST_PROXY applied); null when unknown. */
+  address: ColumnType<string | null, string | null | undefined, string | null>;
+  /** When the log-in was created or last refreshed. */
+  last_used_at: ColumnType<Date, Date | undefined, Date>;
 }
 
 /** `refresh_tokens`: opaque single-use tokens, stored only as their SHA-256. */

@@ -4,6 +4,8 @@ export interface RevocationListener {
   loginRevoked(familyId: string): void;
   /** Every token of the user `userId` has stopped working (account disabled). */
   userDisabled(userId: string): void;
+  /** The user `userId` and every token of theirs are gone (account deleted). */
+  userDeleted(userId: string): void;
 }
 
 /**
@@ -34,6 +36,11 @@ export class Revocations implements RevocationListener {
     this.relay?.userDisabled(userId);
   }
 
+  userDeleted(userId: string): void {
+    this.local.userDeleted(userId);
+    this.relay?.userDeleted(userId);
+  }
+
   /** Tells this instance's listeners only: for revocations announced by another instance. */
   readonly local: RevocationListener = {
     loginRevoked: (familyId) => {
@@ -41,6 +48,9 @@ export class Revocations implements RevocationListener {
     },
     userDisabled: (userId) => {
       for (const listener of this.#listeners) listener.userDisabled(userId);
+    },
+    userDeleted: (userId) => {
+      for (const listener of this.#listeners) listener.userDeleted(userId);
     },
   };
 }

@@ -69,6 +69,10 @@ export class Cluster implements SessionChangeListener, RevocationListener {
     this.#publish({ type: 'user', userId });
   }
 
+  userDeleted(userId: string): void {
+    this.#publish({ type: 'userDeleted', userId });
+  }
+
   /**
    * Reads every watched session from the database and feeds it to the subscribers, which drop
    * what they already have. One run at a time; a call during a run waits for it.
@@ -136,7 +140,8 @@ export class Cluster implements SessionChangeListener, RevocationListener {
       if (event.type === 'session') {
         if (peers.feed.isWatched(event.sessionId, event.userId)) sessionIds.push(event.sessionId);
       } else if (event.type === 'login') peers.revocations.loginRevoked(event.familyId);
-      else peers.revocations.userDisabled(event.userId);
+      else if (event.type === 'user') peers.revocations.userDisabled(event.userId);
+      else if (event.type === 'userDeleted') peers.revocations.userDeleted(event.userId);
     }
     if (sessionIds.length === 0) return;
     try {

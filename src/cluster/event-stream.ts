@@ -8,7 +8,9 @@ export type ClusterEvent =
   /** Every token of the log-in `familyId` stopped working (log-out, refresh-token reuse). */
   | { type: 'login'; familyId: string }
   /** Every token of the user stopped working (account disabled). */
-  | { type: 'user'; userId: string };
+  | { type: 'user'; userId: string }
+  /** The user and every token of theirs are gone (account deleted). */
+  | { type: 'userDeleted'; userId: string };
 
 /** An event read from the stream, with the instant its publisher wrote it (ms since the epoch). */
 export type HeardEvent = ClusterEvent & { publishedAt: number };

@@ -1,4 +1,5 @@
 import type { Clock } from '../clock.js';
+import type { AccountService } from '../auth/account.service.js';
 import type { Authenticator, Viewer } from '../auth/authenticator.js';
 import type { AuthTokens, CredentialsService } from '../auth/credentials.service.js';
 import type { Revocations } from '../auth/revocations.js';
@@ -19,6 +20,8 @@ export interface Services {
   authenticator: Authenticator;
   /** Sign-up, log-in, refresh, log-out. */
   credentials: CredentialsService;
+  /** The viewer's own account: password, log-ins, deletion. */
+  account: AccountService;
   users: UserService;
   subjects: SubjectService;
   sessions: SessionService;

@@ -2,6 +2,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { makeExecutableSchema } from '@graphql-tools/schema';
 import { GraphQLScalarType, type GraphQLSchema, Kind, parse } from 'graphql';
 import { DateTimeResolver } from 'graphql-scalars';
+import { accountResolvers } from '../auth/account.resolvers.js';
 import { authResolvers } from '../auth/auth.resolvers.js';
 import { sessionResolvers } from '../sessions/session.resolvers.js';
 import { statsResolvers } from '../stats/stats.resolvers.js';
@@ -21,7 +22,7 @@ export function loadTypeDefs(): string[] {
     .map((f) => readFileSync(new URL(f, schemaDir), 'utf8'));
 }
 
-const resolvers: Resolvers[] = [userResolvers, authResolvers, subjectResolvers, sessionResolvers, statsResolvers, userSettingsResolvers];
+const resolvers: Resolvers[] = [userResolvers, authResolvers, accountResolvers, subjectResolvers, sessionResolvers, statsResolvers, userSettingsResolvers];
 
 /** The executable schema: SDL from `schema/`, resolvers from each domain. */
 export function buildSchema(): GraphQLSchema {

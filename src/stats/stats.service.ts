@@ -8,7 +8,8 @@ import type { Subject } from '../subjects/subject.model.js';
 import { findSubjectForOwner } from '../subjects/subject.repository.js';
 import { addDays, type CalendarDate, daysFrom } from './calendar-date.js';
 import type { StudyStats, SubjectSeconds } from './stats.model.js';
-import { listTimeZoneNames, queryStats, type StatsQuery, type SubjectSecondsRow, streakEndingOn } from './stats.repository.js';
+import { TimeZoneNames } from './time-zones.js';
+import { queryStats, type StatsQuery, type SubjectSecondsRow, streakEndingOn } from './stats.repository.js';
 
 /** Most days one `studyStats` range may hold (`from` and `to` included): a leap year. */
 export const STATS_RANGE_MAX_DAYS = 366;
@@ -22,6 +23,8 @@ export interface StudyStatsOptions {
    * it; a streak longer than that costs one more query per this many days. Default 366.
    */
   streakLookbackDays?: number;
+  /** The zone names `timeZone` is checked against; default a catalog of this service's own. */
+  timeZones?: TimeZoneNames;
 }
 
 /** The arguments of `studyStats` as the schema gives them. */
@@ -39,7 +42,7 @@ export interface StudyStatsArgs {
  */
 export class StudyStatsService {
   readonly #lookbackDays: number;
-  #timeZones: Promise<ReadonlySet<string>> | undefined;
+  readonly #timeZones: TimeZoneNames;
 
   constructor(
     private readonly db: Kysely<Database>,
@@ -48,6 +51,7 @@ export class StudyStatsService {
     options: StudyStatsOptions = {},
   ) {
     this.#lookbackDays = options.streakLookbackDays ?? 366;
+    this.#timeZones = options.timeZones ?? new TimeZoneNames(db);
   }
 
   /**
@@ -65,9 +69,7 @@ export class StudyStatsService {
       throw badInput('minDailySeconds', `minDailySeconds must be between ${MIN_DAILY_SECONDS.min} and ${MIN_DAILY_SECONDS.max}`);
     }
     const subjectId = args.subjectId != null ? parseId('subjectId', args.subjectId) : undefined;
-    if (!(await this.#knownTimeZones()).has(args.timeZone)) {
-      throw badInput('timeZone', 'timeZone must be an IANA time-zone name, such as Europe/Berlin');
-    }
+    await this.#timeZones.require('timeZone', args.timeZone);
     if (subjectId && !(await findSubjectForOwner(this.db, { userId, subjectId }))) throw subjectNotFound();
 
     const now = this.clock.now();
@@ -110,17 +112,5 @@ export class StudyStatsService {
       if (!reachesWindowStart) return total;
       day = addDays(day, -days);
     }
-  }
-
-  /** The zone names of the database, read once (a failed read is tried again next time). */
-  #knownTimeZones(): Promise<ReadonlySet<string>> {
-    this.#timeZones ??= listTimeZoneNames(this.db).then(
-      (names) => new Set(names),
-      (err: unknown) => {
-        this.#timeZones = undefined;
-        throw err;
-      },
-    );
-    return this.#timeZones;
   }
 }

@@ -7,6 +7,7 @@ export const userSettingsResolvers: Resolvers = {
     settings: (user, _a, ctx) => ctx.services.settings.get(user.id),
   },
   Mutation: {
+    updateSettings: (_p, { input }, ctx) => ctx.services.settings.update(requireViewer(ctx).userId, input),
     setStudyGoal: (_p, args, ctx) => ctx.services.settings.setStudyGoal(requireViewer(ctx).userId, args),
   },
 };

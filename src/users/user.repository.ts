@@ -1,7 +1,7 @@
-import { type Kysely, sql } from 'kysely';
+import { type Kysely, sql, type Updateable } from 'kysely';
 import type { Database } from '../db/database.js';
 import type { UserSettingsRow } from './user-settings.model.js';
-import type { UserRow } from './user.table.js';
+import type { UserRow, UserTable } from './user.table.js';
 
 /**
  * Inserts a user (`passwordHash` null: an external identity provider's user, who cannot log in
@@ -37,6 +37,41 @@ export async function disableUser(db: Kysely<Database>, id: string, at: Date): P
   await db.updateTable('users').set({ disabled_at: at }).where('id', '=', id).execute();
 }
 
+/**
+ * Replaces the password hash of the user, provided it is still `expected` (the one the caller
+ * verified): false when it changed meanwhile or the user is gone.
+ */
+export async function replacePasswordHash(
+  db: Kysely<Database>,
+  id: string,
+  hashes: { expected: string; replacement: string },
+): Promise<boolean> {
+  const row = await db
+    .updateTable('users')
+    .set({ password_hash: hashes.replacement })
+    .where('id', '=', id)
+    .where('password_hash', '=', hashes.expected)
+    .returning('id')
+    .executeTakeFirst();
+  return row !== undefined;
+}
+
+/**
+ * Deletes the user, provided their password hash is still `expectedHash`, and with them, by the
+ * schema's `on delete cascade`, everything that is theirs: log-ins and refresh tokens, subjects,
+ * sessions and their runs, external identities (settings are columns of the row). False when
+ * the hash changed meanwhile or the user is gone.
+ */
+export async function deleteUser(db: Kysely<Database>, id: string, expectedHash: string): Promise<boolean> {
+  const row = await db
+    .deleteFrom('users')
+    .where('id', '=', id)
+    .where('password_hash', '=', expectedHash)
+    .returning('id')
+    .executeTakeFirst();
+  return row !== undefined;
+}
+
 const SETTINGS_COLUMNS = ['time_zone', 'week_start', 'daily_goal_minutes', 'weekly_goal_minutes'] as const;
 
 /** The settings columns of the user with this id. */
@@ -44,16 +79,16 @@ export async function findUserSettings(db: Kysely<Database>, id: string): Promis
   return db.selectFrom('users').select(SETTINGS_COLUMNS).where('id', '=', id).executeTakeFirst();
 }
 
-/** Replaces the user's study goals; returns their settings as written (undefined: no such user). */
-export async function updateStudyGoal(
+/** The settings columns to change, each left as it is when undefined. */
+export type UserSettingsPatch = Pick<Updateable<UserTable>, (typeof SETTINGS_COLUMNS)[number]>;
+
+/** Changes the settings columns `patch` gives; returns the settings as written (undefined: no such user). */
+export async function updateUserSettings(
   db: Kysely<Database>,
   id: string,
-  goal: { dailyMinutes: number | null; weeklyMinutes: number | null },
+  patch: UserSettingsPatch,
 ): Promise<UserSettingsRow | undefined> {
-  return db
-    .updateTable('users')
-    .set({ daily_goal_minutes: goal.dailyMinutes, weekly_goal_minutes: goal.weeklyMinutes })
-    .where('id', '=', id)
-    .returning(SETTINGS_COLUMNS)
-    .executeTakeFirst();
+  // Kysely refuses an empty SET: with nothing to change, read them.
+  if (Object.values(patch).every((v) => v === undefined)) return findUserSettings(db, id);
+  return db.updateTable('users').set(patch).where('id', '=', id).returning(SETTINGS_COLUMNS).executeTakeFirst();
 }

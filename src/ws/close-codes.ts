@@ -60,6 +60,7 @@ export const ForbiddenReasons = {
   revoked: 'Unknown user or revoked token',
   loggedOut: 'Logged out',
   disabled: 'User disabled',
+  deleted: 'Account deleted',
 } as const;
 
 export type ForbiddenReason = keyof typeof ForbiddenReasons;

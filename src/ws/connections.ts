@@ -144,6 +144,11 @@ export class ConnectionRegistry implements RevocationListener {
     this.#forbidWhere((c) => c.viewer?.userId === userId, 'disabled');
   }
 
+  /** Closes every socket of a student with 4403 `Account deleted`. */
+  userDeleted(userId: string): void {
+    this.#forbidWhere((c) => c.viewer?.userId === userId, 'deleted');
+  }
+
   #forbidWhere(predicate: (c: Connection) => boolean, reason: ForbiddenReason): void {
     for (const connection of this.#bySocket.values()) if (predicate(connection)) connection.forbid(reason);
   }

@@ -15,6 +15,10 @@ import * as types from './graphql.js';
  * Learn more about it here: https://the-guild.dev/graphql/codegen/plugins/presets/preset-client#reducing-bundle-size
  */
 type Documents = {
+    "\n  mutation ChangePassword($current: String!, $new: String!) { changePassword(current: $current, new: $new) }\n": typeof types.ChangePasswordDocument,
+    "query LogIns { logIns { id createdAt lastUsedAt userAgent address current } }": typeof types.LogInsDocument,
+    "mutation RevokeLogIn($id: ID!) { revokeLogIn(id: $id) }": typeof types.RevokeLogInDocument,
+    "\n  mutation UpdateSettings($input: UpdateSettingsInput!) {\n    updateSettings(input: $input) { timeZone weekStart goal { dailyMinutes weeklyMinutes } }\n  }\n": typeof types.UpdateSettingsDocument,
     "\n  query List {\n    sessions(first: 100) {\n      edges { node { id type status elapsedSeconds focusSeconds remainingSeconds startedAt endedAt pausedReason } }\n    }\n  }\n": typeof types.ListDocument,
     "subscription TimerStatus($id: ID!) { timerUpdated(sessionId: $id) { sessionId status } }": typeof types.TimerStatusDocument,
     "\n  query StudyStats($from: Date!, $to: Date!, $timeZone: String!, $subjectId: ID, $minDailySeconds: Int) {\n    studyStats(from: $from, to: $to, timeZone: $timeZone, subjectId: $subjectId, minDailySeconds: $minDailySeconds) {\n      totalSeconds\n      days { date seconds bySubject { subject { id name } seconds sessions } }\n      bySubject { subject { id name } seconds sessions }\n      completedPomodoros\n      currentStreakDays\n      longestStreakDays\n      goal { dailyMinutes weeklyMinutes dailyProgressSeconds weeklyProgressSeconds }\n    }\n  }\n": typeof types.StudyStatsDocument,
@@ -24,6 +28,7 @@ type Documents = {
     "\n  mutation LogIn($input: LogInInput!) {\n    logIn(input: $input) { accessToken refreshToken expiresAt user { id email } }\n  }\n": typeof types.LogInDocument,
     "\n  mutation Refresh($refreshToken: String, $cookieMode: Boolean) {\n    refreshToken(refreshToken: $refreshToken, cookieMode: $cookieMode) { accessToken refreshToken expiresAt user { id } }\n  }\n": typeof types.RefreshDocument,
     "\n  mutation LogOut($refreshToken: String) { logOut(refreshToken: $refreshToken) }\n": typeof types.LogOutDocument,
+    "mutation DeleteAccount($password: String!) { deleteAccount(password: $password) }": typeof types.DeleteAccountDocument,
     "query Me { me { id email } }": typeof types.MeDocument,
     "\n  mutation CreateSubject($name: String!) { createSubject(input: { name: $name }) { id name createdAt } }\n": typeof types.CreateSubjectDocument,
     "query Subjects { subjects { id name } }": typeof types.SubjectsDocument,
@@ -40,6 +45,10 @@ type Documents = {
     "\n  query Dashboard($id: ID!) {\n    session(id: $id) { id status elapsedSeconds remainingSeconds }\n    activeSession { id status }\n    sessions(status: RUNNING) { edges { node { id status } } }\n  }\n": typeof types.DashboardDocument,
 };
 const documents: Documents = {
+    "\n  mutation ChangePassword($current: String!, $new: String!) { changePassword(current: $current, new: $new) }\n": types.ChangePasswordDocument,
+    "query LogIns { logIns { id createdAt lastUsedAt userAgent address current } }": types.LogInsDocument,
+    "mutation RevokeLogIn($id: ID!) { revokeLogIn(id: $id) }": types.RevokeLogInDocument,
+    "\n  mutation UpdateSettings($input: UpdateSettingsInput!) {\n    updateSettings(input: $input) { timeZone weekStart goal { dailyMinutes weeklyMinutes } }\n  }\n": types.UpdateSettingsDocument,
     "\n  query List {\n    sessions(first: 100) {\n      edges { node { id type status elapsedSeconds focusSeconds remainingSeconds startedAt endedAt pausedReason } }\n    }\n  }\n": types.ListDocument,
     "subscription TimerStatus($id: ID!) { timerUpdated(sessionId: $id) { sessionId status } }": types.TimerStatusDocument,
     "\n  query StudyStats($from: Date!, $to: Date!, $timeZone: String!, $subjectId: ID, $minDailySeconds: Int) {\n    studyStats(from: $from, to: $to, timeZone: $timeZone, subjectId: $subjectId, minDailySeconds: $minDailySeconds) {\n      totalSeconds\n      days { date seconds bySubject { subject { id name } seconds sessions } }\n      bySubject { subject { id name } seconds sessions }\n      completedPomodoros\n      currentStreakDays\n      longestStreakDays\n      goal { dailyMinutes weeklyMinutes dailyProgressSeconds weeklyProgressSeconds }\n    }\n  }\n": types.StudyStatsDocument,
@@ -49,6 +58,7 @@ const documents: Documents = {
     "\n  mutation LogIn($input: LogInInput!) {\n    logIn(input: $input) { accessToken refreshToken expiresAt user { id email } }\n  }\n": types.LogInDocument,
     "\n  mutation Refresh($refreshToken: String, $cookieMode: Boolean) {\n    refreshToken(refreshToken: $refreshToken, cookieMode: $cookieMode) { accessToken refreshToken expiresAt user { id } }\n  }\n": types.RefreshDocument,
     "\n  mutation LogOut($refreshToken: String) { logOut(refreshToken: $refreshToken) }\n": types.LogOutDocument,
+    "mutation DeleteAccount($password: String!) { deleteAccount(password: $password) }": types.DeleteAccountDocument,
     "query Me { me { id email } }": types.MeDocument,
     "\n  mutation CreateSubject($name: String!) { createSubject(input: { name: $name }) { id name createdAt } }\n": types.CreateSubjectDocument,
     "query Subjects { subjects { id name } }": types.SubjectsDocument,
@@ -65,6 +75,22 @@ const documents: Documents = {
     "\n  query Dashboard($id: ID!) {\n    session(id: $id) { id status elapsedSeconds remainingSeconds }\n    activeSession { id status }\n    sessions(status: RUNNING) { edges { node { id status } } }\n  }\n": types.DashboardDocument,
 };
 
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation ChangePassword($current: String!, $new: String!) { changePassword(current: $current, new: $new) }\n"): typeof import('./graphql.js').ChangePasswordDocument;
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "query LogIns { logIns { id createdAt lastUsedAt userAgent address current } }"): typeof import('./graphql.js').LogInsDocument;
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "mutation RevokeLogIn($id: ID!) { revokeLogIn(id: $id) }"): typeof import('./graphql.js').RevokeLogInDocument;
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation UpdateSettings($input: UpdateSettingsInput!) {\n    updateSettings(input: $input) { timeZone weekStart goal { dailyMinutes weeklyMinutes } }\n  }\n"): typeof import('./graphql.js').UpdateSettingsDocument;
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
@@ -101,6 +127,10 @@ export function graphql(source: "\n  mutation Refresh($refreshToken: String, $co
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
 export function graphql(source: "\n  mutation LogOut($refreshToken: String) { logOut(refreshToken: $refreshToken) }\n"): typeof import('./graphql.js').LogOutDocument;
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "mutation DeleteAccount($password: String!) { deleteAccount(password: $password) }"): typeof import('./graphql.js').DeleteAccountDocument;
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */

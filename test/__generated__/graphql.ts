@@ -50,6 +50,21 @@ export type StartSessionInput = {
   type: SessionType;
 };
 
+/**
+ * Settings to change with `updateSettings`: an omitted field stays as it is; null sets it back to
+ * its default (no time zone, MONDAY, no goal).
+ */
+export type UpdateSettingsInput = {
+  /** Minutes a day, 1 to 1440. */
+  dailyGoalMinutes?: number | null | undefined;
+  /** An IANA time-zone name (`Europe/Berlin`), as `studyStats` takes. */
+  timeZone?: string | null | undefined;
+  /** The day weeks start on for the weekly goal. */
+  weekStart?: Weekday | null | undefined;
+  /** Minutes a week, 1 to 10080. */
+  weeklyGoalMinutes?: number | null | undefined;
+};
+
 /** The first day of a week. */
 export type Weekday =
   | 'FRIDAY'
@@ -59,6 +74,33 @@ export type Weekday =
   | 'THURSDAY'
   | 'TUESDAY'
   | 'WEDNESDAY';
+
+export type ChangePasswordMutationVariables = Exact<{
+  current: string;
+  new: string;
+}>;
+
+
+export type ChangePasswordMutation = { changePassword: boolean };
+
+export type LogInsQueryVariables = Exact<{ [key: string]: never; }>;
+
+
+export type LogInsQuery = { logIns: Array<{ id: string, createdAt: string, lastUsedAt: string, userAgent: string | null, address: string | null, current: boolean }> };
+
+export type RevokeLogInMutationVariables = Exact<{
+  id: string;
+}>;
+
+
+export type RevokeLogInMutation = { revokeLogIn: boolean };
+
+export type UpdateSettingsMutationVariables = Exact<{
+  input: UpdateSettingsInput;
+}>;
+
+
+export type UpdateSettingsMutation = { updateSettings: { timeZone: string | null, weekStart: Weekday, goal: { dailyMinutes: number | null, weeklyMinutes: number | null } } };
 
 export type ListQueryVariables = Exact<{ [key: string]: never; }>;
 
@@ -124,6 +166,13 @@ export type LogOutMutationVariables = Exact<{
 
 
 export type LogOutMutation = { logOut: boolean };
+
+export type DeleteAccountMutationVariables = Exact<{
+  password: string;
+}>;
+
+
+export type DeleteAccountMutation = { deleteAccount: boolean };
 
 export type MeQueryVariables = Exact<{ [key: string]: never; }>;
 
@@ -248,6 +297,40 @@ export const SessionFieldsFragmentDoc = new TypedDocumentString(`
   }
 }
     `, {"fragmentName":"SessionFields"}) as unknown as TypedDocumentString<SessionFieldsFragment, unknown>;
+export const ChangePasswordDocument = new TypedDocumentString(`
+    mutation ChangePassword($current: String!, $new: String!) {
+  changePassword(current: $current, new: $new)
+}
+    `) as unknown as TypedDocumentString<ChangePasswordMutation, ChangePasswordMutationVariables>;
+export const LogInsDocument = new TypedDocumentString(`
+    query LogIns {
+  logIns {
+    id
+    createdAt
+    lastUsedAt
+    userAgent
+    address
+    current
+  }
+}
+    `) as unknown as TypedDocumentString<LogInsQuery, LogInsQueryVariables>;
+export const RevokeLogInDocument = new TypedDocumentString(`
+    mutation RevokeLogIn($id: ID!) {
+  revokeLogIn(id: $id)
+}
+    `) as unknown as TypedDocumentString<RevokeLogInMutation, RevokeLogInMutationVariables>;
+export const UpdateSettingsDocument = new TypedDocumentString(`
+    mutation UpdateSettings($input: UpdateSettingsInput!) {
+  updateSettings(input: $input) {
+    timeZone
+    weekStart
+    goal {
+      dailyMinutes
+      weeklyMinutes
+    }
+  }
+}
+    `) as unknown as TypedDocumentString<UpdateSettingsMutation, UpdateSettingsMutationVariables>;
 export const ListDocument = new TypedDocumentString(`
     query List {
   sessions(first: 100) {
@@ -388,6 +471,11 @@ export const LogOutDocument = new TypedDocumentString(`
   logOut(refreshToken: $refreshToken)
 }
     `) as unknown as TypedDocumentString<LogOutMutation, LogOutMutationVariables>;
+export const DeleteAccountDocument = new TypedDocumentString(`
+    mutation DeleteAccount($password: String!) {
+  deleteAccount(password: $password)
+}
+    `) as unknown as TypedDocumentString<DeleteAccountMutation, DeleteAccountMutationVariables>;
 export const MeDocument = new TypedDocumentString(`
     query Me {
   me {

@@ -2,7 +2,9 @@ import { Redis } from 'ioredis';
 import { createTestDatabase, type TestDatabase } from '../support/database.js';
 import {
   ACTIVE_SESSION_UPDATED,
+  DELETE_ACCOUNT,
   LOG_OUT,
+  PASSWORD,
   PAUSE_SESSION,
   REFRESH,
   RESUME_SESSION,
@@ -129,6 +131,15 @@ describe('fan-out of committed changes', () => {
     await a.server.services.users.disableUser(student.userId);
     expect(await within(onB.nextClose(), 5_000, 'B to close the socket')).toEqual({ code: 4403, reason: 'User disabled' });
     expect(await within(onC.nextClose(), 5_000, 'C to close the socket')).toEqual({ code: 4403, reason: 'User disabled' });
+  });
+
+  it('closes every socket of a deleted account on B and C with 4403', async () => {
+    const { student } = await studentWithSession(a.client());
+    const onB = await connectStudent(b.origin, student);
+    const onC = await connectStudent(c.origin, student);
+    await student.client.ok(DELETE_ACCOUNT, { password: PASSWORD });
+    expect(await within(onB.nextClose(), 5_000, 'B to close the socket')).toEqual({ code: 4403, reason: 'Account deleted' });
+    expect(await within(onC.nextClose(), 5_000, 'C to close the socket')).toEqual({ code: 4403, reason: 'Account deleted' });
   });
 
   it('completes a POMODORO that runs out under subscribers on three instances once, with one COMPLETED frame each', async () => {

@@ -24,6 +24,7 @@ export const REFRESH = graphql(`
 export const LOG_OUT = graphql(`
   mutation LogOut($refreshToken: String) { logOut(refreshToken: $refreshToken) }
 `);
+export const DELETE_ACCOUNT = graphql(`mutation DeleteAccount($password: String!) { deleteAccount(password: $password) }`);
 export const ME = graphql(`query Me { me { id email } }`);
 export const CREATE_SUBJECT = graphql(`
   mutation CreateSubject($name: String!) { createSubject(input: { name: $name }) { id name createdAt } }

@@ -58,6 +58,25 @@ export type CreateSubjectInput = {
   name: Scalars['String']['input'];
 };
 
+/**
+ * One log-in of yours: a signUp or logIn and every refresh since, on one device or browser. The
+ * access tokens it issued carry its id (the `sid` claim).
+ */
+export type LogIn = {
+  __typename?: 'LogIn';
+  /** That client's address (through TRUST_PROXY); null when unknown. */
+  address: Maybe<Scalars['String']['output']>;
+  /** When you signed up or logged in. */
+  createdAt: Scalars['DateTime']['output'];
+  /** True for the log-in of the access token making this request. */
+  current: Scalars['Boolean']['output'];
+  id: Scalars['ID']['output'];
+  /** When it was created or last refreshed (using an access token does not count). */
+  lastUsedAt: Scalars['DateTime']['output'];
+  /** The `User-Agent` of the client that created or last refreshed it (at most 512 characters); null when it sent none. */
+  userAgent: Maybe<Scalars['String']['output']>;
+};
+
 export type LogInInput = {
   /** As in SignUpInput. */
   cookieMode?: InputMaybe<Scalars['Boolean']['input']>;
@@ -67,8 +86,25 @@ export type LogInInput = {
 
 export type Mutation = {
   __typename?: 'Mutation';
+  /**
+   * Changes your password. `current` must be your password (INVALID_CREDENTIALS otherwise, and
+   * nothing changes); `new` follows the sign-up rules (BAD_USER_INPUT with `field: "new"`).
+   * Ends every other log-in of yours at once: their refresh tokens and access tokens stop working
+   * and their WebSockets close with 4403 `Logged out`. The log-in making the request stays valid.
+   * A wrong password counts as a failed log-in of your email (RATE_LIMITED while it waits out a
+   * delay). Always true.
+   */
+  changePassword: Scalars['Boolean']['output'];
   /** BAD_USER_INPUT for an empty or over-long name, SUBJECT_NAME_TAKEN for a duplicate. */
   createSubject: Subject;
+  /**
+   * Deletes your account and everything of it: subjects, sessions and their history, settings
+   * and goals, log-ins and refresh tokens, linked identities. `password` must be your password
+   * (INVALID_CREDENTIALS otherwise, and nothing is deleted; counted as a failed log-in as in
+   * changePassword). Every WebSocket of yours closes with 4403 `Account deleted`, every token
+   * stops working, and over HTTP the auth cookies are cleared. Always true.
+   */
+  deleteAccount: Scalars['Boolean']['output'];
   /** Signs in. INVALID_CREDENTIALS for an unknown email or a wrong password alike. */
   logIn: AuthPayload;
   /**
@@ -87,9 +123,16 @@ export type Mutation = {
   /** PAUSED → RUNNING. INVALID_SESSION_STATE otherwise. */
   resumeSession: StudySession;
   /**
+   * Ends one of your log-ins (see `logIns`; the current one too): its refresh tokens and access
+   * tokens stop working and its WebSockets close with 4403 `Logged out` at once. NOT_FOUND alike
+   * for a log-in that is not yours, does not exist or has already ended; BAD_USER_INPUT for a
+   * malformed id. Always true.
+   */
+  revokeLogIn: Scalars['Boolean']['output'];
+  /**
    * Sets your study goals, both at once: an omitted or null one means no such goal.
    * BAD_USER_INPUT (extensions.field) for dailyMinutes outside 1–1440 or weeklyMinutes outside
-   * 1–10080, and nothing is changed.
+   * 1–10080, and nothing is changed. The same as `updateSettings` with both goals given.
    */
   setStudyGoal: UserSettings;
   /** Creates an account and signs it in. BAD_USER_INPUT, EMAIL_TAKEN. */
@@ -98,11 +141,28 @@ export type Mutation = {
   startSession: StudySession;
   /** RUNNING or PAUSED → STOPPED. INVALID_SESSION_STATE otherwise. */
   stopSession: StudySession;
+  /**
+   * Changes the settings given (see UpdateSettingsInput) and returns them all. BAD_USER_INPUT
+   * (extensions.field) for a time zone that is not an IANA name, dailyGoalMinutes outside 1–1440
+   * or weeklyGoalMinutes outside 1–10080, and nothing is changed.
+   */
+  updateSettings: UserSettings;
+};
+
+
+export type MutationChangePasswordArgs = {
+  current: Scalars['String']['input'];
+  new: Scalars['String']['input'];
 };
 
 
 export type MutationCreateSubjectArgs = {
   input: CreateSubjectInput;
+};
+
+
+export type MutationDeleteAccountArgs = {
+  password: Scalars['String']['input'];
 };
 
 
@@ -132,6 +192,11 @@ export type MutationResumeSessionArgs = {
 };
 
 
+export type MutationRevokeLogInArgs = {
+  id: Scalars['ID']['input'];
+};
+
+
 export type MutationSetStudyGoalArgs = {
   dailyMinutes?: InputMaybe<Scalars['Int']['input']>;
   weeklyMinutes?: InputMaybe<Scalars['Int']['input']>;
@@ -152,6 +217,11 @@ export type MutationStopSessionArgs = {
   sessionId: Scalars['ID']['input'];
 };
 
+
+export type MutationUpdateSettingsArgs = {
+  input: UpdateSettingsInput;
+};
+
 export type PageInfo = {
   __typename?: 'PageInfo';
   endCursor: Maybe<Scalars['String']['output']>;
@@ -168,6 +238,11 @@ export type Query = {
   __typename?: 'Query';
   /** Your RUNNING or PAUSED session, if any (there is at most one). */
   activeSession: Maybe<StudySession>;
+  /**
+   * Your live log-ins (not logged out or revoked, and still able to refresh), most recently used
+   * first. UNAUTHENTICATED without a valid access token.
+   */
+  logIns: Array<LogIn>;
   /** The signed-in student. UNAUTHENTICATED without a valid access token. */
   me: User;
   /** One of your sessions. NOT_FOUND (same answer for a missing and a foreign id). */
@@ -399,6 +474,21 @@ export type TimerUpdate = {
   status: SessionStatus;
 };
 
+/**
+ * Settings to change with `updateSettings`: an omitted field stays as it is; null sets it back to
+ * its default (no time zone, MONDAY, no goal).
+ */
+export type UpdateSettingsInput = {
+  /** Minutes a day, 1 to 1440. */
+  dailyGoalMinutes?: InputMaybe<Scalars['Int']['input']>;
+  /** An IANA time-zone name (`Europe/Berlin`), as `studyStats` takes. */
+  timeZone?: InputMaybe<Scalars['String']['input']>;
+  /** The day weeks start on for the weekly goal. */
+  weekStart?: InputMaybe<Weekday>;
+  /** Minutes a week, 1 to 10080. */
+  weeklyGoalMinutes?: InputMaybe<Scalars['Int']['input']>;
+};
+
 /** A student account. */
 export type User = {
   __typename?: 'User';
@@ -509,6 +599,7 @@ export type ResolversTypes = {
   DateTime: ResolverTypeWrapper<Scalars['DateTime']['output']>;
   ID: ResolverTypeWrapper<Scalars['ID']['output']>;
   Int: ResolverTypeWrapper<Scalars['Int']['output']>;
+  LogIn: ResolverTypeWrapper<LogIn>;
   LogInInput: LogInInput;
   Mutation: ResolverTypeWrapper<Record<PropertyKey, never>>;
   PageInfo: ResolverTypeWrapper<PageInfo>;
@@ -530,6 +621,7 @@ export type ResolversTypes = {
   SubjectSeconds: ResolverTypeWrapper<Omit<SubjectSeconds, 'subject'> & { subject: ResolversTypes['Subject'] }>;
   Subscription: ResolverTypeWrapper<Record<PropertyKey, never>>;
   TimerUpdate: ResolverTypeWrapper<TimerUpdateModel>;
+  UpdateSettingsInput: UpdateSettingsInput;
   User: ResolverTypeWrapper<UserModel>;
   UserSettings: ResolverTypeWrapper<UserSettings>;
   Weekday: Weekday;
@@ -545,6 +637,7 @@ export type ResolversParentTypes = {
   DateTime: Scalars['DateTime']['output'];
   ID: Scalars['ID']['output'];
   Int: Scalars['Int']['output'];
+  LogIn: LogIn;
   LogInInput: LogInInput;
   Mutation: Record<PropertyKey, never>;
   PageInfo: PageInfo;
@@ -563,6 +656,7 @@ export type ResolversParentTypes = {
   SubjectSeconds: Omit<SubjectSeconds, 'subject'> & { subject: ResolversParentTypes['Subject'] };
   Subscription: Record<PropertyKey, never>;
   TimerUpdate: TimerUpdateModel;
+  UpdateSettingsInput: UpdateSettingsInput;
   User: UserModel;
   UserSettings: UserSettings;
 };
@@ -587,17 +681,30 @@ export interface DateTimeScalarConfig extends GraphQLScalarTypeConfig<ResolversT
   name: 'DateTime';
 }
 
+export type LogInResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['LogIn'] = ResolversParentTypes['LogIn']> = {
+  address?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  createdAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  current?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
+  id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  lastUsedAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  userAgent?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+};
+
 export type MutationResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['Mutation'] = ResolversParentTypes['Mutation']> = {
+  changePassword?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType, RequireFields<MutationChangePasswordArgs, 'current' | 'new'>>;
   createSubject?: Resolver<ResolversTypes['Subject'], ParentType, ContextType, RequireFields<MutationCreateSubjectArgs, 'input'>>;
+  deleteAccount?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType, RequireFields<MutationDeleteAccountArgs, 'password'>>;
   logIn?: Resolver<ResolversTypes['AuthPayload'], ParentType, ContextType, RequireFields<MutationLogInArgs, 'input'>>;
   logOut?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType, Partial<MutationLogOutArgs>>;
   pauseSession?: Resolver<ResolversTypes['StudySession'], ParentType, ContextType, RequireFields<MutationPauseSessionArgs, 'sessionId'>>;
   refreshToken?: Resolver<ResolversTypes['AuthPayload'], ParentType, ContextType, RequireFields<MutationRefreshTokenArgs, 'cookieMode'>>;
   resumeSession?: Resolver<ResolversTypes['StudySession'], ParentType, ContextType, RequireFields<MutationResumeSessionArgs, 'sessionId'>>;
+  revokeLogIn?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType, RequireFields<MutationRevokeLogInArgs, 'id'>>;
   setStudyGoal?: Resolver<ResolversTypes['UserSettings'], ParentType, ContextType, Partial<MutationSetStudyGoalArgs>>;
   signUp?: Resolver<ResolversTypes['AuthPayload'], ParentType, ContextType, RequireFields<MutationSignUpArgs, 'input'>>;
   startSession?: Resolver<ResolversTypes['StudySession'], ParentType, ContextType, RequireFields<MutationStartSessionArgs, 'input'>>;
   stopSession?: Resolver<ResolversTypes['StudySession'], ParentType, ContextType, RequireFields<MutationStopSessionArgs, 'sessionId'>>;
+  updateSettings?: Resolver<ResolversTypes['UserSettings'], ParentType, ContextType, RequireFields<MutationUpdateSettingsArgs, 'input'>>;
 };
 
 export type PageInfoResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['PageInfo'] = ResolversParentTypes['PageInfo']> = {
@@ -607,6 +714,7 @@ export type PageInfoResolvers<ContextType = GraphQLContext, ParentType extends R
 
 export type QueryResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['Query'] = ResolversParentTypes['Query']> = {
   activeSession?: Resolver<Maybe<ResolversTypes['StudySession']>, ParentType, ContextType>;
+  logIns?: Resolver<Array<ResolversTypes['LogIn']>, ParentType, ContextType>;
   me?: Resolver<ResolversTypes['User'], ParentType, ContextType>;
   session?: Resolver<Maybe<ResolversTypes['StudySession']>, ParentType, ContextType, RequireFields<QuerySessionArgs, 'id'>>;
   sessions?: Resolver<ResolversTypes['StudySessionConnection'], ParentType, ContextType, Partial<QuerySessionsArgs>>;
@@ -708,6 +816,7 @@ export type Resolvers<ContextType = GraphQLContext> = {
   AuthPayload?: AuthPayloadResolvers<ContextType>;
   Date?: GraphQLScalarType;
   DateTime?: GraphQLScalarType;
+  LogIn?: LogInResolvers<ContextType>;
   Mutation?: MutationResolvers<ContextType>;
   PageInfo?: PageInfoResolvers<ContextType>;
   Query?: QueryResolvers<ContextType>;
