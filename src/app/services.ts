@@ -74,7 +74,7 @@ export function createServices(options: ServicesOptions): AppServices {
     authenticator: new Authenticator(clock, strategies),
     credentials: new CredentialsService(db, settings.credentials, clock, logger, revocations),
     users: new UserService(db, clock, revocations),
-    subjects: new SubjectService(db),
+    subjects: new SubjectService(db, clock, sessions),
     sessions,
     stats: new StudyStatsService(db, clock, sessions),
     settings: new UserSettingsService(db),
