@@ -17,6 +17,12 @@ import * as types from './graphql.js';
 type Documents = {
     "\n  query List {\n    sessions(first: 100) {\n      edges { node { id type status elapsedSeconds focusSeconds remainingSeconds startedAt endedAt pausedReason } }\n    }\n  }\n": typeof types.ListDocument,
     "subscription TimerStatus($id: ID!) { timerUpdated(sessionId: $id) { sessionId status } }": typeof types.TimerStatusDocument,
+    "\n  query ManageSessionsInRange($from: DateTime, $to: DateTime, $first: Int, $after: String, $subjectId: ID) {\n    sessions(from: $from, to: $to, first: $first, after: $after, subjectId: $subjectId) {\n      edges { cursor node { id startedAt } }\n      pageInfo { hasNextPage endCursor }\n    }\n  }\n": typeof types.ManageSessionsInRangeDocument,
+    "\n  mutation ManageStopWithNote($id: ID!, $note: String) { stopSession(sessionId: $id, note: $note) { id status note endedAt } }\n": typeof types.ManageStopWithNoteDocument,
+    "\n  mutation ManageUpdateSessionNote($id: ID!, $note: String) { updateSessionNote(id: $id, note: $note) { id status note elapsedSeconds } }\n": typeof types.ManageUpdateSessionNoteDocument,
+    "query ManageSessionNote($id: ID!) { session(id: $id) { id note } }": typeof types.ManageSessionNoteDocument,
+    "mutation ManageDeleteSession($id: ID!) { deleteSession(id: $id) }": typeof types.ManageDeleteSessionDocument,
+    "\n  query ManageSessionStats($day: Date!) { studyStats(from: $day, to: $day, timeZone: \"UTC\") { totalSeconds completedPomodoros } }\n": typeof types.ManageSessionStatsDocument,
     "\n  query StudyStats($from: Date!, $to: Date!, $timeZone: String!, $subjectId: ID, $minDailySeconds: Int) {\n    studyStats(from: $from, to: $to, timeZone: $timeZone, subjectId: $subjectId, minDailySeconds: $minDailySeconds) {\n      totalSeconds\n      days { date seconds bySubject { subject { id name } seconds sessions } }\n      bySubject { subject { id name } seconds sessions }\n      completedPomodoros\n      currentStreakDays\n      longestStreakDays\n      goal { dailyMinutes weeklyMinutes dailyProgressSeconds weeklyProgressSeconds }\n    }\n  }\n": typeof types.StudyStatsDocument,
     "\n  mutation SetStudyGoal($dailyMinutes: Int, $weeklyMinutes: Int) {\n    setStudyGoal(dailyMinutes: $dailyMinutes, weeklyMinutes: $weeklyMinutes) { timeZone weekStart goal { dailyMinutes weeklyMinutes } }\n  }\n": typeof types.SetStudyGoalDocument,
     "query MySettings { me { id settings { timeZone weekStart goal { dailyMinutes weeklyMinutes } } } }": typeof types.MySettingsDocument,
@@ -53,6 +59,12 @@ type Documents = {
 const documents: Documents = {
     "\n  query List {\n    sessions(first: 100) {\n      edges { node { id type status elapsedSeconds focusSeconds remainingSeconds startedAt endedAt pausedReason } }\n    }\n  }\n": types.ListDocument,
     "subscription TimerStatus($id: ID!) { timerUpdated(sessionId: $id) { sessionId status } }": types.TimerStatusDocument,
+    "\n  query ManageSessionsInRange($from: DateTime, $to: DateTime, $first: Int, $after: String, $subjectId: ID) {\n    sessions(from: $from, to: $to, first: $first, after: $after, subjectId: $subjectId) {\n      edges { cursor node { id startedAt } }\n      pageInfo { hasNextPage endCursor }\n    }\n  }\n": types.ManageSessionsInRangeDocument,
+    "\n  mutation ManageStopWithNote($id: ID!, $note: String) { stopSession(sessionId: $id, note: $note) { id status note endedAt } }\n": types.ManageStopWithNoteDocument,
+    "\n  mutation ManageUpdateSessionNote($id: ID!, $note: String) { updateSessionNote(id: $id, note: $note) { id status note elapsedSeconds } }\n": types.ManageUpdateSessionNoteDocument,
+    "query ManageSessionNote($id: ID!) { session(id: $id) { id note } }": types.ManageSessionNoteDocument,
+    "mutation ManageDeleteSession($id: ID!) { deleteSession(id: $id) }": types.ManageDeleteSessionDocument,
+    "\n  query ManageSessionStats($day: Date!) { studyStats(from: $day, to: $day, timeZone: \"UTC\") { totalSeconds completedPomodoros } }\n": types.ManageSessionStatsDocument,
     "\n  query StudyStats($from: Date!, $to: Date!, $timeZone: String!, $subjectId: ID, $minDailySeconds: Int) {\n    studyStats(from: $from, to: $to, timeZone: $timeZone, subjectId: $subjectId, minDailySeconds: $minDailySeconds) {\n      totalSeconds\n      days { date seconds bySubject { subject { id name } seconds sessions } }\n      bySubject { subject { id name } seconds sessions }\n      completedPomodoros\n      currentStreakDays\n      longestStreakDays\n      goal { dailyMinutes weeklyMinutes dailyProgressSeconds weeklyProgressSeconds }\n    }\n  }\n": types.StudyStatsDocument,
     "\n  mutation SetStudyGoal($dailyMinutes: Int, $weeklyMinutes: Int) {\n    setStudyGoal(dailyMinutes: $dailyMinutes, weeklyMinutes: $weeklyMinutes) { timeZone weekStart goal { dailyMinutes weeklyMinutes } }\n  }\n": types.SetStudyGoalDocument,
     "query MySettings { me { id settings { timeZone weekStart goal { dailyMinutes weeklyMinutes } } } }": types.MySettingsDocument,
@@ -95,6 +107,30 @@ export function graphql(source: "\n  query List {\n    sessions(first: 100) {\n 
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
 export function graphql(source: "subscription TimerStatus($id: ID!) { timerUpdated(sessionId: $id) { sessionId status } }"): typeof import('./graphql.js').TimerStatusDocument;
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  query ManageSessionsInRange($from: DateTime, $to: DateTime, $first: Int, $after: String, $subjectId: ID) {\n    sessions(from: $from, to: $to, first: $first, after: $after, subjectId: $subjectId) {\n      edges { cursor node { id startedAt } }\n      pageInfo { hasNextPage endCursor }\n    }\n  }\n"): typeof import('./graphql.js').ManageSessionsInRangeDocument;
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation ManageStopWithNote($id: ID!, $note: String) { stopSession(sessionId: $id, note: $note) { id status note endedAt } }\n"): typeof import('./graphql.js').ManageStopWithNoteDocument;
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation ManageUpdateSessionNote($id: ID!, $note: String) { updateSessionNote(id: $id, note: $note) { id status note elapsedSeconds } }\n"): typeof import('./graphql.js').ManageUpdateSessionNoteDocument;
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "query ManageSessionNote($id: ID!) { session(id: $id) { id note } }"): typeof import('./graphql.js').ManageSessionNoteDocument;
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "mutation ManageDeleteSession($id: ID!) { deleteSession(id: $id) }"): typeof import('./graphql.js').ManageDeleteSessionDocument;
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  query ManageSessionStats($day: Date!) { studyStats(from: $day, to: $day, timeZone: \"UTC\") { totalSeconds completedPomodoros } }\n"): typeof import('./graphql.js').ManageSessionStatsDocument;
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */

@@ -90,6 +90,54 @@ export type TimerStatusSubscriptionVariables = Exact<{
 
 export type TimerStatusSubscription = { timerUpdated: { sessionId: string, status: SessionStatus } };
 
+export type ManageSessionsInRangeQueryVariables = Exact<{
+  from?: string | null | undefined;
+  to?: string | null | undefined;
+  first?: number | null | undefined;
+  after?: string | null | undefined;
+  subjectId?: string | null | undefined;
+}>;
+
+
+export type ManageSessionsInRangeQuery = { sessions: { edges: Array<{ cursor: string, node: { id: string, startedAt: string } }>, pageInfo: { hasNextPage: boolean, endCursor: string | null } } };
+
+export type ManageStopWithNoteMutationVariables = Exact<{
+  id: string;
+  note?: string | null | undefined;
+}>;
+
+
+export type ManageStopWithNoteMutation = { stopSession: { id: string, status: SessionStatus, note: string | null, endedAt: string | null } };
+
+export type ManageUpdateSessionNoteMutationVariables = Exact<{
+  id: string;
+  note?: string | null | undefined;
+}>;
+
+
+export type ManageUpdateSessionNoteMutation = { updateSessionNote: { id: string, status: SessionStatus, note: string | null, elapsedSeconds: number } };
+
+export type ManageSessionNoteQueryVariables = Exact<{
+  id: string;
+}>;
+
+
+export type ManageSessionNoteQuery = { session: { id: string, note: string | null } | null };
+
+export type ManageDeleteSessionMutationVariables = Exact<{
+  id: string;
+}>;
+
+
+export type ManageDeleteSessionMutation = { deleteSession: string };
+
+export type ManageSessionStatsQueryVariables = Exact<{
+  day: string;
+}>;
+
+
+export type ManageSessionStatsQuery = { studyStats: { totalSeconds: number, completedPomodoros: number } };
+
 export type StudyStatsQueryVariables = Exact<{
   from: string;
   to: string;
@@ -377,6 +425,70 @@ export const TimerStatusDocument = new TypedDocumentString(`
   }
 }
     `) as unknown as TypedDocumentString<TimerStatusSubscription, TimerStatusSubscriptionVariables>;
+export const ManageSessionsInRangeDocument = new TypedDocumentString(`
+    query ManageSessionsInRange($from: DateTime, $to: DateTime, $first: Int, $after: String, $subjectId: ID) {
+  sessions(
+    from: $from
+    to: $to
+    first: $first
+    after: $after
+    subjectId: $subjectId
+  ) {
+    edges {
+      cursor
+      node {
+        id
+        startedAt
+      }
+    }
+    pageInfo {
+      hasNextPage
+      endCursor
+    }
+  }
+}
+    `) as unknown as TypedDocumentString<ManageSessionsInRangeQuery, ManageSessionsInRangeQueryVariables>;
+export const ManageStopWithNoteDocument = new TypedDocumentString(`
+    mutation ManageStopWithNote($id: ID!, $note: String) {
+  stopSession(sessionId: $id, note: $note) {
+    id
+    status
+    note
+    endedAt
+  }
+}
+    `) as unknown as TypedDocumentString<ManageStopWithNoteMutation, ManageStopWithNoteMutationVariables>;
+export const ManageUpdateSessionNoteDocument = new TypedDocumentString(`
+    mutation ManageUpdateSessionNote($id: ID!, $note: String) {
+  updateSessionNote(id: $id, note: $note) {
+    id
+    status
+    note
+    elapsedSeconds
+  }
+}
+    `) as unknown as TypedDocumentString<ManageUpdateSessionNoteMutation, ManageUpdateSessionNoteMutationVariables>;
+export const ManageSessionNoteDocument = new TypedDocumentString(`
+    query ManageSessionNote($id: ID!) {
+  session(id: $id) {
+    id
+    note
+  }
+}
+    `) as unknown as TypedDocumentString<ManageSessionNoteQuery, ManageSessionNoteQueryVariables>;
+export const ManageDeleteSessionDocument = new TypedDocumentString(`
+    mutation ManageDeleteSession($id: ID!) {
+  deleteSession(id: $id)
+}
+    `) as unknown as TypedDocumentString<ManageDeleteSessionMutation, ManageDeleteSessionMutationVariables>;
+export const ManageSessionStatsDocument = new TypedDocumentString(`
+    query ManageSessionStats($day: Date!) {
+  studyStats(from: $day, to: $day, timeZone: "UTC") {
+    totalSeconds
+    completedPomodoros
+  }
+}
+    `) as unknown as TypedDocumentString<ManageSessionStatsQuery, ManageSessionStatsQueryVariables>;
 export const StudyStatsDocument = new TypedDocumentString(`
     query StudyStats($from: Date!, $to: Date!, $timeZone: String!, $subjectId: ID, $minDailySeconds: Int) {
   studyStats(
