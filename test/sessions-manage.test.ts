@@ -14,6 +14,7 @@ import {
 } from './support/fixtures.js';
 import type { GraphQLResponse } from './support/graphql-client.js';
 import { startTestServer, type TestServer } from './support/server.js';
+import { collect, connectStudent, disposeSockets } from './support/ws-client.js';
 
 // Managing sessions over HTTP: `sessions(from, to)`, notes (at stop and with updateSessionNote)
 // and deleteSession. Every refusal is checked for its code and for an unchanged database; a
@@ -38,6 +39,9 @@ const UPDATE_NOTE = graphql(`
 `);
 const NOTE = graphql(`query ManageSessionNote($id: ID!) { session(id: $id) { id note } }`);
 const DELETE = graphql(`mutation ManageDeleteSession($id: ID!) { deleteSession(id: $id) }`);
+const ACTIVE_NOTE = graphql(`
+  subscription ManageActiveSessionNote { activeSessionUpdated { session { id status note } } }
+`);
 const STATS = graphql(`
   query ManageSessionStats($day: Date!) { studyStats(from: $day, to: $day, timeZone: "UTC") { totalSeconds completedPomodoros } }
 `);
@@ -47,9 +51,12 @@ beforeAll(async () => {
   // The clock stands still unless a test moves it; a day-long token outlives every move. The
   // completion sweep is kept out of the way, so that a POMODORO whose time ran out stays stored
   // RUNNING until a request reads it.
-  t = await startTestServer({ env: { ACCESS_TOKEN_TTL_SECONDS: '86400', COMPLETION_SWEEP_SECONDS: '3600' } });
+  t = await startTestServer({ env: { ACCESS_TOKEN_TTL_SECONDS: '86400', COMPLETION_SWEEP_SECONDS: '3600', DISCONNECT_GRACE_SECONDS: '0' } });
 });
-afterAll(() => t.close());
+afterAll(async () => {
+  await disposeSockets();
+  await t.close();
+});
 
 const snapshot = () => snapshotDatabase(t.db.handle.db);
 
@@ -185,6 +192,25 @@ describe('notes', () => {
     expect((await s.client.ok(UPDATE_NOTE, { id: sessionId, note: null })).updateSessionNote.note).toBeNull();
     expect((await s.client.ok(UPDATE_NOTE, { id: sessionId })).updateSessionNote.note).toBeNull();
     expect((await row(sessionId))?.note).toBeNull();
+  });
+
+  it("reaches activeSessionUpdated subscribers while the session is unfinished", async () => {
+    const { s, subjectId } = await student();
+    const sessionId = await start(s, subjectId);
+    // Paused: the frozen clock would not tick a running one either, but a paused one has no ticks at all.
+    await s.client.ok(PAUSE_SESSION, { id: sessionId });
+    const ws = await connectStudent(t.origin, s);
+    const live = collect(ws.client, ACTIVE_NOTE);
+    await live.waitFor(1);
+
+    await s.client.ok(UPDATE_NOTE, { id: sessionId, note: 'live' });
+    const results = await live.waitFor(2);
+    expect(results.map((r) => r.data?.activeSessionUpdated.session)).toEqual([
+      { id: sessionId, status: 'PAUSED', note: null },
+      { id: sessionId, status: 'PAUSED', note: 'live' },
+    ]);
+    live.unsubscribe();
+    await ws.dispose();
   });
 
   it('takes 2,000 characters, counted as code points (so 2,000 emoji fit)', async () => {

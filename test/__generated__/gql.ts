@@ -22,6 +22,7 @@ type Documents = {
     "\n  mutation ManageUpdateSessionNote($id: ID!, $note: String) { updateSessionNote(id: $id, note: $note) { id status note elapsedSeconds } }\n": typeof types.ManageUpdateSessionNoteDocument,
     "query ManageSessionNote($id: ID!) { session(id: $id) { id note } }": typeof types.ManageSessionNoteDocument,
     "mutation ManageDeleteSession($id: ID!) { deleteSession(id: $id) }": typeof types.ManageDeleteSessionDocument,
+    "\n  subscription ManageActiveSessionNote { activeSessionUpdated { session { id status note } } }\n": typeof types.ManageActiveSessionNoteDocument,
     "\n  query ManageSessionStats($day: Date!) { studyStats(from: $day, to: $day, timeZone: \"UTC\") { totalSeconds completedPomodoros } }\n": typeof types.ManageSessionStatsDocument,
     "\n  query StudyStats($from: Date!, $to: Date!, $timeZone: String!, $subjectId: ID, $minDailySeconds: Int) {\n    studyStats(from: $from, to: $to, timeZone: $timeZone, subjectId: $subjectId, minDailySeconds: $minDailySeconds) {\n      totalSeconds\n      days { date seconds bySubject { subject { id name } seconds sessions } }\n      bySubject { subject { id name } seconds sessions }\n      completedPomodoros\n      currentStreakDays\n      longestStreakDays\n      goal { dailyMinutes weeklyMinutes dailyProgressSeconds weeklyProgressSeconds }\n    }\n  }\n": typeof types.StudyStatsDocument,
     "\n  mutation SetStudyGoal($dailyMinutes: Int, $weeklyMinutes: Int) {\n    setStudyGoal(dailyMinutes: $dailyMinutes, weeklyMinutes: $weeklyMinutes) { timeZone weekStart goal { dailyMinutes weeklyMinutes } }\n  }\n": typeof types.SetStudyGoalDocument,
@@ -64,6 +65,7 @@ const documents: Documents = {
     "\n  mutation ManageUpdateSessionNote($id: ID!, $note: String) { updateSessionNote(id: $id, note: $note) { id status note elapsedSeconds } }\n": types.ManageUpdateSessionNoteDocument,
     "query ManageSessionNote($id: ID!) { session(id: $id) { id note } }": types.ManageSessionNoteDocument,
     "mutation ManageDeleteSession($id: ID!) { deleteSession(id: $id) }": types.ManageDeleteSessionDocument,
+    "\n  subscription ManageActiveSessionNote { activeSessionUpdated { session { id status note } } }\n": types.ManageActiveSessionNoteDocument,
     "\n  query ManageSessionStats($day: Date!) { studyStats(from: $day, to: $day, timeZone: \"UTC\") { totalSeconds completedPomodoros } }\n": types.ManageSessionStatsDocument,
     "\n  query StudyStats($from: Date!, $to: Date!, $timeZone: String!, $subjectId: ID, $minDailySeconds: Int) {\n    studyStats(from: $from, to: $to, timeZone: $timeZone, subjectId: $subjectId, minDailySeconds: $minDailySeconds) {\n      totalSeconds\n      days { date seconds bySubject { subject { id name } seconds sessions } }\n      bySubject { subject { id name } seconds sessions }\n      completedPomodoros\n      currentStreakDays\n      longestStreakDays\n      goal { dailyMinutes weeklyMinutes dailyProgressSeconds weeklyProgressSeconds }\n    }\n  }\n": types.StudyStatsDocument,
     "\n  mutation SetStudyGoal($dailyMinutes: Int, $weeklyMinutes: Int) {\n    setStudyGoal(dailyMinutes: $dailyMinutes, weeklyMinutes: $weeklyMinutes) { timeZone weekStart goal { dailyMinutes weeklyMinutes } }\n  }\n": types.SetStudyGoalDocument,
@@ -127,6 +129,10 @@ export function graphql(source: "query ManageSessionNote($id: ID!) { session(id:
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
 export function graphql(source: "mutation ManageDeleteSession($id: ID!) { deleteSession(id: $id) }"): typeof import('./graphql.js').ManageDeleteSessionDocument;
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  subscription ManageActiveSessionNote { activeSessionUpdated { session { id status note } } }\n"): typeof import('./graphql.js').ManageActiveSessionNoteDocument;
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */

@@ -131,6 +131,11 @@ export type ManageDeleteSessionMutationVariables = Exact<{
 
 export type ManageDeleteSessionMutation = { deleteSession: string };
 
+export type ManageActiveSessionNoteSubscriptionVariables = Exact<{ [key: string]: never; }>;
+
+
+export type ManageActiveSessionNoteSubscription = { activeSessionUpdated: { session: { id: string, status: SessionStatus, note: string | null } | null } };
+
 export type ManageSessionStatsQueryVariables = Exact<{
   day: string;
 }>;
@@ -481,6 +486,17 @@ export const ManageDeleteSessionDocument = new TypedDocumentString(`
   deleteSession(id: $id)
 }
     `) as unknown as TypedDocumentString<ManageDeleteSessionMutation, ManageDeleteSessionMutationVariables>;
+export const ManageActiveSessionNoteDocument = new TypedDocumentString(`
+    subscription ManageActiveSessionNote {
+  activeSessionUpdated {
+    session {
+      id
+      status
+      note
+    }
+  }
+}
+    `) as unknown as TypedDocumentString<ManageActiveSessionNoteSubscription, ManageActiveSessionNoteSubscriptionVariables>;
 export const ManageSessionStatsDocument = new TypedDocumentString(`
     query ManageSessionStats($day: Date!) {
   studyStats(from: $day, to: $day, timeZone: "UTC") {
