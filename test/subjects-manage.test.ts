@@ -47,6 +47,7 @@ const STATS = graphql(`
     }
   }
 `);
+// Only spread by the documents above (the preset appends it to each); never sent on its own.
 void SUBJECT_FIELDS;
 
 let t: TestServer;

@@ -141,7 +141,9 @@ export class SessionService {
       const record = await findSessionForOwner(trx, { userId, sessionId }, { forUpdate: true });
       if (!record) throw sessionNotFound();
       const version = await updateNote(trx, { userId, sessionId }, value);
-      return { ...record, note: value, version: version ?? record.version + 1 };
+      // The row is locked and owned: it cannot have gone in between.
+      if (version === null) throw sessionNotFound();
+      return { ...record, note: value, version };
     });
     const view = this.#view(written, now);
     return isFinished(view.status) ? view : this.#changed(view);
