@@ -11,7 +11,7 @@ const at = (s: number): Date => new Date(T0.getTime() + s * 1000);
 const subject = { id: 'subject-1', userId: 'u1', name: 'Maths', createdAt: T0 } as unknown as StudySession['subject'];
 
 function running(id: string, startS: number, version = 1): StudySession {
-  return viewSession({ id, userId: 'u1', subject, startedAt: at(startS), timer: startedTimer('FREE', null, at(startS)), version }, at(startS));
+  return viewSession({ id, userId: 'u1', subject, startedAt: at(startS), timer: startedTimer('FREE', null, at(startS)), version, note: null }, at(startS));
 }
 function stopped(session: StudySession, atS: number): StudySession {
   const timer = applyAction(session.timer, { kind: 'stop' }, at(atS))!;

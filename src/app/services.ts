@@ -102,7 +102,7 @@ export function createServices(options: ServicesOptions): AppServices {
     credentials: new CredentialsService(db, settings.credentials, clock, logger, revocations),
     account: new AccountService(db, settings.credentials, clock, logger, revocations),
     users: new UserService(db, clock, revocations),
-    subjects: new SubjectService(db),
+    subjects: new SubjectService(db, clock, sessions),
     sessions,
     stats: new StudyStatsService(db, clock, sessions, { timeZones }),
     settings: new UserSettingsService(db, timeZones),

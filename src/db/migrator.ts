@@ -7,6 +7,7 @@ import * as subjectOrder from './migrations/2026-11-24T0100_subject_order.js';
 import * as refreshTokenClient from './migrations/2026-12-06T1200_refresh_token_client.js';
 import * as studyHistory from './migrations/2026-12-06T1200_study_history.js';
 import * as clusterPresence from './migrations/2026-12-07T0000_cluster_presence.js';
+import * as subjectAndSessionManagement from './migrations/2026-12-07T0100_subject_and_session_management.js';
 import * as loginClients from './migrations/2026-12-07T0200_login_clients.js';
 
 /**
@@ -21,6 +22,7 @@ export const migrations: Record<string, Migration> = {
   '2026-12-06T1200_refresh_token_client': refreshTokenClient,
   '2026-12-06T1200_study_history': studyHistory,
   '2026-12-07T0000_cluster_presence': clusterPresence,
+  '2026-12-07T0100_subject_and_session_management': subjectAndSessionManagement,
   '2026-12-07T0200_login_clients': loginClients,
 };
 

@@ -15,6 +15,8 @@ export interface StudySession {
   startedAt: Date;
   endedAt: Date | null;
   pausedReason: PauseReasonValue | null;
+  /** The student's note; null when there is none. */
+  note: string | null;
   /** The instant the time fields were computed for. */
   observedAt: Date;
   /** The stored timer state this view was computed from. */
@@ -31,6 +33,7 @@ export interface SessionRecord {
   startedAt: Date;
   timer: TimerState;
   version: number;
+  note: string | null;
 }
 
 /**
@@ -53,6 +56,7 @@ export function viewSession(record: SessionRecord, now: Date, settleExpired = tr
     startedAt: record.startedAt,
     endedAt: timer.endedAt,
     pausedReason: timer.pausedReason,
+    note: record.note,
     observedAt: now,
     timer,
     version: record.version,

@@ -22,9 +22,12 @@ function selectSessions(db: Db) {
       's.ended_at',
       's.paused_reason',
       's.version',
+      's.note',
       'sub.id as subject_id',
       'sub.name as subject_name',
       'sub.created_at as subject_created_at',
+      'sub.color as subject_color',
+      'sub.archived_at as subject_archived_at',
     ]);
 }
 
@@ -34,9 +37,16 @@ function toRecord(row: SelectedRow): SessionRecord {
   return {
     id: row.id,
     userId: row.user_id,
-    subject: { id: row.subject_id, name: row.subject_name, createdAt: row.subject_created_at },
+    subject: {
+      id: row.subject_id,
+      name: row.subject_name,
+      createdAt: row.subject_created_at,
+      color: row.subject_color,
+      archivedAt: row.subject_archived_at,
+    },
     startedAt: row.started_at,
     version: row.version,
+    note: row.note,
     timer: {
       type: row.type,
       status: row.status,
@@ -99,15 +109,21 @@ export async function insertSession(
 }
 
 /**
- * Writes a new timer state if the row is still at the record's version (compare-and-set), so a
- * concurrent change is never overwritten, and records in the same transaction the running
- * stretch it ends or begins (see `runChange`). Returns the new version, or null if it did not
- * write. Taking a transaction is the point: a state change and its history commit together.
+ * Writes a new timer state (and, when `note` is given, the note with it) if the row is still at
+ * the record's version (compare-and-set), so a concurrent change is never overwritten, and
+ * records in the same transaction the running stretch it ends or begins (see `runChange`).
+ * Returns the new version, or null if it did not write. Taking a transaction is the point: a
+ * state change and its history commit together.
  */
-export async function updateTimer(trx: Transaction<Database>, record: SessionRecord, next: TimerState): Promise<number | null> {
+export async function updateTimer(
+  trx: Transaction<Database>,
+  record: SessionRecord,
+  next: TimerState,
+  changes: { note?: string | null } = {},
+): Promise<number | null> {
   const row = await trx
     .updateTable('study_sessions')
-    .set({ ...timerColumns(next), version: record.version + 1 })
+    .set({ ...timerColumns(next), ...('note' in changes && { note: changes.note }), version: record.version + 1 })
     .where('id', '=', record.id)
     .where('version', '=', record.version)
     .returning('version')
@@ -156,6 +172,82 @@ function timerColumns(t: TimerState) {
   };
 }
 
+/**
+ * Sets the note of the owner's session (null clears it) and bumps its version, so that the
+ * state a live subscriber is sent with the note is newer than the one before. Row-locked like
+ * every write of a session's row: a transition in flight finishes first. Returns the new
+ * version, or null for a foreign or missing session (nothing written).
+ */
+export async function updateNote(
+  trx: Transaction<Database>,
+  owner: { userId: string; sessionId: string },
+  note: string | null,
+): Promise<number | null> {
+  const row = await trx
+    .updateTable('study_sessions')
+    .set((eb) => ({ note, version: eb('version', '+', 1) }))
+    .where('id', '=', owner.sessionId)
+    .where('user_id', '=', owner.userId)
+    .returning('version')
+    .executeTakeFirst();
+  return row?.version ?? null;
+}
+
+/**
+ * Deletes the owner's session and its running stretches, in the caller's transaction. Returns
+ * false (nothing deleted) for a foreign or missing one. The stretches are deleted here rather
+ * than left to the foreign key's cascade, so that what a deletion removes reads in one place.
+ */
+export async function deleteSessionForOwner(trx: Transaction<Database>, owner: { userId: string; sessionId: string }): Promise<boolean> {
+  await trx
+    .deleteFrom('study_session_runs')
+    .where('session_id', '=', owner.sessionId)
+    .where('user_id', '=', owner.userId)
+    .execute();
+  const deleted = await trx
+    .deleteFrom('study_sessions')
+    .where('id', '=', owner.sessionId)
+    .where('user_id', '=', owner.userId)
+    .executeTakeFirst();
+  return deleted.numDeletedRows > 0n;
+}
+
+/** How many sessions the owner has on a subject, and the unfinished one among them, if any. */
+export async function subjectSessionUsage(
+  db: Db,
+  owner: { userId: string; subjectId: string },
+): Promise<{ sessions: number; unfinishedSessionId: string | null }> {
+  const counted = await db
+    .selectFrom('study_sessions')
+    .select((eb) => eb.fn.countAll<number>().as('sessions'))
+    .where('user_id', '=', owner.userId)
+    .where('subject_id', '=', owner.subjectId)
+    .executeTakeFirstOrThrow();
+  const unfinished = await db
+    .selectFrom('study_sessions')
+    .select('id')
+    .where('user_id', '=', owner.userId)
+    .where('subject_id', '=', owner.subjectId)
+    .where('status', 'in', ['RUNNING', 'PAUSED'])
+    .executeTakeFirst();
+  return { sessions: Number(counted.sessions), unfinishedSessionId: unfinished?.id ?? null };
+}
+
+/** Deletes every session of the owner's subject and their running stretches; returns how many sessions. */
+export async function deleteSubjectSessions(trx: Transaction<Database>, owner: { userId: string; subjectId: string }): Promise<number> {
+  await trx
+    .deleteFrom('study_session_runs')
+    .where('subject_id', '=', owner.subjectId)
+    .where('user_id', '=', owner.userId)
+    .execute();
+  const deleted = await trx
+    .deleteFrom('study_sessions')
+    .where('subject_id', '=', owner.subjectId)
+    .where('user_id', '=', owner.userId)
+    .executeTakeFirst();
+  return Number(deleted.numDeletedRows);
+}
+
 /** Filters and keyset position for {@link listSessions}. */
 export interface SessionPageQuery {
   userId: string;
@@ -163,6 +255,10 @@ export interface SessionPageQuery {
   after?: { startedAt: Date; id: string };
   subjectId?: string;
   status?: SessionStatusValue;
+  /** Sessions started at or after this instant. */
+  startedFrom?: Date;
+  /** Sessions started before this instant. */
+  startedBefore?: Date;
 }
 
 /** A page of the owner's sessions, newest first (by start, then id), after the given position. */
@@ -170,6 +266,8 @@ export async function listSessions(db: Db, q: SessionPageQuery): Promise<Session
   let query = selectSessions(db).where('s.user_id', '=', q.userId);
   if (q.subjectId) query = query.where('s.subject_id', '=', q.subjectId);
   if (q.status) query = query.where('s.status', '=', q.status);
+  if (q.startedFrom) query = query.where('s.started_at', '>=', q.startedFrom);
+  if (q.startedBefore) query = query.where('s.started_at', '<', q.startedBefore);
   if (q.after) {
     const { startedAt, id } = q.after;
     query = query.where((eb) => eb(eb.refTuple('s.started_at', 's.id'), '<', eb.tuple(startedAt, id)));

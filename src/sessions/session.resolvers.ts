@@ -14,7 +14,11 @@ export const sessionResolvers: Resolvers = {
     startSession: (_p, { input }, ctx) => ctx.services.sessions.start(requireViewer(ctx).userId, input),
     pauseSession: (_p, { sessionId }, ctx) => ctx.services.sessions.pause(requireViewer(ctx).userId, sessionId),
     resumeSession: (_p, { sessionId }, ctx) => ctx.services.sessions.resume(requireViewer(ctx).userId, sessionId),
-    stopSession: (_p, { sessionId }, ctx) => ctx.services.sessions.stop(requireViewer(ctx).userId, sessionId),
+    // An omitted note leaves the note as it is; an explicit null clears it: `'note' in args` tells them apart.
+    stopSession: (_p, args, ctx) =>
+      ctx.services.sessions.stop(requireViewer(ctx).userId, args.sessionId, 'note' in args ? { note: args.note } : {}),
+    updateSessionNote: (_p, { id, note }, ctx) => ctx.services.sessions.setNote(requireViewer(ctx).userId, id, note ?? null),
+    deleteSession: (_p, { id }, ctx) => ctx.services.sessions.delete(requireViewer(ctx).userId, id),
   },
   Subscription: {
     timerUpdated: {

@@ -9,21 +9,25 @@ import { findSubjectForOwner } from '../subjects/subject.repository.js';
 import { toSubject } from '../subjects/subject.model.js';
 import { type SessionRecord, type StudySession, viewSession } from './session.model.js';
 import {
+  deleteSessionForOwner,
   findActiveSession,
   findExpiredPomodoros,
   findSessionForOwner,
   findWatchedSessions,
   insertSession,
   listSessions,
+  updateNote,
   updateTimer,
 } from './session.repository.js';
 import type { SessionStatusValue, SessionTypeValue } from './session.table.js';
-import { applyAction, settle, startedTimer, type TimerAction } from './timer.js';
+import { applyAction, isFinished, settle, startedTimer, type TimerAction } from './timer.js';
 
 /** Bounds of `focusMinutes` for POMODORO sessions, and the default when it is omitted. */
 export const FOCUS_MINUTES = { min: 1, max: 180, default: 25 } as const;
 /** Bounds of `first` for session pages, and the default when it is omitted. */
 export const PAGE_SIZE = { min: 1, max: 100, default: 20 } as const;
+/** Most characters (Unicode code points, as PostgreSQL's char_length counts) of a session's note. */
+export const NOTE_MAX_LENGTH = 2_000;
 
 const ACTIVE_INDEX = 'study_sessions_one_active_per_user';
 
@@ -66,7 +70,8 @@ export class SessionService {
   /**
    * Starts a RUNNING session. BAD_USER_INPUT for a malformed subject id or out-of-range
    * `focusMinutes` (or any `focusMinutes` on a FREE session), NOT_FOUND for a foreign or missing
-   * subject, SESSION_ALREADY_ACTIVE (extensions.activeSessionId) when one is RUNNING or PAUSED.
+   * subject, SUBJECT_ARCHIVED for an archived one, SESSION_ALREADY_ACTIVE
+   * (extensions.activeSessionId) when one is RUNNING or PAUSED.
    */
   async start(
     userId: string,
@@ -78,13 +83,17 @@ export class SessionService {
     const id = randomUUID();
     try {
       const record = await this.db.transaction().execute(async (trx) => {
-        const subject = await findSubjectForOwner(trx, { userId, subjectId });
+        // Share-locked until the session is committed: a concurrent deleteSubject waits, and
+        // then sees this session; an archive waits too, so it either refuses this start or
+        // comes after it.
+        const subject = await findSubjectForOwner(trx, { userId, subjectId }, { lock: 'share' });
         if (!subject) throw subjectNotFound();
+        if (subject.archived_at) throw new AppError('SUBJECT_ARCHIVED');
         const active = await this.#settleActive(trx, userId, now);
         if (active) throw alreadyActive(active.id);
         const timer = startedTimer(input.type, focusSeconds, now);
         await insertSession(trx, { id, userId, subjectId, startedAt: now, timer });
-        return { id, userId, subject: toSubject(subject), startedAt: now, timer, version: 1 } satisfies SessionRecord;
+        return { id, userId, subject: toSubject(subject), startedAt: now, timer, version: 1, note: null } satisfies SessionRecord;
       });
       return this.#changed(viewSession(record, now));
     } catch (err) {
@@ -107,9 +116,61 @@ export class SessionService {
     return this.#transition(userId, sessionId, { kind: 'resume' });
   }
 
-  /** Stops a RUNNING or PAUSED session for good. */
-  stop(userId: string, sessionId: string): Promise<StudySession> {
-    return this.#transition(userId, sessionId, { kind: 'stop' });
+  /**
+   * Stops a RUNNING or PAUSED session for good. With `note` (see {@link setNote}: null clears)
+   * the note is written with the stop, in the same transaction; omitted, it stays as it is.
+   * BAD_USER_INPUT for a note {@link setNote} refuses, before anything else is looked at; a
+   * refused stop (INVALID_SESSION_STATE) writes no note either.
+   */
+  stop(userId: string, sessionId: string, options: { note?: string | null } = {}): Promise<StudySession> {
+    const changes = 'note' in options ? { note: sessionNote(options.note ?? null) } : {};
+    return this.#transition(userId, sessionId, { kind: 'stop' }, changes);
+  }
+
+  /**
+   * Sets the note of one of the student's sessions, whatever its status; null (or only
+   * whitespace) clears it. BAD_USER_INPUT (field `note`) for more than
+   * {@link NOTE_MAX_LENGTH} characters or a control character other than tab and line breaks;
+   * NOT_FOUND for a foreign or missing session. The live feeds hear the change while the session
+   * is RUNNING or PAUSED (a finished one has no live subscriber left).
+   */
+  async setNote(userId: string, rawId: string, note: string | null): Promise<StudySession> {
+    const sessionId = parseId('id', rawId);
+    const value = sessionNote(note);
+    const now = this.clock.now();
+    const written = await this.db.transaction().execute(async (trx) => {
+      const record = await findSessionForOwner(trx, { userId, sessionId }, { forUpdate: true });
+      if (!record) throw sessionNotFound();
+      const version = await updateNote(trx, { userId, sessionId }, value);
+      // The row is locked and owned: it cannot have gone in between.
+      if (version === null) throw sessionNotFound();
+      return { ...record, note: value, version };
+    });
+    const view = this.#view(written, now);
+    return isFinished(view.status) ? view : this.#changed(view);
+  }
+
+  /**
+   * Deletes one of the student's finished (COMPLETED or STOPPED) sessions with its history, so
+   * that it leaves `sessions` and statistics; returns its id. SESSION_ACTIVE
+   * (extensions.sessionId) for a RUNNING or PAUSED one (a POMODORO whose time ran out is
+   * finished); NOT_FOUND for a foreign or missing one. A refusal deletes nothing.
+   */
+  async delete(userId: string, rawId: string): Promise<string> {
+    const sessionId = parseId('id', rawId);
+    const now = this.clock.now();
+    const completed = await this.db.transaction().execute(async (trx) => {
+      const record = await findSessionForOwner(trx, { userId, sessionId }, { forUpdate: true });
+      if (!record) throw sessionNotFound();
+      const timer = this.hooks.completionDeferred(userId) ? record.timer : settle(record.timer, now);
+      if (!isFinished(timer.status)) throw new AppError('SESSION_ACTIVE', undefined, { sessionId });
+      await deleteSessionForOwner(trx, { userId, sessionId });
+      // Found expired: it completed before it was deleted.
+      return timer === record.timer ? undefined : { ...record, timer, version: record.version + 1 };
+    });
+    // Its `timerUpdated` subscribers get its final state and end, as after any completion.
+    if (completed) this.#changed(viewSession(completed, now));
+    return sessionId;
   }
 
   /** One of the student's sessions. BAD_USER_INPUT for a malformed id, NOT_FOUND for a foreign or missing one. */
@@ -129,17 +190,28 @@ export class SessionService {
   }
 
   /**
-   * A page of the student's sessions, newest first. BAD_USER_INPUT for `first` out of range,
-   * a malformed cursor or subject id.
+   * A page of the student's sessions, newest first; with `from` and/or `to`, only those started
+   * at or after `from` and before `to`. BAD_USER_INPUT for `first` out of range, a malformed
+   * cursor or subject id, `from` after `to`, or an instant outside the years 1 to 9999.
    */
   async list(
     userId: string,
-    args: { first?: number | null; after?: string | null; subjectId?: string | null; status?: SessionStatusValue | null },
+    args: {
+      first?: number | null;
+      after?: string | null;
+      subjectId?: string | null;
+      status?: SessionStatusValue | null;
+      from?: Date | null;
+      to?: Date | null;
+    },
   ): Promise<SessionPage> {
     const first = args.first ?? PAGE_SIZE.default;
     if (!Number.isInteger(first) || first < PAGE_SIZE.min || first > PAGE_SIZE.max) {
       throw badInput('first', `first must be between ${PAGE_SIZE.min} and ${PAGE_SIZE.max}`);
     }
+    const from = args.from != null ? storableInstant('from', args.from) : undefined;
+    const to = args.to != null ? storableInstant('to', args.to) : undefined;
+    if (from && to && from > to) throw badInput('to', 'to must not be before from');
     // An empty string is a malformed value, not an absent one.
     const after = args.after != null ? decodeCursor(args.after) : undefined;
     const subjectId = args.subjectId != null ? parseId('subjectId', args.subjectId) : undefined;
@@ -152,6 +224,8 @@ export class SessionService {
       ...(after && { after }),
       ...(subjectId && { subjectId }),
       ...(args.status && { status: args.status }),
+      ...(from && { startedFrom: from }),
+      ...(to && { startedBefore: to }),
     });
     const edges = records.slice(0, first).map((r) => ({ cursor: encodeCursor(r), node: this.#view(r, now) }));
     return {
@@ -239,7 +313,8 @@ export class SessionService {
     return undefined;
   }
 
-  async #transition(userId: string, rawId: string, action: TimerAction): Promise<StudySession> {
+  /** Applies `action`; `changes` (a note) are written with it, and only if it is allowed. */
+  async #transition(userId: string, rawId: string, action: TimerAction, changes: { note?: string | null } = {}): Promise<StudySession> {
     const sessionId = parseId('sessionId', rawId);
     const now = this.clock.now();
     const outcome = await this.db.transaction().execute(async (trx) => {
@@ -249,8 +324,9 @@ export class SessionService {
       const next = applyAction(settled, action, now);
       const written = next ?? settled;
       // A POMODORO found expired is persisted as COMPLETED even when the action itself is refused.
-      const version = written === record.timer ? record.version : await updateTimer(trx, record, written);
-      const stored = version === null || version === record.version ? undefined : { ...record, timer: written, version };
+      const version = written === record.timer ? record.version : await updateTimer(trx, record, written, next ? changes : {});
+      const note = next && 'note' in changes ? (changes.note ?? null) : record.note;
+      const stored = version === null || version === record.version ? undefined : { ...record, timer: written, version, note };
       if (!next) {
         const error = new AppError('INVALID_SESSION_STATE', `Cannot ${action.kind} a session that is ${settled.status}`, {
           status: settled.status,
@@ -263,6 +339,25 @@ export class SessionService {
     if ('error' in outcome) throw outcome.error;
     return view!;
   }
+}
+
+/**
+ * A note as stored: null for none (null, or only whitespace), else as given. BAD_USER_INPUT
+ * (field `note`) beyond {@link NOTE_MAX_LENGTH} code points, or for a control character other
+ * than tab, line feed and carriage return (PostgreSQL's text cannot hold NUL at all).
+ */
+function sessionNote(note: string | null): string | null {
+  if (note === null || note.trim().length === 0) return null;
+  if ([...note].length > NOTE_MAX_LENGTH) throw badInput('note', `note must be at most ${NOTE_MAX_LENGTH} characters`);
+  if (/[^\P{Cc}\t\n\r]/u.test(note)) throw badInput('note', 'note must not contain control characters other than tabs and line breaks');
+  return note;
+}
+
+/** `value` when PostgreSQL can store it (years 1 to 9999); BAD_USER_INPUT naming `field` otherwise. */
+function storableInstant(field: string, value: Date): Date {
+  const year = value.getUTCFullYear();
+  if (Number.isNaN(year) || year < 1 || year > 9999) throw badInput(field, `${field} must be between the years 1 and 9999`);
+  return value;
 }
 
 function alreadyActive(activeSessionId: string | undefined): AppError {

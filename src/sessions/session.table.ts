@@ -25,6 +25,8 @@ export interface StudySessionTable {
   started_at: Date;
   ended_at: Nullable<Date>;
   paused_reason: Nullable<PauseReasonValue>;
+  /** The student's note, 1 to 2,000 characters; null: none. */
+  note: Nullable<string>;
   /** Incremented by every write, so readers can order states of the same session. */
   version: ColumnType<number, number | undefined, number>;
 }

@@ -39,7 +39,7 @@ export interface SubjectSecondsRow {
 export interface StatsRow {
   days: { date: CalendarDate; seconds: number; bySubject: SubjectSecondsRow[] }[];
   bySubject: SubjectSecondsRow[];
-  subjects: { id: string; name: string; createdAt: string }[];
+  subjects: { id: string; name: string; createdAt: string; color: string | null; archivedAt: string | null }[];
   completedPomodoros: number;
   /** The first day looked at (the range's start or today's, less the lookback). */
   windowFrom: CalendarDate;
@@ -209,7 +209,7 @@ export function statsStatement(q: StatsQuery): RawBuilder<{ stats: StatsRow }> {
       ),
       'bySubject', (select ${subjectEntries} from range_subjects c join subjects sub on sub.id = c.subject_id),
       'subjects', (
-        select coalesce(json_agg(json_build_object('id', sub.id, 'name', sub.name, 'createdAt', sub.created_at)), '[]'::json)
+        select coalesce(json_agg(json_build_object('id', sub.id, 'name', sub.name, 'createdAt', sub.created_at, 'color', sub.color, 'archivedAt', sub.archived_at)), '[]'::json)
         from subjects sub where sub.id in (select subject_id from w_cells where ${inRange})
       ),
       'completedPomodoros', (

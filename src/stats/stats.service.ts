@@ -88,7 +88,12 @@ export class StudyStatsService {
       if (row.edgeDays !== null) longest = Math.max(longest, row.edgeDays + before);
     }
 
-    const subjects = new Map<string, Subject>(row.subjects.map((s) => [s.id, { id: s.id, name: s.name, createdAt: new Date(s.createdAt) }]));
+    const subjects = new Map<string, Subject>(
+      row.subjects.map((s) => [
+        s.id,
+        { id: s.id, name: s.name, createdAt: new Date(s.createdAt), color: s.color, archivedAt: s.archivedAt === null ? null : new Date(s.archivedAt) },
+      ]),
+    );
     const withSubject = (entries: SubjectSecondsRow[]): SubjectSeconds[] =>
       entries.map((e) => ({ subject: subjects.get(e.subjectId)!, seconds: e.seconds, sessions: e.sessions }));
     const days = row.days.map((d) => ({ date: d.date, seconds: d.seconds, bySubject: withSubject(d.bySubject) }));

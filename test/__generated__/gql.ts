@@ -21,9 +21,27 @@ type Documents = {
     "\n  mutation UpdateSettings($input: UpdateSettingsInput!) {\n    updateSettings(input: $input) { timeZone weekStart goal { dailyMinutes weeklyMinutes } }\n  }\n": typeof types.UpdateSettingsDocument,
     "\n  query List {\n    sessions(first: 100) {\n      edges { node { id type status elapsedSeconds focusSeconds remainingSeconds startedAt endedAt pausedReason } }\n    }\n  }\n": typeof types.ListDocument,
     "subscription TimerStatus($id: ID!) { timerUpdated(sessionId: $id) { sessionId status } }": typeof types.TimerStatusDocument,
+    "\n  query ManageSessionsInRange($from: DateTime, $to: DateTime, $first: Int, $after: String, $subjectId: ID) {\n    sessions(from: $from, to: $to, first: $first, after: $after, subjectId: $subjectId) {\n      edges { cursor node { id startedAt } }\n      pageInfo { hasNextPage endCursor }\n    }\n  }\n": typeof types.ManageSessionsInRangeDocument,
+    "\n  mutation ManageStopWithNote($id: ID!, $note: String) { stopSession(sessionId: $id, note: $note) { id status note endedAt } }\n": typeof types.ManageStopWithNoteDocument,
+    "\n  mutation ManageUpdateSessionNote($id: ID!, $note: String) { updateSessionNote(id: $id, note: $note) { id status note elapsedSeconds } }\n": typeof types.ManageUpdateSessionNoteDocument,
+    "query ManageSessionNote($id: ID!) { session(id: $id) { id note } }": typeof types.ManageSessionNoteDocument,
+    "mutation ManageDeleteSession($id: ID!) { deleteSession(id: $id) }": typeof types.ManageDeleteSessionDocument,
+    "\n  subscription ManageActiveSessionNote { activeSessionUpdated { session { id status note } } }\n": typeof types.ManageActiveSessionNoteDocument,
+    "\n  query ManageSessionStats($day: Date!) { studyStats(from: $day, to: $day, timeZone: \"UTC\") { totalSeconds completedPomodoros } }\n": typeof types.ManageSessionStatsDocument,
     "\n  query StudyStats($from: Date!, $to: Date!, $timeZone: String!, $subjectId: ID, $minDailySeconds: Int) {\n    studyStats(from: $from, to: $to, timeZone: $timeZone, subjectId: $subjectId, minDailySeconds: $minDailySeconds) {\n      totalSeconds\n      days { date seconds bySubject { subject { id name } seconds sessions } }\n      bySubject { subject { id name } seconds sessions }\n      completedPomodoros\n      currentStreakDays\n      longestStreakDays\n      goal { dailyMinutes weeklyMinutes dailyProgressSeconds weeklyProgressSeconds }\n    }\n  }\n": typeof types.StudyStatsDocument,
     "\n  mutation SetStudyGoal($dailyMinutes: Int, $weeklyMinutes: Int) {\n    setStudyGoal(dailyMinutes: $dailyMinutes, weeklyMinutes: $weeklyMinutes) { timeZone weekStart goal { dailyMinutes weeklyMinutes } }\n  }\n": typeof types.SetStudyGoalDocument,
     "query MySettings { me { id settings { timeZone weekStart goal { dailyMinutes weeklyMinutes } } } }": typeof types.MySettingsDocument,
+    "\n  fragment ManagedSubjectFields on Subject { id name color archivedAt createdAt }\n": typeof types.ManagedSubjectFieldsFragmentDoc,
+    "\n  mutation ManageCreateSubject($input: CreateSubjectInput!) { createSubject(input: $input) { ...ManagedSubjectFields } }\n": typeof types.ManageCreateSubjectDocument,
+    "\n  mutation ManageRenameSubject($id: ID!, $name: String!) { renameSubject(id: $id, name: $name) { ...ManagedSubjectFields } }\n": typeof types.ManageRenameSubjectDocument,
+    "\n  mutation ManageUpdateSubject($id: ID!, $input: UpdateSubjectInput!) { updateSubject(id: $id, input: $input) { ...ManagedSubjectFields } }\n": typeof types.ManageUpdateSubjectDocument,
+    "mutation ManageArchiveSubject($id: ID!) { archiveSubject(id: $id) { ...ManagedSubjectFields } }": typeof types.ManageArchiveSubjectDocument,
+    "mutation ManageUnarchiveSubject($id: ID!) { unarchiveSubject(id: $id) { ...ManagedSubjectFields } }": typeof types.ManageUnarchiveSubjectDocument,
+    "\n  mutation ManageDeleteSubject($id: ID!, $deleteSessions: Boolean) { deleteSubject(id: $id, deleteSessions: $deleteSessions) }\n": typeof types.ManageDeleteSubjectDocument,
+    "\n  query ManageSubjects($includeArchived: Boolean) { subjects(includeArchived: $includeArchived) { ...ManagedSubjectFields } }\n": typeof types.ManageSubjectsDocument,
+    "query ManageSubjectsDefault { subjects { id } }": typeof types.ManageSubjectsDefaultDocument,
+    "\n  query ManageSubjectHistory($subjectId: ID) {\n    sessions(subjectId: $subjectId, first: 100) { edges { node { id status elapsedSeconds subject { id name archivedAt color } } } }\n  }\n": typeof types.ManageSubjectHistoryDocument,
+    "\n  query ManageSubjectStats($from: Date!, $to: Date!, $subjectId: ID) {\n    studyStats(from: $from, to: $to, timeZone: \"UTC\", subjectId: $subjectId) {\n      totalSeconds\n      completedPomodoros\n      bySubject { subject { id name archivedAt color } seconds sessions }\n    }\n  }\n": typeof types.ManageSubjectStatsDocument,
     "\n  mutation SignUp($input: SignUpInput!) {\n    signUp(input: $input) { accessToken refreshToken expiresAt user { id email createdAt } }\n  }\n": typeof types.SignUpDocument,
     "\n  mutation LogIn($input: LogInInput!) {\n    logIn(input: $input) { accessToken refreshToken expiresAt user { id email } }\n  }\n": typeof types.LogInDocument,
     "\n  mutation Refresh($refreshToken: String, $cookieMode: Boolean) {\n    refreshToken(refreshToken: $refreshToken, cookieMode: $cookieMode) { accessToken refreshToken expiresAt user { id } }\n  }\n": typeof types.RefreshDocument,
@@ -51,9 +69,27 @@ const documents: Documents = {
     "\n  mutation UpdateSettings($input: UpdateSettingsInput!) {\n    updateSettings(input: $input) { timeZone weekStart goal { dailyMinutes weeklyMinutes } }\n  }\n": types.UpdateSettingsDocument,
     "\n  query List {\n    sessions(first: 100) {\n      edges { node { id type status elapsedSeconds focusSeconds remainingSeconds startedAt endedAt pausedReason } }\n    }\n  }\n": types.ListDocument,
     "subscription TimerStatus($id: ID!) { timerUpdated(sessionId: $id) { sessionId status } }": types.TimerStatusDocument,
+    "\n  query ManageSessionsInRange($from: DateTime, $to: DateTime, $first: Int, $after: String, $subjectId: ID) {\n    sessions(from: $from, to: $to, first: $first, after: $after, subjectId: $subjectId) {\n      edges { cursor node { id startedAt } }\n      pageInfo { hasNextPage endCursor }\n    }\n  }\n": types.ManageSessionsInRangeDocument,
+    "\n  mutation ManageStopWithNote($id: ID!, $note: String) { stopSession(sessionId: $id, note: $note) { id status note endedAt } }\n": types.ManageStopWithNoteDocument,
+    "\n  mutation ManageUpdateSessionNote($id: ID!, $note: String) { updateSessionNote(id: $id, note: $note) { id status note elapsedSeconds } }\n": types.ManageUpdateSessionNoteDocument,
+    "query ManageSessionNote($id: ID!) { session(id: $id) { id note } }": types.ManageSessionNoteDocument,
+    "mutation ManageDeleteSession($id: ID!) { deleteSession(id: $id) }": types.ManageDeleteSessionDocument,
+    "\n  subscription ManageActiveSessionNote { activeSessionUpdated { session { id status note } } }\n": types.ManageActiveSessionNoteDocument,
+    "\n  query ManageSessionStats($day: Date!) { studyStats(from: $day, to: $day, timeZone: \"UTC\") { totalSeconds completedPomodoros } }\n": types.ManageSessionStatsDocument,
     "\n  query StudyStats($from: Date!, $to: Date!, $timeZone: String!, $subjectId: ID, $minDailySeconds: Int) {\n    studyStats(from: $from, to: $to, timeZone: $timeZone, subjectId: $subjectId, minDailySeconds: $minDailySeconds) {\n      totalSeconds\n      days { date seconds bySubject { subject { id name } seconds sessions } }\n      bySubject { subject { id name } seconds sessions }\n      completedPomodoros\n      currentStreakDays\n      longestStreakDays\n      goal { dailyMinutes weeklyMinutes dailyProgressSeconds weeklyProgressSeconds }\n    }\n  }\n": types.StudyStatsDocument,
     "\n  mutation SetStudyGoal($dailyMinutes: Int, $weeklyMinutes: Int) {\n    setStudyGoal(dailyMinutes: $dailyMinutes, weeklyMinutes: $weeklyMinutes) { timeZone weekStart goal { dailyMinutes weeklyMinutes } }\n  }\n": types.SetStudyGoalDocument,
     "query MySettings { me { id settings { timeZone weekStart goal { dailyMinutes weeklyMinutes } } } }": types.MySettingsDocument,
+    "\n  fragment ManagedSubjectFields on Subject { id name color archivedAt createdAt }\n": types.ManagedSubjectFieldsFragmentDoc,
+    "\n  mutation ManageCreateSubject($input: CreateSubjectInput!) { createSubject(input: $input) { ...ManagedSubjectFields } }\n": types.ManageCreateSubjectDocument,
+    "\n  mutation ManageRenameSubject($id: ID!, $name: String!) { renameSubject(id: $id, name: $name) { ...ManagedSubjectFields } }\n": types.ManageRenameSubjectDocument,
+    "\n  mutation ManageUpdateSubject($id: ID!, $input: UpdateSubjectInput!) { updateSubject(id: $id, input: $input) { ...ManagedSubjectFields } }\n": types.ManageUpdateSubjectDocument,
+    "mutation ManageArchiveSubject($id: ID!) { archiveSubject(id: $id) { ...ManagedSubjectFields } }": types.ManageArchiveSubjectDocument,
+    "mutation ManageUnarchiveSubject($id: ID!) { unarchiveSubject(id: $id) { ...ManagedSubjectFields } }": types.ManageUnarchiveSubjectDocument,
+    "\n  mutation ManageDeleteSubject($id: ID!, $deleteSessions: Boolean) { deleteSubject(id: $id, deleteSessions: $deleteSessions) }\n": types.ManageDeleteSubjectDocument,
+    "\n  query ManageSubjects($includeArchived: Boolean) { subjects(includeArchived: $includeArchived) { ...ManagedSubjectFields } }\n": types.ManageSubjectsDocument,
+    "query ManageSubjectsDefault { subjects { id } }": types.ManageSubjectsDefaultDocument,
+    "\n  query ManageSubjectHistory($subjectId: ID) {\n    sessions(subjectId: $subjectId, first: 100) { edges { node { id status elapsedSeconds subject { id name archivedAt color } } } }\n  }\n": types.ManageSubjectHistoryDocument,
+    "\n  query ManageSubjectStats($from: Date!, $to: Date!, $subjectId: ID) {\n    studyStats(from: $from, to: $to, timeZone: \"UTC\", subjectId: $subjectId) {\n      totalSeconds\n      completedPomodoros\n      bySubject { subject { id name archivedAt color } seconds sessions }\n    }\n  }\n": types.ManageSubjectStatsDocument,
     "\n  mutation SignUp($input: SignUpInput!) {\n    signUp(input: $input) { accessToken refreshToken expiresAt user { id email createdAt } }\n  }\n": types.SignUpDocument,
     "\n  mutation LogIn($input: LogInInput!) {\n    logIn(input: $input) { accessToken refreshToken expiresAt user { id email } }\n  }\n": types.LogInDocument,
     "\n  mutation Refresh($refreshToken: String, $cookieMode: Boolean) {\n    refreshToken(refreshToken: $refreshToken, cookieMode: $cookieMode) { accessToken refreshToken expiresAt user { id } }\n  }\n": types.RefreshDocument,
@@ -102,6 +138,34 @@ export function graphql(source: "subscription TimerStatus($id: ID!) { timerUpdat
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
+export function graphql(source: "\n  query ManageSessionsInRange($from: DateTime, $to: DateTime, $first: Int, $after: String, $subjectId: ID) {\n    sessions(from: $from, to: $to, first: $first, after: $after, subjectId: $subjectId) {\n      edges { cursor node { id startedAt } }\n      pageInfo { hasNextPage endCursor }\n    }\n  }\n"): typeof import('./graphql.js').ManageSessionsInRangeDocument;
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation ManageStopWithNote($id: ID!, $note: String) { stopSession(sessionId: $id, note: $note) { id status note endedAt } }\n"): typeof import('./graphql.js').ManageStopWithNoteDocument;
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation ManageUpdateSessionNote($id: ID!, $note: String) { updateSessionNote(id: $id, note: $note) { id status note elapsedSeconds } }\n"): typeof import('./graphql.js').ManageUpdateSessionNoteDocument;
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "query ManageSessionNote($id: ID!) { session(id: $id) { id note } }"): typeof import('./graphql.js').ManageSessionNoteDocument;
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "mutation ManageDeleteSession($id: ID!) { deleteSession(id: $id) }"): typeof import('./graphql.js').ManageDeleteSessionDocument;
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  subscription ManageActiveSessionNote { activeSessionUpdated { session { id status note } } }\n"): typeof import('./graphql.js').ManageActiveSessionNoteDocument;
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  query ManageSessionStats($day: Date!) { studyStats(from: $day, to: $day, timeZone: \"UTC\") { totalSeconds completedPomodoros } }\n"): typeof import('./graphql.js').ManageSessionStatsDocument;
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
 export function graphql(source: "\n  query StudyStats($from: Date!, $to: Date!, $timeZone: String!, $subjectId: ID, $minDailySeconds: Int) {\n    studyStats(from: $from, to: $to, timeZone: $timeZone, subjectId: $subjectId, minDailySeconds: $minDailySeconds) {\n      totalSeconds\n      days { date seconds bySubject { subject { id name } seconds sessions } }\n      bySubject { subject { id name } seconds sessions }\n      completedPomodoros\n      currentStreakDays\n      longestStreakDays\n      goal { dailyMinutes weeklyMinutes dailyProgressSeconds weeklyProgressSeconds }\n    }\n  }\n"): typeof import('./graphql.js').StudyStatsDocument;
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
@@ -111,6 +175,50 @@ export function graphql(source: "\n  mutation SetStudyGoal($dailyMinutes: Int, $
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
 export function graphql(source: "query MySettings { me { id settings { timeZone weekStart goal { dailyMinutes weeklyMinutes } } } }"): typeof import('./graphql.js').MySettingsDocument;
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  fragment ManagedSubjectFields on Subject { id name color archivedAt createdAt }\n"): typeof import('./graphql.js').ManagedSubjectFieldsFragmentDoc;
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation ManageCreateSubject($input: CreateSubjectInput!) { createSubject(input: $input) { ...ManagedSubjectFields } }\n"): typeof import('./graphql.js').ManageCreateSubjectDocument;
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation ManageRenameSubject($id: ID!, $name: String!) { renameSubject(id: $id, name: $name) { ...ManagedSubjectFields } }\n"): typeof import('./graphql.js').ManageRenameSubjectDocument;
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation ManageUpdateSubject($id: ID!, $input: UpdateSubjectInput!) { updateSubject(id: $id, input: $input) { ...ManagedSubjectFields } }\n"): typeof import('./graphql.js').ManageUpdateSubjectDocument;
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "mutation ManageArchiveSubject($id: ID!) { archiveSubject(id: $id) { ...ManagedSubjectFields } }"): typeof import('./graphql.js').ManageArchiveSubjectDocument;
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "mutation ManageUnarchiveSubject($id: ID!) { unarchiveSubject(id: $id) { ...ManagedSubjectFields } }"): typeof import('./graphql.js').ManageUnarchiveSubjectDocument;
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation ManageDeleteSubject($id: ID!, $deleteSessions: Boolean) { deleteSubject(id: $id, deleteSessions: $deleteSessions) }\n"): typeof import('./graphql.js').ManageDeleteSubjectDocument;
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  query ManageSubjects($includeArchived: Boolean) { subjects(includeArchived: $includeArchived) { ...ManagedSubjectFields } }\n"): typeof import('./graphql.js').ManageSubjectsDocument;
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "query ManageSubjectsDefault { subjects { id } }"): typeof import('./graphql.js').ManageSubjectsDefaultDocument;
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  query ManageSubjectHistory($subjectId: ID) {\n    sessions(subjectId: $subjectId, first: 100) { edges { node { id status elapsedSeconds subject { id name archivedAt color } } } }\n  }\n"): typeof import('./graphql.js').ManageSubjectHistoryDocument;
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  query ManageSubjectStats($from: Date!, $to: Date!, $subjectId: ID) {\n    studyStats(from: $from, to: $to, timeZone: \"UTC\", subjectId: $subjectId) {\n      totalSeconds\n      completedPomodoros\n      bySubject { subject { id name archivedAt color } seconds sessions }\n    }\n  }\n"): typeof import('./graphql.js').ManageSubjectStatsDocument;
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */

@@ -4,6 +4,13 @@ type Exact<T extends { [key: string]: unknown }> = { [K in keyof T]: T[K] };
 /** Internal type. DO NOT USE DIRECTLY. */
 export type Incremental<T> = T | { [P in keyof T]?: P extends ' $fragmentName' | '__typename' ? T[P] : never };
 import type { DocumentTypeDecoration } from '@graphql-typed-document-node/core';
+export type CreateSubjectInput = {
+  /** Optional display colour, `#rrggbb` (six hexadecimal digits, either case; stored in lower case). */
+  color?: string | null | undefined;
+  /** 1 to 80 characters after trimming; unique per student, case-insensitively (archived subjects included). */
+  name: string;
+};
+
 export type LogInInput = {
   /** As in SignUpInput. */
   cookieMode?: boolean | null | undefined;
@@ -65,6 +72,17 @@ export type UpdateSettingsInput = {
   weeklyGoalMinutes?: number | null | undefined;
 };
 
+/**
+ * What `updateSubject` changes: an omitted field stays as it is. Nothing is written unless every
+ * given field is valid.
+ */
+export type UpdateSubjectInput = {
+  /** A new display colour, `#rrggbb`; null removes it. */
+  color?: string | null | undefined;
+  /** A new name, with the rules of `CreateSubjectInput.name`; null is refused (BAD_USER_INPUT). */
+  name?: string | null | undefined;
+};
+
 /** The first day of a week. */
 export type Weekday =
   | 'FRIDAY'
@@ -114,6 +132,59 @@ export type TimerStatusSubscriptionVariables = Exact<{
 
 export type TimerStatusSubscription = { timerUpdated: { sessionId: string, status: SessionStatus } };
 
+export type ManageSessionsInRangeQueryVariables = Exact<{
+  from?: string | null | undefined;
+  to?: string | null | undefined;
+  first?: number | null | undefined;
+  after?: string | null | undefined;
+  subjectId?: string | null | undefined;
+}>;
+
+
+export type ManageSessionsInRangeQuery = { sessions: { edges: Array<{ cursor: string, node: { id: string, startedAt: string } }>, pageInfo: { hasNextPage: boolean, endCursor: string | null } } };
+
+export type ManageStopWithNoteMutationVariables = Exact<{
+  id: string;
+  note?: string | null | undefined;
+}>;
+
+
+export type ManageStopWithNoteMutation = { stopSession: { id: string, status: SessionStatus, note: string | null, endedAt: string | null } };
+
+export type ManageUpdateSessionNoteMutationVariables = Exact<{
+  id: string;
+  note?: string | null | undefined;
+}>;
+
+
+export type ManageUpdateSessionNoteMutation = { updateSessionNote: { id: string, status: SessionStatus, note: string | null, elapsedSeconds: number } };
+
+export type ManageSessionNoteQueryVariables = Exact<{
+  id: string;
+}>;
+
+
+export type ManageSessionNoteQuery = { session: { id: string, note: string | null } | null };
+
+export type ManageDeleteSessionMutationVariables = Exact<{
+  id: string;
+}>;
+
+
+export type ManageDeleteSessionMutation = { deleteSession: string };
+
+export type ManageActiveSessionNoteSubscriptionVariables = Exact<{ [key: string]: never; }>;
+
+
+export type ManageActiveSessionNoteSubscription = { activeSessionUpdated: { session: { id: string, status: SessionStatus, note: string | null } | null } };
+
+export type ManageSessionStatsQueryVariables = Exact<{
+  day: string;
+}>;
+
+
+export type ManageSessionStatsQuery = { studyStats: { totalSeconds: number, completedPomodoros: number } };
+
 export type StudyStatsQueryVariables = Exact<{
   from: string;
   to: string;
@@ -137,6 +208,81 @@ export type MySettingsQueryVariables = Exact<{ [key: string]: never; }>;
 
 
 export type MySettingsQuery = { me: { id: string, settings: { timeZone: string | null, weekStart: Weekday, goal: { dailyMinutes: number | null, weeklyMinutes: number | null } } } };
+
+export type ManagedSubjectFieldsFragment = { id: string, name: string, color: string | null, archivedAt: string | null, createdAt: string };
+
+export type ManageCreateSubjectMutationVariables = Exact<{
+  input: CreateSubjectInput;
+}>;
+
+
+export type ManageCreateSubjectMutation = { createSubject: { id: string, name: string, color: string | null, archivedAt: string | null, createdAt: string } };
+
+export type ManageRenameSubjectMutationVariables = Exact<{
+  id: string;
+  name: string;
+}>;
+
+
+export type ManageRenameSubjectMutation = { renameSubject: { id: string, name: string, color: string | null, archivedAt: string | null, createdAt: string } };
+
+export type ManageUpdateSubjectMutationVariables = Exact<{
+  id: string;
+  input: UpdateSubjectInput;
+}>;
+
+
+export type ManageUpdateSubjectMutation = { updateSubject: { id: string, name: string, color: string | null, archivedAt: string | null, createdAt: string } };
+
+export type ManageArchiveSubjectMutationVariables = Exact<{
+  id: string;
+}>;
+
+
+export type ManageArchiveSubjectMutation = { archiveSubject: { id: string, name: string, color: string | null, archivedAt: string | null, createdAt: string } };
+
+export type ManageUnarchiveSubjectMutationVariables = Exact<{
+  id: string;
+}>;
+
+
+export type ManageUnarchiveSubjectMutation = { unarchiveSubject: { id: string, name: string, color: string | null, archivedAt: string | null, createdAt: string } };
+
+export type ManageDeleteSubjectMutationVariables = Exact<{
+  id: string;
+  deleteSessions?: boolean | null | undefined;
+}>;
+
+
+export type ManageDeleteSubjectMutation = { deleteSubject: string };
+
+export type ManageSubjectsQueryVariables = Exact<{
+  includeArchived?: boolean | null | undefined;
+}>;
+
+
+export type ManageSubjectsQuery = { subjects: Array<{ id: string, name: string, color: string | null, archivedAt: string | null, createdAt: string }> };
+
+export type ManageSubjectsDefaultQueryVariables = Exact<{ [key: string]: never; }>;
+
+
+export type ManageSubjectsDefaultQuery = { subjects: Array<{ id: string }> };
+
+export type ManageSubjectHistoryQueryVariables = Exact<{
+  subjectId?: string | null | undefined;
+}>;
+
+
+export type ManageSubjectHistoryQuery = { sessions: { edges: Array<{ node: { id: string, status: SessionStatus, elapsedSeconds: number, subject: { id: string, name: string, archivedAt: string | null, color: string | null } } }> } };
+
+export type ManageSubjectStatsQueryVariables = Exact<{
+  from: string;
+  to: string;
+  subjectId?: string | null | undefined;
+}>;
+
+
+export type ManageSubjectStatsQuery = { studyStats: { totalSeconds: number, completedPomodoros: number, bySubject: Array<{ seconds: number, sessions: number, subject: { id: string, name: string, archivedAt: string | null, color: string | null } }> } };
 
 export type SignUpMutationVariables = Exact<{
   input: SignUpInput;
@@ -280,6 +426,15 @@ export class TypedDocumentString<TResult, TVariables>
     return this.value;
   }
 }
+export const ManagedSubjectFieldsFragmentDoc = new TypedDocumentString(`
+    fragment ManagedSubjectFields on Subject {
+  id
+  name
+  color
+  archivedAt
+  createdAt
+}
+    `, {"fragmentName":"ManagedSubjectFields"}) as unknown as TypedDocumentString<ManagedSubjectFieldsFragment, unknown>;
 export const SessionFieldsFragmentDoc = new TypedDocumentString(`
     fragment SessionFields on StudySession {
   id
@@ -358,6 +513,81 @@ export const TimerStatusDocument = new TypedDocumentString(`
   }
 }
     `) as unknown as TypedDocumentString<TimerStatusSubscription, TimerStatusSubscriptionVariables>;
+export const ManageSessionsInRangeDocument = new TypedDocumentString(`
+    query ManageSessionsInRange($from: DateTime, $to: DateTime, $first: Int, $after: String, $subjectId: ID) {
+  sessions(
+    from: $from
+    to: $to
+    first: $first
+    after: $after
+    subjectId: $subjectId
+  ) {
+    edges {
+      cursor
+      node {
+        id
+        startedAt
+      }
+    }
+    pageInfo {
+      hasNextPage
+      endCursor
+    }
+  }
+}
+    `) as unknown as TypedDocumentString<ManageSessionsInRangeQuery, ManageSessionsInRangeQueryVariables>;
+export const ManageStopWithNoteDocument = new TypedDocumentString(`
+    mutation ManageStopWithNote($id: ID!, $note: String) {
+  stopSession(sessionId: $id, note: $note) {
+    id
+    status
+    note
+    endedAt
+  }
+}
+    `) as unknown as TypedDocumentString<ManageStopWithNoteMutation, ManageStopWithNoteMutationVariables>;
+export const ManageUpdateSessionNoteDocument = new TypedDocumentString(`
+    mutation ManageUpdateSessionNote($id: ID!, $note: String) {
+  updateSessionNote(id: $id, note: $note) {
+    id
+    status
+    note
+    elapsedSeconds
+  }
+}
+    `) as unknown as TypedDocumentString<ManageUpdateSessionNoteMutation, ManageUpdateSessionNoteMutationVariables>;
+export const ManageSessionNoteDocument = new TypedDocumentString(`
+    query ManageSessionNote($id: ID!) {
+  session(id: $id) {
+    id
+    note
+  }
+}
+    `) as unknown as TypedDocumentString<ManageSessionNoteQuery, ManageSessionNoteQueryVariables>;
+export const ManageDeleteSessionDocument = new TypedDocumentString(`
+    mutation ManageDeleteSession($id: ID!) {
+  deleteSession(id: $id)
+}
+    `) as unknown as TypedDocumentString<ManageDeleteSessionMutation, ManageDeleteSessionMutationVariables>;
+export const ManageActiveSessionNoteDocument = new TypedDocumentString(`
+    subscription ManageActiveSessionNote {
+  activeSessionUpdated {
+    session {
+      id
+      status
+      note
+    }
+  }
+}
+    `) as unknown as TypedDocumentString<ManageActiveSessionNoteSubscription, ManageActiveSessionNoteSubscriptionVariables>;
+export const ManageSessionStatsDocument = new TypedDocumentString(`
+    query ManageSessionStats($day: Date!) {
+  studyStats(from: $day, to: $day, timeZone: "UTC") {
+    totalSeconds
+    completedPomodoros
+  }
+}
+    `) as unknown as TypedDocumentString<ManageSessionStatsQuery, ManageSessionStatsQueryVariables>;
 export const StudyStatsDocument = new TypedDocumentString(`
     query StudyStats($from: Date!, $to: Date!, $timeZone: String!, $subjectId: ID, $minDailySeconds: Int) {
   studyStats(
@@ -427,6 +657,133 @@ export const MySettingsDocument = new TypedDocumentString(`
   }
 }
     `) as unknown as TypedDocumentString<MySettingsQuery, MySettingsQueryVariables>;
+export const ManageCreateSubjectDocument = new TypedDocumentString(`
+    mutation ManageCreateSubject($input: CreateSubjectInput!) {
+  createSubject(input: $input) {
+    ...ManagedSubjectFields
+  }
+}
+    fragment ManagedSubjectFields on Subject {
+  id
+  name
+  color
+  archivedAt
+  createdAt
+}`) as unknown as TypedDocumentString<ManageCreateSubjectMutation, ManageCreateSubjectMutationVariables>;
+export const ManageRenameSubjectDocument = new TypedDocumentString(`
+    mutation ManageRenameSubject($id: ID!, $name: String!) {
+  renameSubject(id: $id, name: $name) {
+    ...ManagedSubjectFields
+  }
+}
+    fragment ManagedSubjectFields on Subject {
+  id
+  name
+  color
+  archivedAt
+  createdAt
+}`) as unknown as TypedDocumentString<ManageRenameSubjectMutation, ManageRenameSubjectMutationVariables>;
+export const ManageUpdateSubjectDocument = new TypedDocumentString(`
+    mutation ManageUpdateSubject($id: ID!, $input: UpdateSubjectInput!) {
+  updateSubject(id: $id, input: $input) {
+    ...ManagedSubjectFields
+  }
+}
+    fragment ManagedSubjectFields on Subject {
+  id
+  name
+  color
+  archivedAt
+  createdAt
+}`) as unknown as TypedDocumentString<ManageUpdateSubjectMutation, ManageUpdateSubjectMutationVariables>;
+export const ManageArchiveSubjectDocument = new TypedDocumentString(`
+    mutation ManageArchiveSubject($id: ID!) {
+  archiveSubject(id: $id) {
+    ...ManagedSubjectFields
+  }
+}
+    fragment ManagedSubjectFields on Subject {
+  id
+  name
+  color
+  archivedAt
+  createdAt
+}`) as unknown as TypedDocumentString<ManageArchiveSubjectMutation, ManageArchiveSubjectMutationVariables>;
+export const ManageUnarchiveSubjectDocument = new TypedDocumentString(`
+    mutation ManageUnarchiveSubject($id: ID!) {
+  unarchiveSubject(id: $id) {
+    ...ManagedSubjectFields
+  }
+}
+    fragment ManagedSubjectFields on Subject {
+  id
+  name
+  color
+  archivedAt
+  createdAt
+}`) as unknown as TypedDocumentString<ManageUnarchiveSubjectMutation, ManageUnarchiveSubjectMutationVariables>;
+export const ManageDeleteSubjectDocument = new TypedDocumentString(`
+    mutation ManageDeleteSubject($id: ID!, $deleteSessions: Boolean) {
+  deleteSubject(id: $id, deleteSessions: $deleteSessions)
+}
+    `) as unknown as TypedDocumentString<ManageDeleteSubjectMutation, ManageDeleteSubjectMutationVariables>;
+export const ManageSubjectsDocument = new TypedDocumentString(`
+    query ManageSubjects($includeArchived: Boolean) {
+  subjects(includeArchived: $includeArchived) {
+    ...ManagedSubjectFields
+  }
+}
+    fragment ManagedSubjectFields on Subject {
+  id
+  name
+  color
+  archivedAt
+  createdAt
+}`) as unknown as TypedDocumentString<ManageSubjectsQuery, ManageSubjectsQueryVariables>;
+export const ManageSubjectsDefaultDocument = new TypedDocumentString(`
+    query ManageSubjectsDefault {
+  subjects {
+    id
+  }
+}
+    `) as unknown as TypedDocumentString<ManageSubjectsDefaultQuery, ManageSubjectsDefaultQueryVariables>;
+export const ManageSubjectHistoryDocument = new TypedDocumentString(`
+    query ManageSubjectHistory($subjectId: ID) {
+  sessions(subjectId: $subjectId, first: 100) {
+    edges {
+      node {
+        id
+        status
+        elapsedSeconds
+        subject {
+          id
+          name
+          archivedAt
+          color
+        }
+      }
+    }
+  }
+}
+    `) as unknown as TypedDocumentString<ManageSubjectHistoryQuery, ManageSubjectHistoryQueryVariables>;
+export const ManageSubjectStatsDocument = new TypedDocumentString(`
+    query ManageSubjectStats($from: Date!, $to: Date!, $subjectId: ID) {
+  studyStats(from: $from, to: $to, timeZone: "UTC", subjectId: $subjectId) {
+    totalSeconds
+    completedPomodoros
+    bySubject {
+      subject {
+        id
+        name
+        archivedAt
+        color
+      }
+      seconds
+      sessions
+    }
+  }
+}
+    `) as unknown as TypedDocumentString<ManageSubjectStatsQuery, ManageSubjectStatsQueryVariables>;
 export const SignUpDocument = new TypedDocumentString(`
     mutation SignUp($input: SignUpInput!) {
   signUp(input: $input) {

@@ -54,7 +54,9 @@ export type AuthPayload = {
 };
 
 export type CreateSubjectInput = {
-  /** 1 to 80 characters after trimming; unique per student, case-insensitively. */
+  /** Optional display colour, `#rrggbb` (six hexadecimal digits, either case; stored in lower case). */
+  color?: InputMaybe<Scalars['String']['input']>;
+  /** 1 to 80 characters after trimming; unique per student, case-insensitively (archived subjects included). */
   name: Scalars['String']['input'];
 };
 
@@ -87,6 +89,12 @@ export type LogInInput = {
 export type Mutation = {
   __typename?: 'Mutation';
   /**
+   * Archives a subject: no new session may start on it (SUBJECT_ARCHIVED); a session already
+   * RUNNING or PAUSED on it carries on, and its history stays. Archiving an archived subject
+   * changes nothing (`archivedAt` stays the first instant). NOT_FOUND for a foreign or missing id.
+   */
+  archiveSubject: Subject;
+  /**
    * Changes your password. `current` must be your password (INVALID_CREDENTIALS otherwise, and
    * nothing changes); `new` follows the sign-up rules (BAD_USER_INPUT with `field: "new"`).
    * Ends every other log-in of yours at once: their refresh tokens and access tokens stop working
@@ -95,7 +103,10 @@ export type Mutation = {
    * delay). Always true.
    */
   changePassword: Scalars['Boolean']['output'];
-  /** BAD_USER_INPUT for an empty or over-long name, SUBJECT_NAME_TAKEN for a duplicate. */
+  /**
+   * BAD_USER_INPUT (extensions.field) for an empty or over-long name or a colour that is not
+   * `#rrggbb`; SUBJECT_NAME_TAKEN for a name you already use.
+   */
   createSubject: Subject;
   /**
    * Deletes your account and everything of it: subjects, sessions and their history, settings
@@ -105,6 +116,20 @@ export type Mutation = {
    * stops working, and over HTTP the auth cookies are cleared. Always true.
    */
   deleteAccount: Scalars['Boolean']['output'];
+  /**
+   * Deletes one of your finished (COMPLETED or STOPPED) sessions and its history, so it leaves
+   * `sessions` and `studyStats`; answers its id. SESSION_ACTIVE (extensions.sessionId) while it is
+   * RUNNING or PAUSED: stop it first. NOT_FOUND for a foreign or missing id.
+   */
+  deleteSession: Scalars['ID']['output'];
+  /**
+   * Deletes a subject and answers its id. A subject with sessions is refused with SUBJECT_IN_USE
+   * (extensions.sessions: how many) unless `deleteSessions: true`, which deletes them and their
+   * history with it, in one transaction; that is refused with SESSION_ACTIVE
+   * (extensions.sessionId) while one of them is RUNNING or PAUSED: stop it first. NOT_FOUND for a
+   * foreign or missing id. A refusal deletes nothing.
+   */
+  deleteSubject: Scalars['ID']['output'];
   /** Signs in. INVALID_CREDENTIALS for an unknown email or a wrong password alike. */
   logIn: AuthPayload;
   /**
@@ -120,6 +145,12 @@ export type Mutation = {
    * Cookie mode is kept when the token came from the cookie or `cookieMode` is true.
    */
   refreshToken: AuthPayload;
+  /**
+   * Renames one of your subjects (archived ones too). BAD_USER_INPUT for a name `createSubject`
+   * would refuse, SUBJECT_NAME_TAKEN for the name of another of your subjects (its own name in
+   * another case is fine), NOT_FOUND for a foreign or missing id (the same answer).
+   */
+  renameSubject: Subject;
   /** PAUSED → RUNNING. INVALID_SESSION_STATE otherwise. */
   resumeSession: StudySession;
   /**
@@ -137,16 +168,42 @@ export type Mutation = {
   setStudyGoal: UserSettings;
   /** Creates an account and signs it in. BAD_USER_INPUT, EMAIL_TAKEN. */
   signUp: AuthPayload;
-  /** SESSION_ALREADY_ACTIVE (extensions.activeSessionId) when one is RUNNING or PAUSED. */
+  /**
+   * SESSION_ALREADY_ACTIVE (extensions.activeSessionId) when one is RUNNING or PAUSED;
+   * SUBJECT_ARCHIVED for an archived subject; NOT_FOUND for a foreign or missing one.
+   */
   startSession: StudySession;
-  /** RUNNING or PAUSED → STOPPED. INVALID_SESSION_STATE otherwise. */
+  /**
+   * RUNNING or PAUSED → STOPPED. INVALID_SESSION_STATE otherwise. `note`, when given, is written
+   * with the stop (null clears it; see `updateSessionNote` for its rules); omitted, the note stays
+   * as it is. A refused stop writes no note.
+   */
   stopSession: StudySession;
+  /** Brings an archived subject back into use (a subject in use is returned as it is). NOT_FOUND for a foreign or missing id. */
+  unarchiveSubject: Subject;
+  /**
+   * Sets the note of one of your sessions, whatever its status; null (or only whitespace) clears
+   * it. BAD_USER_INPUT (extensions.field `note`) for more than 2,000 characters (Unicode code
+   * points) or a control character other than tab and line breaks; NOT_FOUND for a foreign or
+   * missing id. While the session is RUNNING or PAUSED, its live subscribers get the change.
+   */
+  updateSessionNote: StudySession;
   /**
    * Changes the settings given (see UpdateSettingsInput) and returns them all. BAD_USER_INPUT
    * (extensions.field) for a time zone that is not an IANA name, dailyGoalMinutes outside 1–1440
    * or weeklyGoalMinutes outside 1–10080, and nothing is changed.
    */
   updateSettings: UserSettings;
+  /**
+   * Changes a subject's name and/or colour (see UpdateSubjectInput). Errors as for
+   * `renameSubject`, and BAD_USER_INPUT (extensions.field `color`) for a malformed colour.
+   */
+  updateSubject: Subject;
+};
+
+
+export type MutationArchiveSubjectArgs = {
+  id: Scalars['ID']['input'];
 };
 
 
@@ -163,6 +220,17 @@ export type MutationCreateSubjectArgs = {
 
 export type MutationDeleteAccountArgs = {
   password: Scalars['String']['input'];
+};
+
+
+export type MutationDeleteSessionArgs = {
+  id: Scalars['ID']['input'];
+};
+
+
+export type MutationDeleteSubjectArgs = {
+  deleteSessions?: InputMaybe<Scalars['Boolean']['input']>;
+  id: Scalars['ID']['input'];
 };
 
 
@@ -184,6 +252,12 @@ export type MutationPauseSessionArgs = {
 export type MutationRefreshTokenArgs = {
   cookieMode?: InputMaybe<Scalars['Boolean']['input']>;
   refreshToken?: InputMaybe<Scalars['String']['input']>;
+};
+
+
+export type MutationRenameSubjectArgs = {
+  id: Scalars['ID']['input'];
+  name: Scalars['String']['input'];
 };
 
 
@@ -214,12 +288,30 @@ export type MutationStartSessionArgs = {
 
 
 export type MutationStopSessionArgs = {
+  note?: InputMaybe<Scalars['String']['input']>;
   sessionId: Scalars['ID']['input'];
+};
+
+
+export type MutationUnarchiveSubjectArgs = {
+  id: Scalars['ID']['input'];
+};
+
+
+export type MutationUpdateSessionNoteArgs = {
+  id: Scalars['ID']['input'];
+  note?: InputMaybe<Scalars['String']['input']>;
 };
 
 
 export type MutationUpdateSettingsArgs = {
   input: UpdateSettingsInput;
+};
+
+
+export type MutationUpdateSubjectArgs = {
+  id: Scalars['ID']['input'];
+  input: UpdateSubjectInput;
 };
 
 export type PageInfo = {
@@ -247,7 +339,12 @@ export type Query = {
   me: User;
   /** One of your sessions. NOT_FOUND (same answer for a missing and a foreign id). */
   session: Maybe<StudySession>;
-  /** Your sessions, newest first. `first` is 1 to 100 (default 20). */
+  /**
+   * Your sessions, newest first. `first` is 1 to 100 (default 20). `from` and `to` keep those
+   * that started at or after `from` and before `to` (either may be omitted; `from` equal to `to`
+   * is an empty range); BAD_USER_INPUT (extensions.field `to`) when `from` is after `to`. Every
+   * filter combines with the others and with `after`.
+   */
   sessions: StudySessionConnection;
   /**
    * Your study time from `from` to `to` (local dates in `timeZone`, both included, at most 366
@@ -258,7 +355,7 @@ export type Query = {
    * for a foreign or missing subject (the same answer).
    */
   studyStats: StudyStats;
-  /** The signed-in student's subjects, oldest first. */
+  /** The signed-in student's subjects, oldest first; archived ones too with `includeArchived: true`. */
   subjects: Array<Subject>;
 };
 
@@ -271,8 +368,10 @@ export type QuerySessionArgs = {
 export type QuerySessionsArgs = {
   after?: InputMaybe<Scalars['String']['input']>;
   first?: InputMaybe<Scalars['Int']['input']>;
+  from?: InputMaybe<Scalars['DateTime']['input']>;
   status?: InputMaybe<SessionStatus>;
   subjectId?: InputMaybe<Scalars['ID']['input']>;
+  to?: InputMaybe<Scalars['DateTime']['input']>;
 };
 
 
@@ -282,6 +381,11 @@ export type QueryStudyStatsArgs = {
   subjectId?: InputMaybe<Scalars['ID']['input']>;
   timeZone: Scalars['String']['input'];
   to: Scalars['Date']['input'];
+};
+
+
+export type QuerySubjectsArgs = {
+  includeArchived?: InputMaybe<Scalars['Boolean']['input']>;
 };
 
 export type SessionStatus =
@@ -362,6 +466,8 @@ export type StudySession = {
   /** Planned focus time of a POMODORO; null for FREE. */
   focusSeconds: Maybe<Scalars['Int']['output']>;
   id: Scalars['ID']['output'];
+  /** The student's note (1 to 2,000 characters); null when there is none. Set with `stopSession` or `updateSessionNote`. */
+  note: Maybe<Scalars['String']['output']>;
   /** Why it is paused; null unless PAUSED. */
   pausedReason: Maybe<PauseReason>;
   /** Seconds left of the plan (rounded up); null for FREE. */
@@ -423,6 +529,14 @@ export type StudyStats = {
 /** Something a student studies. */
 export type Subject = {
   __typename?: 'Subject';
+  /**
+   * When it was archived; null while in use. An archived subject starts no new session
+   * (SUBJECT_ARCHIVED) and `subjects` leaves it out unless asked, but its sessions stay, in
+   * `sessions` and in statistics.
+   */
+  archivedAt: Maybe<Scalars['DateTime']['output']>;
+  /** Display colour as `#rrggbb` in lower case; null when none was chosen. */
+  color: Maybe<Scalars['String']['output']>;
   createdAt: Scalars['DateTime']['output'];
   id: Scalars['ID']['output'];
   name: Scalars['String']['output'];
@@ -487,6 +601,17 @@ export type UpdateSettingsInput = {
   weekStart?: InputMaybe<Weekday>;
   /** Minutes a week, 1 to 10080. */
   weeklyGoalMinutes?: InputMaybe<Scalars['Int']['input']>;
+};
+
+/**
+ * What `updateSubject` changes: an omitted field stays as it is. Nothing is written unless every
+ * given field is valid.
+ */
+export type UpdateSubjectInput = {
+  /** A new display colour, `#rrggbb`; null removes it. */
+  color?: InputMaybe<Scalars['String']['input']>;
+  /** A new name, with the rules of `CreateSubjectInput.name`; null is refused (BAD_USER_INPUT). */
+  name?: InputMaybe<Scalars['String']['input']>;
 };
 
 /** A student account. */
@@ -622,6 +747,7 @@ export type ResolversTypes = {
   Subscription: ResolverTypeWrapper<Record<PropertyKey, never>>;
   TimerUpdate: ResolverTypeWrapper<TimerUpdateModel>;
   UpdateSettingsInput: UpdateSettingsInput;
+  UpdateSubjectInput: UpdateSubjectInput;
   User: ResolverTypeWrapper<UserModel>;
   UserSettings: ResolverTypeWrapper<UserSettings>;
   Weekday: Weekday;
@@ -657,6 +783,7 @@ export type ResolversParentTypes = {
   Subscription: Record<PropertyKey, never>;
   TimerUpdate: TimerUpdateModel;
   UpdateSettingsInput: UpdateSettingsInput;
+  UpdateSubjectInput: UpdateSubjectInput;
   User: UserModel;
   UserSettings: UserSettings;
 };
@@ -691,20 +818,27 @@ export type LogInResolvers<ContextType = GraphQLContext, ParentType extends Reso
 };
 
 export type MutationResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['Mutation'] = ResolversParentTypes['Mutation']> = {
+  archiveSubject?: Resolver<ResolversTypes['Subject'], ParentType, ContextType, RequireFields<MutationArchiveSubjectArgs, 'id'>>;
   changePassword?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType, RequireFields<MutationChangePasswordArgs, 'current' | 'new'>>;
   createSubject?: Resolver<ResolversTypes['Subject'], ParentType, ContextType, RequireFields<MutationCreateSubjectArgs, 'input'>>;
   deleteAccount?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType, RequireFields<MutationDeleteAccountArgs, 'password'>>;
+  deleteSession?: Resolver<ResolversTypes['ID'], ParentType, ContextType, RequireFields<MutationDeleteSessionArgs, 'id'>>;
+  deleteSubject?: Resolver<ResolversTypes['ID'], ParentType, ContextType, RequireFields<MutationDeleteSubjectArgs, 'deleteSessions' | 'id'>>;
   logIn?: Resolver<ResolversTypes['AuthPayload'], ParentType, ContextType, RequireFields<MutationLogInArgs, 'input'>>;
   logOut?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType, Partial<MutationLogOutArgs>>;
   pauseSession?: Resolver<ResolversTypes['StudySession'], ParentType, ContextType, RequireFields<MutationPauseSessionArgs, 'sessionId'>>;
   refreshToken?: Resolver<ResolversTypes['AuthPayload'], ParentType, ContextType, RequireFields<MutationRefreshTokenArgs, 'cookieMode'>>;
+  renameSubject?: Resolver<ResolversTypes['Subject'], ParentType, ContextType, RequireFields<MutationRenameSubjectArgs, 'id' | 'name'>>;
   resumeSession?: Resolver<ResolversTypes['StudySession'], ParentType, ContextType, RequireFields<MutationResumeSessionArgs, 'sessionId'>>;
   revokeLogIn?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType, RequireFields<MutationRevokeLogInArgs, 'id'>>;
   setStudyGoal?: Resolver<ResolversTypes['UserSettings'], ParentType, ContextType, Partial<MutationSetStudyGoalArgs>>;
   signUp?: Resolver<ResolversTypes['AuthPayload'], ParentType, ContextType, RequireFields<MutationSignUpArgs, 'input'>>;
   startSession?: Resolver<ResolversTypes['StudySession'], ParentType, ContextType, RequireFields<MutationStartSessionArgs, 'input'>>;
   stopSession?: Resolver<ResolversTypes['StudySession'], ParentType, ContextType, RequireFields<MutationStopSessionArgs, 'sessionId'>>;
+  unarchiveSubject?: Resolver<ResolversTypes['Subject'], ParentType, ContextType, RequireFields<MutationUnarchiveSubjectArgs, 'id'>>;
+  updateSessionNote?: Resolver<ResolversTypes['StudySession'], ParentType, ContextType, RequireFields<MutationUpdateSessionNoteArgs, 'id'>>;
   updateSettings?: Resolver<ResolversTypes['UserSettings'], ParentType, ContextType, RequireFields<MutationUpdateSettingsArgs, 'input'>>;
+  updateSubject?: Resolver<ResolversTypes['Subject'], ParentType, ContextType, RequireFields<MutationUpdateSubjectArgs, 'id' | 'input'>>;
 };
 
 export type PageInfoResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['PageInfo'] = ResolversParentTypes['PageInfo']> = {
@@ -719,7 +853,7 @@ export type QueryResolvers<ContextType = GraphQLContext, ParentType extends Reso
   session?: Resolver<Maybe<ResolversTypes['StudySession']>, ParentType, ContextType, RequireFields<QuerySessionArgs, 'id'>>;
   sessions?: Resolver<ResolversTypes['StudySessionConnection'], ParentType, ContextType, Partial<QuerySessionsArgs>>;
   studyStats?: Resolver<ResolversTypes['StudyStats'], ParentType, ContextType, RequireFields<QueryStudyStatsArgs, 'from' | 'minDailySeconds' | 'timeZone' | 'to'>>;
-  subjects?: Resolver<Array<ResolversTypes['Subject']>, ParentType, ContextType>;
+  subjects?: Resolver<Array<ResolversTypes['Subject']>, ParentType, ContextType, RequireFields<QuerySubjectsArgs, 'includeArchived'>>;
 };
 
 export type StudyDayResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['StudyDay'] = ResolversParentTypes['StudyDay']> = {
@@ -745,6 +879,7 @@ export type StudySessionResolvers<ContextType = GraphQLContext, ParentType exten
   endedAt?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
   focusSeconds?: Resolver<Maybe<ResolversTypes['Int']>, ParentType, ContextType>;
   id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  note?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   pausedReason?: Resolver<Maybe<ResolversTypes['PauseReason']>, ParentType, ContextType>;
   remainingSeconds?: Resolver<Maybe<ResolversTypes['Int']>, ParentType, ContextType>;
   startedAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
@@ -774,6 +909,8 @@ export type StudyStatsResolvers<ContextType = GraphQLContext, ParentType extends
 };
 
 export type SubjectResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['Subject'] = ResolversParentTypes['Subject']> = {
+  archivedAt?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
+  color?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   createdAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
   id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
   name?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
