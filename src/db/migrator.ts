@@ -6,6 +6,7 @@ import * as externalIdentities from './migrations/2026-11-23T2300_external_ident
 import * as subjectOrder from './migrations/2026-11-24T0100_subject_order.js';
 import * as refreshTokenClient from './migrations/2026-12-06T1200_refresh_token_client.js';
 import * as studyHistory from './migrations/2026-12-06T1200_study_history.js';
+import * as breaks from './migrations/2026-12-07T0300_breaks.js';
 
 /**
  * Every migration, by timestamped name. Listed statically (rather than read from the folder at
@@ -18,6 +19,7 @@ export const migrations: Record<string, Migration> = {
   '2026-11-24T0100_subject_order': subjectOrder,
   '2026-12-06T1200_refresh_token_client': refreshTokenClient,
   '2026-12-06T1200_study_history': studyHistory,
+  '2026-12-07T0300_breaks': breaks,
 };
 
 function migrator(db: Kysely<any>): Migrator {

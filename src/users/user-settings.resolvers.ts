@@ -8,5 +8,6 @@ export const userSettingsResolvers: Resolvers = {
   },
   Mutation: {
     setStudyGoal: (_p, args, ctx) => ctx.services.settings.setStudyGoal(requireViewer(ctx).userId, args),
+    setBreakSettings: (_p, args, ctx) => ctx.services.settings.setBreakSettings(requireViewer(ctx).userId, args),
   },
 };

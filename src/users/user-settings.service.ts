@@ -1,8 +1,8 @@
 import type { Kysely } from 'kysely';
 import type { Database } from '../db/database.js';
 import { AppError, badInput } from '../errors.js';
-import { GOAL_MINUTES, type StudyGoal, toUserSettings, type UserSettings } from './user-settings.model.js';
-import { findUserSettings, updateStudyGoal } from './user.repository.js';
+import { BREAK_SETTINGS, type BreakSettings, GOAL_MINUTES, type StudyGoal, toUserSettings, type UserSettings } from './user-settings.model.js';
+import { findUserSettings, updateBreakSettings, updateStudyGoal } from './user.repository.js';
 
 /** A student's settings and study goals. */
 export class UserSettingsService {
@@ -28,6 +28,34 @@ export class UserSettingsService {
     if (!row) throw new AppError('UNAUTHENTICATED');
     return toUserSettings(row);
   }
+
+  /**
+   * Sets the three break settings at once, as `setStudyGoal` sets both goals: an omitted or null
+   * one goes back to its default ({@link BREAK_SETTINGS}). BAD_USER_INPUT naming the field for a
+   * value out of bounds, checked before anything is written.
+   */
+  async setBreakSettings(
+    userId: string,
+    input: { shortBreakMinutes?: number | null; longBreakMinutes?: number | null; longBreakEvery?: number | null },
+  ): Promise<UserSettings> {
+    const breaks: BreakSettings = {
+      shortBreakMinutes: breakSetting('shortBreakMinutes', input.shortBreakMinutes),
+      longBreakMinutes: breakSetting('longBreakMinutes', input.longBreakMinutes),
+      longBreakEvery: breakSetting('longBreakEvery', input.longBreakEvery),
+    };
+    const row = await updateBreakSettings(this.db, userId, breaks);
+    if (!row) throw new AppError('UNAUTHENTICATED');
+    return toUserSettings(row);
+  }
+}
+
+function breakSetting(field: keyof typeof BREAK_SETTINGS, value: number | null | undefined): number {
+  const bounds = BREAK_SETTINGS[field];
+  if (value == null) return bounds.default;
+  if (!Number.isInteger(value) || value < bounds.min || value > bounds.max) {
+    throw badInput(field, `${field} must be between ${bounds.min} and ${bounds.max}`);
+  }
+  return value;
 }
 
 function goalMinutes(field: string, value: number | null | undefined, bounds: { min: number; max: number }): number | null {

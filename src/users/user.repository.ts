@@ -1,6 +1,6 @@
 import { type Kysely, sql } from 'kysely';
 import type { Database } from '../db/database.js';
-import type { UserSettingsRow } from './user-settings.model.js';
+import type { BreakSettings, UserSettingsRow } from './user-settings.model.js';
 import type { UserRow } from './user.table.js';
 
 /**
@@ -37,7 +37,15 @@ export async function disableUser(db: Kysely<Database>, id: string, at: Date): P
   await db.updateTable('users').set({ disabled_at: at }).where('id', '=', id).execute();
 }
 
-const SETTINGS_COLUMNS = ['time_zone', 'week_start', 'daily_goal_minutes', 'weekly_goal_minutes'] as const;
+const SETTINGS_COLUMNS = [
+  'time_zone',
+  'week_start',
+  'daily_goal_minutes',
+  'weekly_goal_minutes',
+  'short_break_minutes',
+  'long_break_minutes',
+  'long_break_every',
+] as const;
 
 /** The settings columns of the user with this id. */
 export async function findUserSettings(db: Kysely<Database>, id: string): Promise<UserSettingsRow | undefined> {
@@ -53,6 +61,20 @@ export async function updateStudyGoal(
   return db
     .updateTable('users')
     .set({ daily_goal_minutes: goal.dailyMinutes, weekly_goal_minutes: goal.weeklyMinutes })
+    .where('id', '=', id)
+    .returning(SETTINGS_COLUMNS)
+    .executeTakeFirst();
+}
+
+/** Replaces the user's break settings; returns their settings as written (undefined: no such user). */
+export async function updateBreakSettings(db: Kysely<Database>, id: string, breaks: BreakSettings): Promise<UserSettingsRow | undefined> {
+  return db
+    .updateTable('users')
+    .set({
+      short_break_minutes: breaks.shortBreakMinutes,
+      long_break_minutes: breaks.longBreakMinutes,
+      long_break_every: breaks.longBreakEvery,
+    })
     .where('id', '=', id)
     .returning(SETTINGS_COLUMNS)
     .executeTakeFirst();
