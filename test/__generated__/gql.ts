@@ -15,6 +15,14 @@ import * as types from './graphql.js';
  * Learn more about it here: https://the-guild.dev/graphql/codegen/plugins/presets/preset-client#reducing-bundle-size
  */
 type Documents = {
+    "\n  fragment BreakSessionFields on StudySession {\n    id type status elapsedSeconds focusSeconds remainingSeconds startedAt endedAt subject { id } nextBreak { kind minutes }\n  }\n": typeof types.BreakSessionFieldsFragmentDoc,
+    "mutation StartBreak($input: StartSessionInput!) { startSession(input: $input) { ...BreakSessionFields } }": typeof types.StartBreakDocument,
+    "query ReadBreak($id: ID!) { session(id: $id) { ...BreakSessionFields } }": typeof types.ReadBreakDocument,
+    "query NextBreak { me { id nextBreak { kind minutes } } }": typeof types.NextBreakDocument,
+    "query BreakSettings { me { id settings { breaks { shortBreakMinutes longBreakMinutes longBreakEvery } } } }": typeof types.BreakSettingsDocument,
+    "\n  mutation SetBreakSettings($shortBreakMinutes: Int, $longBreakMinutes: Int, $longBreakEvery: Int) {\n    setBreakSettings(shortBreakMinutes: $shortBreakMinutes, longBreakMinutes: $longBreakMinutes, longBreakEvery: $longBreakEvery) {\n      breaks { shortBreakMinutes longBreakMinutes longBreakEvery }\n    }\n  }\n": typeof types.SetBreakSettingsDocument,
+    "mutation BreaksGoal($dailyMinutes: Int) { setStudyGoal(dailyMinutes: $dailyMinutes) { goal { dailyMinutes } } }": typeof types.BreaksGoalDocument,
+    "\n  query BreakStats($from: Date!, $to: Date!, $timeZone: String!, $minDailySeconds: Int) {\n    studyStats(from: $from, to: $to, timeZone: $timeZone, minDailySeconds: $minDailySeconds) {\n      totalSeconds\n      days { date seconds bySubject { subject { id } seconds sessions } }\n      bySubject { subject { id } seconds sessions }\n      completedPomodoros\n      currentStreakDays\n      longestStreakDays\n      goal { dailyProgressSeconds weeklyProgressSeconds }\n    }\n  }\n": typeof types.BreakStatsDocument,
     "\n  query List {\n    sessions(first: 100) {\n      edges { node { id type status elapsedSeconds focusSeconds remainingSeconds startedAt endedAt pausedReason } }\n    }\n  }\n": typeof types.ListDocument,
     "subscription TimerStatus($id: ID!) { timerUpdated(sessionId: $id) { sessionId status } }": typeof types.TimerStatusDocument,
     "\n  query StudyStats($from: Date!, $to: Date!, $timeZone: String!, $subjectId: ID, $minDailySeconds: Int) {\n    studyStats(from: $from, to: $to, timeZone: $timeZone, subjectId: $subjectId, minDailySeconds: $minDailySeconds) {\n      totalSeconds\n      days { date seconds bySubject { subject { id name } seconds sessions } }\n      bySubject { subject { id name } seconds sessions }\n      completedPomodoros\n      currentStreakDays\n      longestStreakDays\n      goal { dailyMinutes weeklyMinutes dailyProgressSeconds weeklyProgressSeconds }\n    }\n  }\n": typeof types.StudyStatsDocument,
@@ -40,6 +48,14 @@ type Documents = {
     "\n  query Dashboard($id: ID!) {\n    session(id: $id) { id status elapsedSeconds remainingSeconds }\n    activeSession { id status }\n    sessions(status: RUNNING) { edges { node { id status } } }\n  }\n": typeof types.DashboardDocument,
 };
 const documents: Documents = {
+    "\n  fragment BreakSessionFields on StudySession {\n    id type status elapsedSeconds focusSeconds remainingSeconds startedAt endedAt subject { id } nextBreak { kind minutes }\n  }\n": types.BreakSessionFieldsFragmentDoc,
+    "mutation StartBreak($input: StartSessionInput!) { startSession(input: $input) { ...BreakSessionFields } }": types.StartBreakDocument,
+    "query ReadBreak($id: ID!) { session(id: $id) { ...BreakSessionFields } }": types.ReadBreakDocument,
+    "query NextBreak { me { id nextBreak { kind minutes } } }": types.NextBreakDocument,
+    "query BreakSettings { me { id settings { breaks { shortBreakMinutes longBreakMinutes longBreakEvery } } } }": types.BreakSettingsDocument,
+    "\n  mutation SetBreakSettings($shortBreakMinutes: Int, $longBreakMinutes: Int, $longBreakEvery: Int) {\n    setBreakSettings(shortBreakMinutes: $shortBreakMinutes, longBreakMinutes: $longBreakMinutes, longBreakEvery: $longBreakEvery) {\n      breaks { shortBreakMinutes longBreakMinutes longBreakEvery }\n    }\n  }\n": types.SetBreakSettingsDocument,
+    "mutation BreaksGoal($dailyMinutes: Int) { setStudyGoal(dailyMinutes: $dailyMinutes) { goal { dailyMinutes } } }": types.BreaksGoalDocument,
+    "\n  query BreakStats($from: Date!, $to: Date!, $timeZone: String!, $minDailySeconds: Int) {\n    studyStats(from: $from, to: $to, timeZone: $timeZone, minDailySeconds: $minDailySeconds) {\n      totalSeconds\n      days { date seconds bySubject { subject { id } seconds sessions } }\n      bySubject { subject { id } seconds sessions }\n      completedPomodoros\n      currentStreakDays\n      longestStreakDays\n      goal { dailyProgressSeconds weeklyProgressSeconds }\n    }\n  }\n": types.BreakStatsDocument,
     "\n  query List {\n    sessions(first: 100) {\n      edges { node { id type status elapsedSeconds focusSeconds remainingSeconds startedAt endedAt pausedReason } }\n    }\n  }\n": types.ListDocument,
     "subscription TimerStatus($id: ID!) { timerUpdated(sessionId: $id) { sessionId status } }": types.TimerStatusDocument,
     "\n  query StudyStats($from: Date!, $to: Date!, $timeZone: String!, $subjectId: ID, $minDailySeconds: Int) {\n    studyStats(from: $from, to: $to, timeZone: $timeZone, subjectId: $subjectId, minDailySeconds: $minDailySeconds) {\n      totalSeconds\n      days { date seconds bySubject { subject { id name } seconds sessions } }\n      bySubject { subject { id name } seconds sessions }\n      completedPomodoros\n      currentStreakDays\n      longestStreakDays\n      goal { dailyMinutes weeklyMinutes dailyProgressSeconds weeklyProgressSeconds }\n    }\n  }\n": types.StudyStatsDocument,
@@ -65,6 +81,38 @@ const documents: Documents = {
     "\n  query Dashboard($id: ID!) {\n    session(id: $id) { id status elapsedSeconds remainingSeconds }\n    activeSession { id status }\n    sessions(status: RUNNING) { edges { node { id status } } }\n  }\n": types.DashboardDocument,
 };
 
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  fragment BreakSessionFields on StudySession {\n    id type status elapsedSeconds focusSeconds remainingSeconds startedAt endedAt subject { id } nextBreak { kind minutes }\n  }\n"): typeof import('./graphql.js').BreakSessionFieldsFragmentDoc;
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "mutation StartBreak($input: StartSessionInput!) { startSession(input: $input) { ...BreakSessionFields } }"): typeof import('./graphql.js').StartBreakDocument;
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "query ReadBreak($id: ID!) { session(id: $id) { ...BreakSessionFields } }"): typeof import('./graphql.js').ReadBreakDocument;
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "query NextBreak { me { id nextBreak { kind minutes } } }"): typeof import('./graphql.js').NextBreakDocument;
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "query BreakSettings { me { id settings { breaks { shortBreakMinutes longBreakMinutes longBreakEvery } } } }"): typeof import('./graphql.js').BreakSettingsDocument;
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation SetBreakSettings($shortBreakMinutes: Int, $longBreakMinutes: Int, $longBreakEvery: Int) {\n    setBreakSettings(shortBreakMinutes: $shortBreakMinutes, longBreakMinutes: $longBreakMinutes, longBreakEvery: $longBreakEvery) {\n      breaks { shortBreakMinutes longBreakMinutes longBreakEvery }\n    }\n  }\n"): typeof import('./graphql.js').SetBreakSettingsDocument;
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "mutation BreaksGoal($dailyMinutes: Int) { setStudyGoal(dailyMinutes: $dailyMinutes) { goal { dailyMinutes } } }"): typeof import('./graphql.js').BreaksGoalDocument;
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  query BreakStats($from: Date!, $to: Date!, $timeZone: String!, $minDailySeconds: Int) {\n    studyStats(from: $from, to: $to, timeZone: $timeZone, minDailySeconds: $minDailySeconds) {\n      totalSeconds\n      days { date seconds bySubject { subject { id } seconds sessions } }\n      bySubject { subject { id } seconds sessions }\n      completedPomodoros\n      currentStreakDays\n      longestStreakDays\n      goal { dailyProgressSeconds weeklyProgressSeconds }\n    }\n  }\n"): typeof import('./graphql.js').BreakStatsDocument;
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */

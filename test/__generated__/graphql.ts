@@ -4,6 +4,12 @@ type Exact<T extends { [key: string]: unknown }> = { [K in keyof T]: T[K] };
 /** Internal type. DO NOT USE DIRECTLY. */
 export type Incremental<T> = T | { [P in keyof T]?: P extends ' $fragmentName' | '__typename' ? T[P] : never };
 import type { DocumentTypeDecoration } from '@graphql-typed-document-node/core';
+export type BreakKind =
+  /** `longBreakMinutes` (15 by default), after every `longBreakEvery`-th (4th by default) pomodoro completed on a local day. */
+  | 'LONG'
+  /** `shortBreakMinutes` of your break settings (5 by default). */
+  | 'SHORT';
+
 export type LogInInput = {
   /** As in SignUpInput. */
   cookieMode?: boolean | null | undefined;
@@ -67,6 +73,58 @@ export type Weekday =
   | 'THURSDAY'
   | 'TUESDAY'
   | 'WEDNESDAY';
+
+export type BreakSessionFieldsFragment = { id: string, type: SessionType, status: SessionStatus, elapsedSeconds: number, focusSeconds: number | null, remainingSeconds: number | null, startedAt: string, endedAt: string | null, subject: { id: string }, nextBreak: { kind: BreakKind, minutes: number } | null };
+
+export type StartBreakMutationVariables = Exact<{
+  input: StartSessionInput;
+}>;
+
+
+export type StartBreakMutation = { startSession: { id: string, type: SessionType, status: SessionStatus, elapsedSeconds: number, focusSeconds: number | null, remainingSeconds: number | null, startedAt: string, endedAt: string | null, subject: { id: string }, nextBreak: { kind: BreakKind, minutes: number } | null } };
+
+export type ReadBreakQueryVariables = Exact<{
+  id: string;
+}>;
+
+
+export type ReadBreakQuery = { session: { id: string, type: SessionType, status: SessionStatus, elapsedSeconds: number, focusSeconds: number | null, remainingSeconds: number | null, startedAt: string, endedAt: string | null, subject: { id: string }, nextBreak: { kind: BreakKind, minutes: number } | null } | null };
+
+export type NextBreakQueryVariables = Exact<{ [key: string]: never; }>;
+
+
+export type NextBreakQuery = { me: { id: string, nextBreak: { kind: BreakKind, minutes: number } } };
+
+export type BreakSettingsQueryVariables = Exact<{ [key: string]: never; }>;
+
+
+export type BreakSettingsQuery = { me: { id: string, settings: { breaks: { shortBreakMinutes: number, longBreakMinutes: number, longBreakEvery: number } } } };
+
+export type SetBreakSettingsMutationVariables = Exact<{
+  shortBreakMinutes?: number | null | undefined;
+  longBreakMinutes?: number | null | undefined;
+  longBreakEvery?: number | null | undefined;
+}>;
+
+
+export type SetBreakSettingsMutation = { setBreakSettings: { breaks: { shortBreakMinutes: number, longBreakMinutes: number, longBreakEvery: number } } };
+
+export type BreaksGoalMutationVariables = Exact<{
+  dailyMinutes?: number | null | undefined;
+}>;
+
+
+export type BreaksGoalMutation = { setStudyGoal: { goal: { dailyMinutes: number | null } } };
+
+export type BreakStatsQueryVariables = Exact<{
+  from: string;
+  to: string;
+  timeZone: string;
+  minDailySeconds?: number | null | undefined;
+}>;
+
+
+export type BreakStatsQuery = { studyStats: { totalSeconds: number, completedPomodoros: number, currentStreakDays: number, longestStreakDays: number, days: Array<{ date: string, seconds: number, bySubject: Array<{ seconds: number, sessions: number, subject: { id: string } }> }>, bySubject: Array<{ seconds: number, sessions: number, subject: { id: string } }>, goal: { dailyProgressSeconds: number, weeklyProgressSeconds: number } } };
 
 export type ListQueryVariables = Exact<{ [key: string]: never; }>;
 
@@ -239,6 +297,25 @@ export class TypedDocumentString<TResult, TVariables>
     return this.value;
   }
 }
+export const BreakSessionFieldsFragmentDoc = new TypedDocumentString(`
+    fragment BreakSessionFields on StudySession {
+  id
+  type
+  status
+  elapsedSeconds
+  focusSeconds
+  remainingSeconds
+  startedAt
+  endedAt
+  subject {
+    id
+  }
+  nextBreak {
+    kind
+    minutes
+  }
+}
+    `, {"fragmentName":"BreakSessionFields"}) as unknown as TypedDocumentString<BreakSessionFieldsFragment, unknown>;
 export const SessionFieldsFragmentDoc = new TypedDocumentString(`
     fragment SessionFields on StudySession {
   id
@@ -256,6 +333,138 @@ export const SessionFieldsFragmentDoc = new TypedDocumentString(`
   }
 }
     `, {"fragmentName":"SessionFields"}) as unknown as TypedDocumentString<SessionFieldsFragment, unknown>;
+export const StartBreakDocument = new TypedDocumentString(`
+    mutation StartBreak($input: StartSessionInput!) {
+  startSession(input: $input) {
+    ...BreakSessionFields
+  }
+}
+    fragment BreakSessionFields on StudySession {
+  id
+  type
+  status
+  elapsedSeconds
+  focusSeconds
+  remainingSeconds
+  startedAt
+  endedAt
+  subject {
+    id
+  }
+  nextBreak {
+    kind
+    minutes
+  }
+}`) as unknown as TypedDocumentString<StartBreakMutation, StartBreakMutationVariables>;
+export const ReadBreakDocument = new TypedDocumentString(`
+    query ReadBreak($id: ID!) {
+  session(id: $id) {
+    ...BreakSessionFields
+  }
+}
+    fragment BreakSessionFields on StudySession {
+  id
+  type
+  status
+  elapsedSeconds
+  focusSeconds
+  remainingSeconds
+  startedAt
+  endedAt
+  subject {
+    id
+  }
+  nextBreak {
+    kind
+    minutes
+  }
+}`) as unknown as TypedDocumentString<ReadBreakQuery, ReadBreakQueryVariables>;
+export const NextBreakDocument = new TypedDocumentString(`
+    query NextBreak {
+  me {
+    id
+    nextBreak {
+      kind
+      minutes
+    }
+  }
+}
+    `) as unknown as TypedDocumentString<NextBreakQuery, NextBreakQueryVariables>;
+export const BreakSettingsDocument = new TypedDocumentString(`
+    query BreakSettings {
+  me {
+    id
+    settings {
+      breaks {
+        shortBreakMinutes
+        longBreakMinutes
+        longBreakEvery
+      }
+    }
+  }
+}
+    `) as unknown as TypedDocumentString<BreakSettingsQuery, BreakSettingsQueryVariables>;
+export const SetBreakSettingsDocument = new TypedDocumentString(`
+    mutation SetBreakSettings($shortBreakMinutes: Int, $longBreakMinutes: Int, $longBreakEvery: Int) {
+  setBreakSettings(
+    shortBreakMinutes: $shortBreakMinutes
+    longBreakMinutes: $longBreakMinutes
+    longBreakEvery: $longBreakEvery
+  ) {
+    breaks {
+      shortBreakMinutes
+      longBreakMinutes
+      longBreakEvery
+    }
+  }
+}
+    `) as unknown as TypedDocumentString<SetBreakSettingsMutation, SetBreakSettingsMutationVariables>;
+export const BreaksGoalDocument = new TypedDocumentString(`
+    mutation BreaksGoal($dailyMinutes: Int) {
+  setStudyGoal(dailyMinutes: $dailyMinutes) {
+    goal {
+      dailyMinutes
+    }
+  }
+}
+    `) as unknown as TypedDocumentString<BreaksGoalMutation, BreaksGoalMutationVariables>;
+export const BreakStatsDocument = new TypedDocumentString(`
+    query BreakStats($from: Date!, $to: Date!, $timeZone: String!, $minDailySeconds: Int) {
+  studyStats(
+    from: $from
+    to: $to
+    timeZone: $timeZone
+    minDailySeconds: $minDailySeconds
+  ) {
+    totalSeconds
+    days {
+      date
+      seconds
+      bySubject {
+        subject {
+          id
+        }
+        seconds
+        sessions
+      }
+    }
+    bySubject {
+      subject {
+        id
+      }
+      seconds
+      sessions
+    }
+    completedPomodoros
+    currentStreakDays
+    longestStreakDays
+    goal {
+      dailyProgressSeconds
+      weeklyProgressSeconds
+    }
+  }
+}
+    `) as unknown as TypedDocumentString<BreakStatsQuery, BreakStatsQueryVariables>;
 export const ListDocument = new TypedDocumentString(`
     query List {
   sessions(first: 100) {
