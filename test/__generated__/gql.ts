@@ -25,6 +25,7 @@ type Documents = {
     "\n  query BreakStats($from: Date!, $to: Date!, $timeZone: String!, $minDailySeconds: Int) {\n    studyStats(from: $from, to: $to, timeZone: $timeZone, minDailySeconds: $minDailySeconds) {\n      totalSeconds\n      days { date seconds bySubject { subject { id } seconds sessions } }\n      bySubject { subject { id } seconds sessions }\n      completedPomodoros\n      currentStreakDays\n      longestStreakDays\n      goal { dailyProgressSeconds weeklyProgressSeconds }\n    }\n  }\n": typeof types.BreakStatsDocument,
     "\n  query List {\n    sessions(first: 100) {\n      edges { node { id type status elapsedSeconds focusSeconds remainingSeconds startedAt endedAt pausedReason } }\n    }\n  }\n": typeof types.ListDocument,
     "subscription TimerStatus($id: ID!) { timerUpdated(sessionId: $id) { sessionId status } }": typeof types.TimerStatusDocument,
+    "\n  query PropertyStats($from: Date!, $to: Date!, $timeZone: String!) {\n    studyStats(from: $from, to: $to, timeZone: $timeZone) { totalSeconds days { date seconds } completedPomodoros }\n  }\n": typeof types.PropertyStatsDocument,
     "\n  query StudyStats($from: Date!, $to: Date!, $timeZone: String!, $subjectId: ID, $minDailySeconds: Int) {\n    studyStats(from: $from, to: $to, timeZone: $timeZone, subjectId: $subjectId, minDailySeconds: $minDailySeconds) {\n      totalSeconds\n      days { date seconds bySubject { subject { id name } seconds sessions } }\n      bySubject { subject { id name } seconds sessions }\n      completedPomodoros\n      currentStreakDays\n      longestStreakDays\n      goal { dailyMinutes weeklyMinutes dailyProgressSeconds weeklyProgressSeconds }\n    }\n  }\n": typeof types.StudyStatsDocument,
     "\n  mutation SetStudyGoal($dailyMinutes: Int, $weeklyMinutes: Int) {\n    setStudyGoal(dailyMinutes: $dailyMinutes, weeklyMinutes: $weeklyMinutes) { timeZone weekStart goal { dailyMinutes weeklyMinutes } }\n  }\n": typeof types.SetStudyGoalDocument,
     "query MySettings { me { id settings { timeZone weekStart goal { dailyMinutes weeklyMinutes } } } }": typeof types.MySettingsDocument,
@@ -58,6 +59,7 @@ const documents: Documents = {
     "\n  query BreakStats($from: Date!, $to: Date!, $timeZone: String!, $minDailySeconds: Int) {\n    studyStats(from: $from, to: $to, timeZone: $timeZone, minDailySeconds: $minDailySeconds) {\n      totalSeconds\n      days { date seconds bySubject { subject { id } seconds sessions } }\n      bySubject { subject { id } seconds sessions }\n      completedPomodoros\n      currentStreakDays\n      longestStreakDays\n      goal { dailyProgressSeconds weeklyProgressSeconds }\n    }\n  }\n": types.BreakStatsDocument,
     "\n  query List {\n    sessions(first: 100) {\n      edges { node { id type status elapsedSeconds focusSeconds remainingSeconds startedAt endedAt pausedReason } }\n    }\n  }\n": types.ListDocument,
     "subscription TimerStatus($id: ID!) { timerUpdated(sessionId: $id) { sessionId status } }": types.TimerStatusDocument,
+    "\n  query PropertyStats($from: Date!, $to: Date!, $timeZone: String!) {\n    studyStats(from: $from, to: $to, timeZone: $timeZone) { totalSeconds days { date seconds } completedPomodoros }\n  }\n": types.PropertyStatsDocument,
     "\n  query StudyStats($from: Date!, $to: Date!, $timeZone: String!, $subjectId: ID, $minDailySeconds: Int) {\n    studyStats(from: $from, to: $to, timeZone: $timeZone, subjectId: $subjectId, minDailySeconds: $minDailySeconds) {\n      totalSeconds\n      days { date seconds bySubject { subject { id name } seconds sessions } }\n      bySubject { subject { id name } seconds sessions }\n      completedPomodoros\n      currentStreakDays\n      longestStreakDays\n      goal { dailyMinutes weeklyMinutes dailyProgressSeconds weeklyProgressSeconds }\n    }\n  }\n": types.StudyStatsDocument,
     "\n  mutation SetStudyGoal($dailyMinutes: Int, $weeklyMinutes: Int) {\n    setStudyGoal(dailyMinutes: $dailyMinutes, weeklyMinutes: $weeklyMinutes) { timeZone weekStart goal { dailyMinutes weeklyMinutes } }\n  }\n": types.SetStudyGoalDocument,
     "query MySettings { me { id settings { timeZone weekStart goal { dailyMinutes weeklyMinutes } } } }": types.MySettingsDocument,
@@ -121,6 +123,10 @@ export function graphql(source: "\n  query List {\n    sessions(first: 100) {\n 
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
 export function graphql(source: "subscription TimerStatus($id: ID!) { timerUpdated(sessionId: $id) { sessionId status } }"): typeof import('./graphql.js').TimerStatusDocument;
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  query PropertyStats($from: Date!, $to: Date!, $timeZone: String!) {\n    studyStats(from: $from, to: $to, timeZone: $timeZone) { totalSeconds days { date seconds } completedPomodoros }\n  }\n"): typeof import('./graphql.js').PropertyStatsDocument;
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */

@@ -138,6 +138,15 @@ export type TimerStatusSubscriptionVariables = Exact<{
 
 export type TimerStatusSubscription = { timerUpdated: { sessionId: string, status: SessionStatus } };
 
+export type PropertyStatsQueryVariables = Exact<{
+  from: string;
+  to: string;
+  timeZone: string;
+}>;
+
+
+export type PropertyStatsQuery = { studyStats: { totalSeconds: number, completedPomodoros: number, days: Array<{ date: string, seconds: number }> } };
+
 export type StudyStatsQueryVariables = Exact<{
   from: string;
   to: string;
@@ -492,6 +501,18 @@ export const TimerStatusDocument = new TypedDocumentString(`
   }
 }
     `) as unknown as TypedDocumentString<TimerStatusSubscription, TimerStatusSubscriptionVariables>;
+export const PropertyStatsDocument = new TypedDocumentString(`
+    query PropertyStats($from: Date!, $to: Date!, $timeZone: String!) {
+  studyStats(from: $from, to: $to, timeZone: $timeZone) {
+    totalSeconds
+    days {
+      date
+      seconds
+    }
+    completedPomodoros
+  }
+}
+    `) as unknown as TypedDocumentString<PropertyStatsQuery, PropertyStatsQueryVariables>;
 export const StudyStatsDocument = new TypedDocumentString(`
     query StudyStats($from: Date!, $to: Date!, $timeZone: String!, $subjectId: ID, $minDailySeconds: Int) {
   studyStats(
