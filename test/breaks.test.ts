@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { sql } from 'kysely';
 import { SUBJECT_NOT_FOUND_MESSAGE } from '../src/errors.js';
 import { graphql } from './__generated__/index.js';
 import type { BreakStatsQueryVariables, StartSessionInput } from './__generated__/graphql.js';
@@ -70,7 +71,23 @@ afterEach(() => disposeSockets());
 afterAll(() => t.close());
 
 const db = () => t.db.handle.db;
-const snapshot = () => snapshotDatabase(db());
+/**
+ * Every row, once the completion sweep has caught up with the clock: a session of an earlier
+ * test whose plan ran out at the last move of the clock would otherwise be completed between
+ * the two snapshots of a refused request.
+ */
+async function snapshot() {
+  const now = t.clock.now();
+  await eventually(async () => {
+    const { rows } = await sql<{ n: number }>`
+      select count(*)::int as n from study_sessions
+      where status = 'RUNNING' and focus_seconds is not null
+        and run_started_at + (focus_seconds * 1000 - accumulated_ms) * interval '1 millisecond' <= ${now}
+    `.execute(db());
+    return rows[0]!.n === 0;
+  }, 5_000, 'the completion sweep to catch up');
+  return snapshotDatabase(db());
+}
 const iso = (ms: number) => new Date(ms).toISOString();
 
 /** Moves the clock to the next UTC midnight plus `hours` (a day no earlier test has touched). */
