@@ -77,7 +77,7 @@ export const configVariables = {
   },
   COMPLETION_SWEEP_SECONDS: {
     schema: int(1, 3600).default(1),
-    doc: 'How often running POMODORO sessions whose time is up are marked COMPLETED when nobody is reading them.',
+    doc: 'How often running POMODORO and BREAK sessions whose time is up are marked COMPLETED when nobody is reading them.',
   },
   TICK_INTERVAL_MS: {
     schema: int(50, 60_000).default(1000),

@@ -9,6 +9,7 @@ import * as studyHistory from './migrations/2026-12-06T1200_study_history.js';
 import * as clusterPresence from './migrations/2026-12-07T0000_cluster_presence.js';
 import * as subjectAndSessionManagement from './migrations/2026-12-07T0100_subject_and_session_management.js';
 import * as loginClients from './migrations/2026-12-07T0200_login_clients.js';
+import * as breaks from './migrations/2026-12-07T0300_breaks.js';
 
 /**
  * Every migration, by timestamped name. Listed statically (rather than read from the folder at
@@ -24,6 +25,7 @@ export const migrations: Record<string, Migration> = {
   '2026-12-07T0000_cluster_presence': clusterPresence,
   '2026-12-07T0100_subject_and_session_management': subjectAndSessionManagement,
   '2026-12-07T0200_login_clients': loginClients,
+  '2026-12-07T0300_breaks': breaks,
 };
 
 function migrator(db: Kysely<any>): Migrator {

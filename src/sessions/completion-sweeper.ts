@@ -9,7 +9,7 @@ export interface CompletionSweeper {
 }
 
 /**
- * Completes expired POMODORO sessions nobody is reading, every `intervalMs`. Runs never overlap;
+ * Completes expired POMODORO and BREAK sessions nobody is reading, every `intervalMs`. Runs never overlap;
  * a failed run (database away) is logged and retried on the next interval.
  */
 export function startCompletionSweeper(sessions: SessionService, clock: Clock, logger: Logger, intervalMs: number): CompletionSweeper {

@@ -1,5 +1,6 @@
 import { type Kysely, sql, type Transaction } from 'kysely';
 import type { Database } from '../db/database.js';
+import { type BreakSettings, toBreakSettings } from '../users/user-settings.model.js';
 import type { SessionRecord } from './session.model.js';
 import type { SessionStatusValue } from './session.table.js';
 import { runChange, type TimerState } from './timer.js';
@@ -133,13 +134,17 @@ export async function updateTimer(
   return row.version;
 }
 
-/** Closes and opens rows of `study_session_runs` for the change `prev` → `next`. */
+/**
+ * Closes and opens rows of `study_session_runs` for the change `prev` → `next`. A BREAK has
+ * none: the table holds study time, and statistics count everything in it.
+ */
 async function recordRuns(
   trx: Transaction<Database>,
   session: { id: string; userId: string; subjectId: string },
   prev: TimerState | null,
   next: TimerState,
 ): Promise<void> {
+  if (next.type === 'BREAK') return;
   const { endsAt, startsAt } = runChange(prev, next);
   if (endsAt) {
     const closed = await trx
@@ -277,17 +282,18 @@ export async function listSessions(db: Db, q: SessionPageQuery): Promise<Session
 }
 
 /**
- * RUNNING POMODORO sessions whose plan is used up as of `now` (a superset check; the caller
- * settles each with the pure timer arithmetic). Optionally for one owner only.
+ * RUNNING sessions with a plan (POMODORO or BREAK) that is used up as of `now` (a superset
+ * check; the caller settles each with the pure timer arithmetic). Optionally for one owner only.
+ * "Has a plan" rather than a list of types, so that `study_sessions_running_planned_idx` answers.
  */
-export async function findExpiredPomodoros(
+export async function findExpiredSessions(
   db: Db,
   now: Date,
   options: { userId?: string; sessionId?: string; limit: number },
 ): Promise<SessionRecord[]> {
   let query = selectSessions(db)
     .where('s.status', '=', 'RUNNING')
-    .where('s.type', '=', 'POMODORO')
+    .where('s.focus_seconds', 'is not', null)
     .where(sql<boolean>`s.run_started_at + (s.focus_seconds * 1000 - s.accumulated_ms) * interval '1 millisecond' <= ${now}`);
   if (options.userId) query = query.where('s.user_id', '=', options.userId);
   if (options.sessionId) query = query.where('s.id', '=', options.sessionId);
@@ -313,4 +319,36 @@ export async function findWatchedSessions(db: Db, watched: { sessionIds: string[
     )
     .execute();
   return rows.map(toRecord);
+}
+
+/** What the break after a pomodoro depends on: how many the student completed that local day, and their break settings. */
+export interface PomodoroDay {
+  /** COMPLETED POMODOROs ended from the local midnight before `at` up to `at` included (less the one excluded). */
+  completed: number;
+  breaks: BreakSettings;
+}
+
+/**
+ * The student's pomodoros completed on the local day of `at` (in their time zone; UTC when they
+ * have chosen none) up to `at`, leaving `excludeSessionId` out, and their break settings;
+ * undefined when the user does not exist. The day begins at the zone's local midnight, found by
+ * PostgreSQL's zone rules as the statistics find it.
+ */
+export async function findPomodoroDay(
+  db: Db,
+  q: { userId: string; at: Date; excludeSessionId?: string },
+): Promise<PomodoroDay | undefined> {
+  const { rows } = await sql<{ completed: number; short_break_minutes: number; long_break_minutes: number; long_break_every: number }>`
+    select u.short_break_minutes, u.long_break_minutes, u.long_break_every,
+      (
+        select count(*)::int from study_sessions s
+        where s.user_id = u.id and s.status = 'COMPLETED' and s.type = 'POMODORO'
+          and s.ended_at >= (date_trunc('day', ${q.at}::timestamptz at time zone coalesce(u.time_zone, 'UTC')) at time zone coalesce(u.time_zone, 'UTC'))
+          and s.ended_at <= ${q.at}::timestamptz
+          and s.id is distinct from ${q.excludeSessionId ?? null}::uuid
+      ) as completed
+    from users u where u.id = ${q.userId}
+  `.execute(db);
+  const row = rows[0];
+  return row && { completed: row.completed, breaks: toBreakSettings(row) };
 }

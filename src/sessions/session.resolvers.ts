@@ -10,6 +10,14 @@ export const sessionResolvers: Resolvers = {
     sessions: (_p, args, ctx) => ctx.services.sessions.list(requireViewer(ctx).userId, args),
     activeSession: (_p, _a, ctx) => ctx.services.sessions.active(requireViewer(ctx).userId),
   },
+  StudySession: {
+    // The session is the viewer's already: it was read with an owner check.
+    nextBreak: (session, _a, ctx) => ctx.services.sessions.breakAfter(session),
+  },
+  User: {
+    // A User is only ever the viewer (`me`) or the account an auth payload was issued for.
+    nextBreak: (user, _a, ctx) => ctx.services.sessions.nextBreak(user.id),
+  },
   Mutation: {
     startSession: (_p, { input }, ctx) => ctx.services.sessions.start(requireViewer(ctx).userId, input),
     pauseSession: (_p, { sessionId }, ctx) => ctx.services.sessions.pause(requireViewer(ctx).userId, sessionId),

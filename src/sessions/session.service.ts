@@ -7,11 +7,13 @@ import { AppError, badInput, sessionNotFound, subjectNotFound } from '../errors.
 import { isUuid, parseId } from '../ids.js';
 import { findSubjectForOwner } from '../subjects/subject.repository.js';
 import { toSubject } from '../subjects/subject.model.js';
+import { BREAK_MINUTES, type BreakSuggestion, suggestBreak } from './break.js';
 import { type SessionRecord, type StudySession, viewSession } from './session.model.js';
 import {
   deleteSessionForOwner,
   findActiveSession,
-  findExpiredPomodoros,
+  findExpiredSessions,
+  findPomodoroDay,
   findSessionForOwner,
   findWatchedSessions,
   insertSession,
@@ -68,17 +70,20 @@ export class SessionService {
   ) {}
 
   /**
-   * Starts a RUNNING session. BAD_USER_INPUT for a malformed subject id or out-of-range
-   * `focusMinutes` (or any `focusMinutes` on a FREE session), NOT_FOUND for a foreign or missing
-   * subject, SUBJECT_ARCHIVED for an archived one, SESSION_ALREADY_ACTIVE
-   * (extensions.activeSessionId) when one is RUNNING or PAUSED.
+   * Starts a RUNNING session. BAD_USER_INPUT for a malformed subject id, out-of-range
+   * `focusMinutes` or `breakMinutes`, or either given to a type it does not apply to
+   * (`focusMinutes`: POMODORO only, `breakMinutes`: BREAK only); NOT_FOUND for a foreign or
+   * missing subject, SUBJECT_ARCHIVED for an archived one, SESSION_ALREADY_ACTIVE
+   * (extensions.activeSessionId) when one is RUNNING or PAUSED, whatever the types. A BREAK
+   * without `breakMinutes` is as long as {@link nextBreak} says, counted once any expired
+   * session has been completed.
    */
   async start(
     userId: string,
-    input: { subjectId: string; type: SessionTypeValue; focusMinutes?: number | null },
+    input: { subjectId: string; type: SessionTypeValue; focusMinutes?: number | null; breakMinutes?: number | null },
   ): Promise<StudySession> {
     const subjectId = parseId('subjectId', input.subjectId);
-    const focusSeconds = plannedFocusSeconds(input.type, input.focusMinutes);
+    const planned = plannedSeconds(input.type, input);
     const now = this.clock.now();
     const id = randomUUID();
     try {
@@ -91,6 +96,7 @@ export class SessionService {
         if (subject.archived_at) throw new AppError('SUBJECT_ARCHIVED');
         const active = await this.#settleActive(trx, userId, now);
         if (active) throw alreadyActive(active.id);
+        const focusSeconds = planned === 'suggested' ? (await this.#suggestion(trx, userId, now)).minutes * 60 : planned;
         const timer = startedTimer(input.type, focusSeconds, now);
         await insertSession(trx, { id, userId, subjectId, startedAt: now, timer });
         return { id, userId, subject: toSubject(subject), startedAt: now, timer, version: 1, note: null } satisfies SessionRecord;
@@ -235,15 +241,41 @@ export class SessionService {
   }
 
   /**
-   * Marks RUNNING POMODORO sessions whose plan ran out by `now` as COMPLETED, each at its exact
-   * completion instant, and returns them. Safe to run concurrently with anything: each write is
-   * a compare-and-set on the state it read.
+   * The break the student should take now: the one after their latest completed pomodoro of
+   * today (their time zone; UTC without one), the SHORT one when they have completed none today.
+   * It does not look at breaks taken since. Completes expired sessions first, so a pomodoro
+   * that has just run out counts.
+   */
+  async nextBreak(userId: string): Promise<BreakSuggestion> {
+    const now = this.clock.now();
+    await this.completeExpired(now, { userId });
+    return this.#suggestion(this.db, userId, now);
+  }
+
+  /**
+   * The break to take after `session` if it is a COMPLETED POMODORO (the long one when it is a
+   * `longBreakEvery`-th completed pomodoro of its local day, by completion instant), else null.
+   * The student's current settings and time zone apply.
+   */
+  async breakAfter(session: StudySession): Promise<BreakSuggestion | null> {
+    if (session.type !== 'POMODORO' || session.status !== 'COMPLETED' || !session.endedAt) return null;
+    // The session itself is counted here rather than read back: a view settles an expired
+    // POMODORO before its row is written (see viewSession).
+    const day = await findPomodoroDay(this.db, { userId: session.userId, at: session.endedAt, excludeSessionId: session.id });
+    if (!day) throw new AppError('UNAUTHENTICATED');
+    return suggestBreak(day.completed + 1, day.breaks);
+  }
+
+  /**
+   * Marks RUNNING sessions with a plan (POMODORO or BREAK) whose plan ran out by `now` as
+   * COMPLETED, each at its exact completion instant, and returns them. Safe to run concurrently
+   * with anything: each write is a compare-and-set on the state it read.
    */
   async completeExpired(
     now: Date,
     options: { userId?: string; sessionId?: string; limit?: number } = {},
   ): Promise<StudySession[]> {
-    const candidates = await findExpiredPomodoros(this.db, now, { limit: options.limit ?? 500, ...options });
+    const candidates = await findExpiredSessions(this.db, now, { limit: options.limit ?? 500, ...options });
     const completed: StudySession[] = [];
     for (const record of candidates) {
       if (this.hooks.completionDeferred(record.userId)) continue;
@@ -288,6 +320,13 @@ export class SessionService {
   async watched(watched: { sessionIds: string[]; userIds: string[] }): Promise<StudySession[]> {
     const now = this.clock.now();
     return (await findWatchedSessions(this.db, watched)).map((record) => this.#view(record, now));
+  }
+
+  /** The suggestion for a break started at `now`, after the pomodoros completed today up to then. */
+  async #suggestion(db: Kysely<Database> | Transaction<Database>, userId: string, now: Date): Promise<BreakSuggestion> {
+    const day = await findPomodoroDay(db, { userId, at: now });
+    if (!day) throw new AppError('UNAUTHENTICATED');
+    return suggestBreak(day.completed, day.breaks);
   }
 
   /** A read-only view: not settled while the owner's disconnect pause is pending. */
@@ -364,11 +403,23 @@ function alreadyActive(activeSessionId: string | undefined): AppError {
   return new AppError('SESSION_ALREADY_ACTIVE', undefined, { activeSessionId: activeSessionId ?? null });
 }
 
-/** The planned focus time in seconds for a new session, validating `focusMinutes`. */
-function plannedFocusSeconds(type: SessionTypeValue, focusMinutes: number | null | undefined): number | null {
-  if (type === 'FREE') {
-    if (focusMinutes != null) throw badInput('focusMinutes', 'focusMinutes applies to POMODORO sessions only');
-    return null;
+/**
+ * The plan in seconds of a new session (null for FREE; `suggested` for a BREAK whose length is
+ * the student's suggestion), validating `focusMinutes` and `breakMinutes` before anything is read.
+ */
+function plannedSeconds(
+  type: SessionTypeValue,
+  { focusMinutes, breakMinutes }: { focusMinutes?: number | null; breakMinutes?: number | null },
+): number | null | 'suggested' {
+  if (type !== 'POMODORO' && focusMinutes != null) throw badInput('focusMinutes', 'focusMinutes applies to POMODORO sessions only');
+  if (type !== 'BREAK' && breakMinutes != null) throw badInput('breakMinutes', 'breakMinutes applies to BREAK sessions only');
+  if (type === 'FREE') return null;
+  if (type === 'BREAK') {
+    if (breakMinutes == null) return 'suggested';
+    if (!Number.isInteger(breakMinutes) || breakMinutes < BREAK_MINUTES.min || breakMinutes > BREAK_MINUTES.max) {
+      throw badInput('breakMinutes', `breakMinutes must be between ${BREAK_MINUTES.min} and ${BREAK_MINUTES.max}`);
+    }
+    return breakMinutes * 60;
   }
   const minutes = focusMinutes ?? FOCUS_MINUTES.default;
   if (!Number.isInteger(minutes) || minutes < FOCUS_MINUTES.min || minutes > FOCUS_MINUTES.max) {

@@ -1,6 +1,6 @@
 import type { ColumnType, Selectable } from 'kysely';
 
-export type SessionTypeValue = 'POMODORO' | 'FREE';
+export type SessionTypeValue = 'POMODORO' | 'FREE' | 'BREAK';
 export type SessionStatusValue = 'RUNNING' | 'PAUSED' | 'COMPLETED' | 'STOPPED';
 export type PauseReasonValue = 'USER' | 'DISCONNECT';
 
@@ -18,7 +18,7 @@ export interface StudySessionTable {
   subject_id: string;
   type: SessionTypeValue;
   status: SessionStatusValue;
-  /** Planned focus time for POMODORO; null for FREE. */
+  /** The plan: a POMODORO's focus time or a BREAK's length; null for FREE. */
   focus_seconds: number | null;
   accumulated_ms: ColumnType<number, number | undefined, number>;
   run_started_at: Nullable<Date>;

@@ -185,7 +185,7 @@ export class TimerFeed implements SessionChangeListener {
 
   #tick(sessionId: string, timer: TimerState, version: number, now: Date): void {
     if (settle(timer, now) !== timer) {
-      // A POMODORO's plan ran out: persist COMPLETED; the final state arrives via sessionChanged.
+      // A POMODORO's or BREAK's plan ran out: persist COMPLETED; the final state arrives via sessionChanged.
       if (this.#completing.has(sessionId)) return;
       this.#completing.add(sessionId);
       this.completeSession(sessionId, now)

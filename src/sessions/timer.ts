@@ -7,7 +7,7 @@ import type { PauseReasonValue, SessionStatusValue, SessionTypeValue } from './s
 export interface TimerState {
   readonly type: SessionTypeValue;
   readonly status: SessionStatusValue;
-  /** Planned focus time (POMODORO); null for FREE. */
+  /** The plan: a POMODORO's focus time, a BREAK's length; null for FREE. */
   readonly focusSeconds: number | null;
   /** Time banked by runs that have ended (by pause). */
   readonly accumulatedMs: number;
@@ -20,7 +20,7 @@ export interface TimerState {
 /** A transition a student (or the server on their behalf) can ask for. */
 export type TimerAction = { kind: 'pause'; reason: PauseReasonValue } | { kind: 'resume' } | { kind: 'stop' };
 
-/** Milliseconds studied as of `now`, capped at the plan for POMODORO. A clock going backwards counts as zero. */
+/** Milliseconds run as of `now`, capped at the plan (POMODORO, BREAK). A clock going backwards counts as zero. */
 export function elapsedMs(state: TimerState, now: Date): number {
   const run = state.status === 'RUNNING' && state.runStartedAt ? Math.max(0, now.getTime() - state.runStartedAt.getTime()) : 0;
   const total = state.accumulatedMs + run;
@@ -41,15 +41,16 @@ export function remainingSeconds(state: TimerState, now: Date): number | null {
   return Math.ceil((state.focusSeconds * 1000 - elapsedMs(state, now)) / 1000);
 }
 
-/** The instant a RUNNING POMODORO uses up its plan; null for anything else. */
+/** The instant a RUNNING POMODORO or BREAK uses up its plan; null for anything else. */
 export function completionInstant(state: TimerState): Date | null {
   if (state.status !== 'RUNNING' || state.focusSeconds === null || !state.runStartedAt) return null;
   return new Date(state.runStartedAt.getTime() + state.focusSeconds * 1000 - state.accumulatedMs);
 }
 
 /**
- * The state as of `now`: a RUNNING POMODORO whose plan is used up becomes COMPLETED, ended at
- * the exact instant it ran out with elapsed equal to the plan. Any other state is returned as is.
+ * The state as of `now`: a RUNNING session whose plan (POMODORO, BREAK) is used up becomes
+ * COMPLETED, ended at the exact instant it ran out with elapsed equal to the plan. Any other
+ * state is returned as is.
  */
 export function settle(state: TimerState, now: Date): TimerState {
   const completesAt = completionInstant(state);

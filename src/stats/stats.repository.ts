@@ -9,6 +9,9 @@ import type { CalendarDate } from './calendar-date.js';
 // time line with no gap or overlap. A stretch is clipped to the window, then split at each
 // local midnight it crosses.
 //
+// Breaks: a BREAK session has no stretches (they hold study time only), so nothing below needs
+// to leave it out but completedPomodoros, which reads the sessions themselves.
+//
 // Rounding: time is summed to the millisecond per (local day, subject) and rounded down to whole
 // seconds there, once; every other figure is a sum of those cells, so they always add up.
 
@@ -214,7 +217,7 @@ export function statsStatement(q: StatsQuery): RawBuilder<{ stats: StatsRow }> {
       ),
       'completedPomodoros', (
         select count(*)::int from study_sessions s
-        where s.user_id = ${q.userId} and s.status = 'COMPLETED' ${subjectOnly}
+        where s.user_id = ${q.userId} and s.status = 'COMPLETED' and s.type = 'POMODORO' ${subjectOnly}
           and s.ended_at >= ${rangeStart} and s.ended_at < ${rangeEnd}
       ),
       'windowFrom', to_char(${windowFrom}, 'YYYY-MM-DD'),

@@ -9,5 +9,6 @@ export const userSettingsResolvers: Resolvers = {
   Mutation: {
     updateSettings: (_p, { input }, ctx) => ctx.services.settings.update(requireViewer(ctx).userId, input),
     setStudyGoal: (_p, args, ctx) => ctx.services.settings.setStudyGoal(requireViewer(ctx).userId, args),
+    setBreakSettings: (_p, args, ctx) => ctx.services.settings.setBreakSettings(requireViewer(ctx).userId, args),
   },
 };

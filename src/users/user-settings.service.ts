@@ -2,7 +2,7 @@ import type { Kysely } from 'kysely';
 import type { Database } from '../db/database.js';
 import { AppError, badInput } from '../errors.js';
 import type { TimeZoneNames } from '../stats/time-zones.js';
-import { GOAL_MINUTES, toUserSettings, type UserSettings, WEEKDAYS, type WeekdayValue } from './user-settings.model.js';
+import { BREAK_SETTINGS, GOAL_MINUTES, toUserSettings, type UserSettings, WEEKDAYS, type WeekdayValue } from './user-settings.model.js';
 import { findUserSettings, updateUserSettings, type UserSettingsPatch } from './user.repository.js';
 
 /** Settings to change (`updateSettings`): undefined leaves one as it is, null sets it back to its default. */
@@ -56,6 +56,33 @@ export class UserSettingsService {
     goalMinutes('weeklyMinutes', input.weeklyMinutes, GOAL_MINUTES.weekly);
     return this.update(userId, { dailyGoalMinutes: input.dailyMinutes ?? null, weeklyGoalMinutes: input.weeklyMinutes ?? null });
   }
+
+  /**
+   * Sets the three break settings at once, as `setStudyGoal` sets both goals: an omitted or null
+   * one goes back to its default ({@link BREAK_SETTINGS}). BAD_USER_INPUT naming the field for a
+   * value out of bounds, checked before anything is written.
+   */
+  async setBreakSettings(
+    userId: string,
+    input: { shortBreakMinutes?: number | null; longBreakMinutes?: number | null; longBreakEvery?: number | null },
+  ): Promise<UserSettings> {
+    const row = await updateUserSettings(this.db, userId, {
+      short_break_minutes: breakSetting('shortBreakMinutes', input.shortBreakMinutes),
+      long_break_minutes: breakSetting('longBreakMinutes', input.longBreakMinutes),
+      long_break_every: breakSetting('longBreakEvery', input.longBreakEvery),
+    });
+    if (!row) throw new AppError('UNAUTHENTICATED');
+    return toUserSettings(row);
+  }
+}
+
+function breakSetting(field: keyof typeof BREAK_SETTINGS, value: number | null | undefined): number {
+  const bounds = BREAK_SETTINGS[field];
+  if (value == null) return bounds.default;
+  if (!Number.isInteger(value) || value < bounds.min || value > bounds.max) {
+    throw badInput(field, `${field} must be between ${bounds.min} and ${bounds.max}`);
+  }
+  return value;
 }
 
 /** A goal as stored: `value` within `bounds`, null for none, undefined left as it is; else BAD_USER_INPUT naming `field`. */

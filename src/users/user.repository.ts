@@ -72,7 +72,15 @@ export async function deleteUser(db: Kysely<Database>, id: string, expectedHash:
   return row !== undefined;
 }
 
-const SETTINGS_COLUMNS = ['time_zone', 'week_start', 'daily_goal_minutes', 'weekly_goal_minutes'] as const;
+const SETTINGS_COLUMNS = [
+  'time_zone',
+  'week_start',
+  'daily_goal_minutes',
+  'weekly_goal_minutes',
+  'short_break_minutes',
+  'long_break_minutes',
+  'long_break_every',
+] as const;
 
 /** The settings columns of the user with this id. */
 export async function findUserSettings(db: Kysely<Database>, id: string): Promise<UserSettingsRow | undefined> {

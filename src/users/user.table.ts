@@ -17,6 +17,10 @@ export interface UserTable {
   /** Study goals in minutes; null when the student has none. */
   daily_goal_minutes: ColumnType<number | null, number | null | undefined, number | null>;
   weekly_goal_minutes: ColumnType<number | null, number | null | undefined, number | null>;
+  /** Break lengths in minutes (1–60; defaults 5 and 15) and the completed pomodoros of a local day that earn the long one (1–12; default 4). */
+  short_break_minutes: ColumnType<number, number | undefined, number>;
+  long_break_minutes: ColumnType<number, number | undefined, number>;
+  long_break_every: ColumnType<number, number | undefined, number>;
 }
 
 export type UserRow = Selectable<UserTable>;

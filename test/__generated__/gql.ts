@@ -19,6 +19,14 @@ type Documents = {
     "query LogIns { logIns { id createdAt lastUsedAt userAgent address current } }": typeof types.LogInsDocument,
     "mutation RevokeLogIn($id: ID!) { revokeLogIn(id: $id) }": typeof types.RevokeLogInDocument,
     "\n  mutation UpdateSettings($input: UpdateSettingsInput!) {\n    updateSettings(input: $input) { timeZone weekStart goal { dailyMinutes weeklyMinutes } }\n  }\n": typeof types.UpdateSettingsDocument,
+    "\n  fragment BreakSessionFields on StudySession {\n    id type status elapsedSeconds focusSeconds remainingSeconds startedAt endedAt subject { id } nextBreak { kind minutes }\n  }\n": typeof types.BreakSessionFieldsFragmentDoc,
+    "mutation StartBreak($input: StartSessionInput!) { startSession(input: $input) { ...BreakSessionFields } }": typeof types.StartBreakDocument,
+    "query ReadBreak($id: ID!) { session(id: $id) { ...BreakSessionFields } }": typeof types.ReadBreakDocument,
+    "query NextBreak { me { id nextBreak { kind minutes } } }": typeof types.NextBreakDocument,
+    "query BreakSettings { me { id settings { breaks { shortBreakMinutes longBreakMinutes longBreakEvery } } } }": typeof types.BreakSettingsDocument,
+    "\n  mutation SetBreakSettings($shortBreakMinutes: Int, $longBreakMinutes: Int, $longBreakEvery: Int) {\n    setBreakSettings(shortBreakMinutes: $shortBreakMinutes, longBreakMinutes: $longBreakMinutes, longBreakEvery: $longBreakEvery) {\n      breaks { shortBreakMinutes longBreakMinutes longBreakEvery }\n    }\n  }\n": typeof types.SetBreakSettingsDocument,
+    "mutation BreaksGoal($dailyMinutes: Int) { setStudyGoal(dailyMinutes: $dailyMinutes) { goal { dailyMinutes } } }": typeof types.BreaksGoalDocument,
+    "\n  query BreakStats($from: Date!, $to: Date!, $timeZone: String!, $minDailySeconds: Int) {\n    studyStats(from: $from, to: $to, timeZone: $timeZone, minDailySeconds: $minDailySeconds) {\n      totalSeconds\n      days { date seconds bySubject { subject { id } seconds sessions } }\n      bySubject { subject { id } seconds sessions }\n      completedPomodoros\n      currentStreakDays\n      longestStreakDays\n      goal { dailyProgressSeconds weeklyProgressSeconds }\n    }\n  }\n": typeof types.BreakStatsDocument,
     "\n  query List {\n    sessions(first: 100) {\n      edges { node { id type status elapsedSeconds focusSeconds remainingSeconds startedAt endedAt pausedReason } }\n    }\n  }\n": typeof types.ListDocument,
     "subscription TimerStatus($id: ID!) { timerUpdated(sessionId: $id) { sessionId status } }": typeof types.TimerStatusDocument,
     "\n  query ManageSessionsInRange($from: DateTime, $to: DateTime, $first: Int, $after: String, $subjectId: ID) {\n    sessions(from: $from, to: $to, first: $first, after: $after, subjectId: $subjectId) {\n      edges { cursor node { id startedAt } }\n      pageInfo { hasNextPage endCursor }\n    }\n  }\n": typeof types.ManageSessionsInRangeDocument,
@@ -28,6 +36,7 @@ type Documents = {
     "mutation ManageDeleteSession($id: ID!) { deleteSession(id: $id) }": typeof types.ManageDeleteSessionDocument,
     "\n  subscription ManageActiveSessionNote { activeSessionUpdated { session { id status note } } }\n": typeof types.ManageActiveSessionNoteDocument,
     "\n  query ManageSessionStats($day: Date!) { studyStats(from: $day, to: $day, timeZone: \"UTC\") { totalSeconds completedPomodoros } }\n": typeof types.ManageSessionStatsDocument,
+    "\n  query PropertyStats($from: Date!, $to: Date!, $timeZone: String!) {\n    studyStats(from: $from, to: $to, timeZone: $timeZone) { totalSeconds days { date seconds } completedPomodoros }\n  }\n": typeof types.PropertyStatsDocument,
     "\n  query StudyStats($from: Date!, $to: Date!, $timeZone: String!, $subjectId: ID, $minDailySeconds: Int) {\n    studyStats(from: $from, to: $to, timeZone: $timeZone, subjectId: $subjectId, minDailySeconds: $minDailySeconds) {\n      totalSeconds\n      days { date seconds bySubject { subject { id name } seconds sessions } }\n      bySubject { subject { id name } seconds sessions }\n      completedPomodoros\n      currentStreakDays\n      longestStreakDays\n      goal { dailyMinutes weeklyMinutes dailyProgressSeconds weeklyProgressSeconds }\n    }\n  }\n": typeof types.StudyStatsDocument,
     "\n  mutation SetStudyGoal($dailyMinutes: Int, $weeklyMinutes: Int) {\n    setStudyGoal(dailyMinutes: $dailyMinutes, weeklyMinutes: $weeklyMinutes) { timeZone weekStart goal { dailyMinutes weeklyMinutes } }\n  }\n": typeof types.SetStudyGoalDocument,
     "query MySettings { me { id settings { timeZone weekStart goal { dailyMinutes weeklyMinutes } } } }": typeof types.MySettingsDocument,
@@ -67,6 +76,14 @@ const documents: Documents = {
     "query LogIns { logIns { id createdAt lastUsedAt userAgent address current } }": types.LogInsDocument,
     "mutation RevokeLogIn($id: ID!) { revokeLogIn(id: $id) }": types.RevokeLogInDocument,
     "\n  mutation UpdateSettings($input: UpdateSettingsInput!) {\n    updateSettings(input: $input) { timeZone weekStart goal { dailyMinutes weeklyMinutes } }\n  }\n": types.UpdateSettingsDocument,
+    "\n  fragment BreakSessionFields on StudySession {\n    id type status elapsedSeconds focusSeconds remainingSeconds startedAt endedAt subject { id } nextBreak { kind minutes }\n  }\n": types.BreakSessionFieldsFragmentDoc,
+    "mutation StartBreak($input: StartSessionInput!) { startSession(input: $input) { ...BreakSessionFields } }": types.StartBreakDocument,
+    "query ReadBreak($id: ID!) { session(id: $id) { ...BreakSessionFields } }": types.ReadBreakDocument,
+    "query NextBreak { me { id nextBreak { kind minutes } } }": types.NextBreakDocument,
+    "query BreakSettings { me { id settings { breaks { shortBreakMinutes longBreakMinutes longBreakEvery } } } }": types.BreakSettingsDocument,
+    "\n  mutation SetBreakSettings($shortBreakMinutes: Int, $longBreakMinutes: Int, $longBreakEvery: Int) {\n    setBreakSettings(shortBreakMinutes: $shortBreakMinutes, longBreakMinutes: $longBreakMinutes, longBreakEvery: $longBreakEvery) {\n      breaks { shortBreakMinutes longBreakMinutes longBreakEvery }\n    }\n  }\n": types.SetBreakSettingsDocument,
+    "mutation BreaksGoal($dailyMinutes: Int) { setStudyGoal(dailyMinutes: $dailyMinutes) { goal { dailyMinutes } } }": types.BreaksGoalDocument,
+    "\n  query BreakStats($from: Date!, $to: Date!, $timeZone: String!, $minDailySeconds: Int) {\n    studyStats(from: $from, to: $to, timeZone: $timeZone, minDailySeconds: $minDailySeconds) {\n      totalSeconds\n      days { date seconds bySubject { subject { id } seconds sessions } }\n      bySubject { subject { id } seconds sessions }\n      completedPomodoros\n      currentStreakDays\n      longestStreakDays\n      goal { dailyProgressSeconds weeklyProgressSeconds }\n    }\n  }\n": types.BreakStatsDocument,
     "\n  query List {\n    sessions(first: 100) {\n      edges { node { id type status elapsedSeconds focusSeconds remainingSeconds startedAt endedAt pausedReason } }\n    }\n  }\n": types.ListDocument,
     "subscription TimerStatus($id: ID!) { timerUpdated(sessionId: $id) { sessionId status } }": types.TimerStatusDocument,
     "\n  query ManageSessionsInRange($from: DateTime, $to: DateTime, $first: Int, $after: String, $subjectId: ID) {\n    sessions(from: $from, to: $to, first: $first, after: $after, subjectId: $subjectId) {\n      edges { cursor node { id startedAt } }\n      pageInfo { hasNextPage endCursor }\n    }\n  }\n": types.ManageSessionsInRangeDocument,
@@ -76,6 +93,7 @@ const documents: Documents = {
     "mutation ManageDeleteSession($id: ID!) { deleteSession(id: $id) }": types.ManageDeleteSessionDocument,
     "\n  subscription ManageActiveSessionNote { activeSessionUpdated { session { id status note } } }\n": types.ManageActiveSessionNoteDocument,
     "\n  query ManageSessionStats($day: Date!) { studyStats(from: $day, to: $day, timeZone: \"UTC\") { totalSeconds completedPomodoros } }\n": types.ManageSessionStatsDocument,
+    "\n  query PropertyStats($from: Date!, $to: Date!, $timeZone: String!) {\n    studyStats(from: $from, to: $to, timeZone: $timeZone) { totalSeconds days { date seconds } completedPomodoros }\n  }\n": types.PropertyStatsDocument,
     "\n  query StudyStats($from: Date!, $to: Date!, $timeZone: String!, $subjectId: ID, $minDailySeconds: Int) {\n    studyStats(from: $from, to: $to, timeZone: $timeZone, subjectId: $subjectId, minDailySeconds: $minDailySeconds) {\n      totalSeconds\n      days { date seconds bySubject { subject { id name } seconds sessions } }\n      bySubject { subject { id name } seconds sessions }\n      completedPomodoros\n      currentStreakDays\n      longestStreakDays\n      goal { dailyMinutes weeklyMinutes dailyProgressSeconds weeklyProgressSeconds }\n    }\n  }\n": types.StudyStatsDocument,
     "\n  mutation SetStudyGoal($dailyMinutes: Int, $weeklyMinutes: Int) {\n    setStudyGoal(dailyMinutes: $dailyMinutes, weeklyMinutes: $weeklyMinutes) { timeZone weekStart goal { dailyMinutes weeklyMinutes } }\n  }\n": types.SetStudyGoalDocument,
     "query MySettings { me { id settings { timeZone weekStart goal { dailyMinutes weeklyMinutes } } } }": types.MySettingsDocument,
@@ -130,6 +148,38 @@ export function graphql(source: "\n  mutation UpdateSettings($input: UpdateSetti
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
+export function graphql(source: "\n  fragment BreakSessionFields on StudySession {\n    id type status elapsedSeconds focusSeconds remainingSeconds startedAt endedAt subject { id } nextBreak { kind minutes }\n  }\n"): typeof import('./graphql.js').BreakSessionFieldsFragmentDoc;
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "mutation StartBreak($input: StartSessionInput!) { startSession(input: $input) { ...BreakSessionFields } }"): typeof import('./graphql.js').StartBreakDocument;
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "query ReadBreak($id: ID!) { session(id: $id) { ...BreakSessionFields } }"): typeof import('./graphql.js').ReadBreakDocument;
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "query NextBreak { me { id nextBreak { kind minutes } } }"): typeof import('./graphql.js').NextBreakDocument;
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "query BreakSettings { me { id settings { breaks { shortBreakMinutes longBreakMinutes longBreakEvery } } } }"): typeof import('./graphql.js').BreakSettingsDocument;
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation SetBreakSettings($shortBreakMinutes: Int, $longBreakMinutes: Int, $longBreakEvery: Int) {\n    setBreakSettings(shortBreakMinutes: $shortBreakMinutes, longBreakMinutes: $longBreakMinutes, longBreakEvery: $longBreakEvery) {\n      breaks { shortBreakMinutes longBreakMinutes longBreakEvery }\n    }\n  }\n"): typeof import('./graphql.js').SetBreakSettingsDocument;
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "mutation BreaksGoal($dailyMinutes: Int) { setStudyGoal(dailyMinutes: $dailyMinutes) { goal { dailyMinutes } } }"): typeof import('./graphql.js').BreaksGoalDocument;
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  query BreakStats($from: Date!, $to: Date!, $timeZone: String!, $minDailySeconds: Int) {\n    studyStats(from: $from, to: $to, timeZone: $timeZone, minDailySeconds: $minDailySeconds) {\n      totalSeconds\n      days { date seconds bySubject { subject { id } seconds sessions } }\n      bySubject { subject { id } seconds sessions }\n      completedPomodoros\n      currentStreakDays\n      longestStreakDays\n      goal { dailyProgressSeconds weeklyProgressSeconds }\n    }\n  }\n"): typeof import('./graphql.js').BreakStatsDocument;
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
 export function graphql(source: "\n  query List {\n    sessions(first: 100) {\n      edges { node { id type status elapsedSeconds focusSeconds remainingSeconds startedAt endedAt pausedReason } }\n    }\n  }\n"): typeof import('./graphql.js').ListDocument;
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
@@ -163,6 +213,10 @@ export function graphql(source: "\n  subscription ManageActiveSessionNote { acti
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
 export function graphql(source: "\n  query ManageSessionStats($day: Date!) { studyStats(from: $day, to: $day, timeZone: \"UTC\") { totalSeconds completedPomodoros } }\n"): typeof import('./graphql.js').ManageSessionStatsDocument;
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  query PropertyStats($from: Date!, $to: Date!, $timeZone: String!) {\n    studyStats(from: $from, to: $to, timeZone: $timeZone) { totalSeconds days { date seconds } completedPomodoros }\n  }\n"): typeof import('./graphql.js').PropertyStatsDocument;
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */

@@ -4,6 +4,12 @@ type Exact<T extends { [key: string]: unknown }> = { [K in keyof T]: T[K] };
 /** Internal type. DO NOT USE DIRECTLY. */
 export type Incremental<T> = T | { [P in keyof T]?: P extends ' $fragmentName' | '__typename' ? T[P] : never };
 import type { DocumentTypeDecoration } from '@graphql-typed-document-node/core';
+export type BreakKind =
+  /** `longBreakMinutes` (15 by default), after every `longBreakEvery`-th (4th by default) pomodoro completed on a local day. */
+  | 'LONG'
+  /** `shortBreakMinutes` of your break settings (5 by default). */
+  | 'SHORT';
+
 export type CreateSubjectInput = {
   /** Optional display colour, `#rrggbb` (six hexadecimal digits, either case; stored in lower case). */
   color?: string | null | undefined;
@@ -25,7 +31,7 @@ export type PauseReason =
   | 'USER';
 
 export type SessionStatus =
-  /** A POMODORO whose focus time was used up. */
+  /** A POMODORO or BREAK whose planned time was used up. */
   | 'COMPLETED'
   | 'PAUSED'
   | 'RUNNING'
@@ -33,6 +39,11 @@ export type SessionStatus =
   | 'STOPPED';
 
 export type SessionType =
+  /**
+   * A rest between pomodoros: counts down its length (`breakMinutes`) and completes by itself
+   * like a POMODORO, ticks and all. Never study time: no statistic counts it.
+   */
+  | 'BREAK'
   /** Counts up until stopped. */
   | 'FREE'
   /** Counts down a planned focus time and completes by itself when it is used up. */
@@ -51,8 +62,11 @@ export type SignUpInput = {
 };
 
 export type StartSessionInput = {
-  /** POMODORO only: 1 to 180, default 25. Must be omitted for FREE. */
+  /** BREAK only: 1 to 60, default the minutes of your `nextBreak`. Must be omitted for POMODORO and FREE. */
+  breakMinutes?: number | null | undefined;
+  /** POMODORO only: 1 to 180, default 25. Must be omitted for FREE and BREAK. */
   focusMinutes?: number | null | undefined;
+  /** The subject to study; for a BREAK, the subject the break is taken from (usually the completed pomodoro's). */
   subjectId: string;
   type: SessionType;
 };
@@ -120,6 +134,58 @@ export type UpdateSettingsMutationVariables = Exact<{
 
 export type UpdateSettingsMutation = { updateSettings: { timeZone: string | null, weekStart: Weekday, goal: { dailyMinutes: number | null, weeklyMinutes: number | null } } };
 
+export type BreakSessionFieldsFragment = { id: string, type: SessionType, status: SessionStatus, elapsedSeconds: number, focusSeconds: number | null, remainingSeconds: number | null, startedAt: string, endedAt: string | null, subject: { id: string }, nextBreak: { kind: BreakKind, minutes: number } | null };
+
+export type StartBreakMutationVariables = Exact<{
+  input: StartSessionInput;
+}>;
+
+
+export type StartBreakMutation = { startSession: { id: string, type: SessionType, status: SessionStatus, elapsedSeconds: number, focusSeconds: number | null, remainingSeconds: number | null, startedAt: string, endedAt: string | null, subject: { id: string }, nextBreak: { kind: BreakKind, minutes: number } | null } };
+
+export type ReadBreakQueryVariables = Exact<{
+  id: string;
+}>;
+
+
+export type ReadBreakQuery = { session: { id: string, type: SessionType, status: SessionStatus, elapsedSeconds: number, focusSeconds: number | null, remainingSeconds: number | null, startedAt: string, endedAt: string | null, subject: { id: string }, nextBreak: { kind: BreakKind, minutes: number } | null } | null };
+
+export type NextBreakQueryVariables = Exact<{ [key: string]: never; }>;
+
+
+export type NextBreakQuery = { me: { id: string, nextBreak: { kind: BreakKind, minutes: number } } };
+
+export type BreakSettingsQueryVariables = Exact<{ [key: string]: never; }>;
+
+
+export type BreakSettingsQuery = { me: { id: string, settings: { breaks: { shortBreakMinutes: number, longBreakMinutes: number, longBreakEvery: number } } } };
+
+export type SetBreakSettingsMutationVariables = Exact<{
+  shortBreakMinutes?: number | null | undefined;
+  longBreakMinutes?: number | null | undefined;
+  longBreakEvery?: number | null | undefined;
+}>;
+
+
+export type SetBreakSettingsMutation = { setBreakSettings: { breaks: { shortBreakMinutes: number, longBreakMinutes: number, longBreakEvery: number } } };
+
+export type BreaksGoalMutationVariables = Exact<{
+  dailyMinutes?: number | null | undefined;
+}>;
+
+
+export type BreaksGoalMutation = { setStudyGoal: { goal: { dailyMinutes: number | null } } };
+
+export type BreakStatsQueryVariables = Exact<{
+  from: string;
+  to: string;
+  timeZone: string;
+  minDailySeconds?: number | null | undefined;
+}>;
+
+
+export type BreakStatsQuery = { studyStats: { totalSeconds: number, completedPomodoros: number, currentStreakDays: number, longestStreakDays: number, days: Array<{ date: string, seconds: number, bySubject: Array<{ seconds: number, sessions: number, subject: { id: string } }> }>, bySubject: Array<{ seconds: number, sessions: number, subject: { id: string } }>, goal: { dailyProgressSeconds: number, weeklyProgressSeconds: number } } };
+
 export type ListQueryVariables = Exact<{ [key: string]: never; }>;
 
 
@@ -184,6 +250,15 @@ export type ManageSessionStatsQueryVariables = Exact<{
 
 
 export type ManageSessionStatsQuery = { studyStats: { totalSeconds: number, completedPomodoros: number } };
+
+export type PropertyStatsQueryVariables = Exact<{
+  from: string;
+  to: string;
+  timeZone: string;
+}>;
+
+
+export type PropertyStatsQuery = { studyStats: { totalSeconds: number, completedPomodoros: number, days: Array<{ date: string, seconds: number }> } };
 
 export type StudyStatsQueryVariables = Exact<{
   from: string;
@@ -426,6 +501,25 @@ export class TypedDocumentString<TResult, TVariables>
     return this.value;
   }
 }
+export const BreakSessionFieldsFragmentDoc = new TypedDocumentString(`
+    fragment BreakSessionFields on StudySession {
+  id
+  type
+  status
+  elapsedSeconds
+  focusSeconds
+  remainingSeconds
+  startedAt
+  endedAt
+  subject {
+    id
+  }
+  nextBreak {
+    kind
+    minutes
+  }
+}
+    `, {"fragmentName":"BreakSessionFields"}) as unknown as TypedDocumentString<BreakSessionFieldsFragment, unknown>;
 export const ManagedSubjectFieldsFragmentDoc = new TypedDocumentString(`
     fragment ManagedSubjectFields on Subject {
   id
@@ -486,6 +580,138 @@ export const UpdateSettingsDocument = new TypedDocumentString(`
   }
 }
     `) as unknown as TypedDocumentString<UpdateSettingsMutation, UpdateSettingsMutationVariables>;
+export const StartBreakDocument = new TypedDocumentString(`
+    mutation StartBreak($input: StartSessionInput!) {
+  startSession(input: $input) {
+    ...BreakSessionFields
+  }
+}
+    fragment BreakSessionFields on StudySession {
+  id
+  type
+  status
+  elapsedSeconds
+  focusSeconds
+  remainingSeconds
+  startedAt
+  endedAt
+  subject {
+    id
+  }
+  nextBreak {
+    kind
+    minutes
+  }
+}`) as unknown as TypedDocumentString<StartBreakMutation, StartBreakMutationVariables>;
+export const ReadBreakDocument = new TypedDocumentString(`
+    query ReadBreak($id: ID!) {
+  session(id: $id) {
+    ...BreakSessionFields
+  }
+}
+    fragment BreakSessionFields on StudySession {
+  id
+  type
+  status
+  elapsedSeconds
+  focusSeconds
+  remainingSeconds
+  startedAt
+  endedAt
+  subject {
+    id
+  }
+  nextBreak {
+    kind
+    minutes
+  }
+}`) as unknown as TypedDocumentString<ReadBreakQuery, ReadBreakQueryVariables>;
+export const NextBreakDocument = new TypedDocumentString(`
+    query NextBreak {
+  me {
+    id
+    nextBreak {
+      kind
+      minutes
+    }
+  }
+}
+    `) as unknown as TypedDocumentString<NextBreakQuery, NextBreakQueryVariables>;
+export const BreakSettingsDocument = new TypedDocumentString(`
+    query BreakSettings {
+  me {
+    id
+    settings {
+      breaks {
+        shortBreakMinutes
+        longBreakMinutes
+        longBreakEvery
+      }
+    }
+  }
+}
+    `) as unknown as TypedDocumentString<BreakSettingsQuery, BreakSettingsQueryVariables>;
+export const SetBreakSettingsDocument = new TypedDocumentString(`
+    mutation SetBreakSettings($shortBreakMinutes: Int, $longBreakMinutes: Int, $longBreakEvery: Int) {
+  setBreakSettings(
+    shortBreakMinutes: $shortBreakMinutes
+    longBreakMinutes: $longBreakMinutes
+    longBreakEvery: $longBreakEvery
+  ) {
+    breaks {
+      shortBreakMinutes
+      longBreakMinutes
+      longBreakEvery
+    }
+  }
+}
+    `) as unknown as TypedDocumentString<SetBreakSettingsMutation, SetBreakSettingsMutationVariables>;
+export const BreaksGoalDocument = new TypedDocumentString(`
+    mutation BreaksGoal($dailyMinutes: Int) {
+  setStudyGoal(dailyMinutes: $dailyMinutes) {
+    goal {
+      dailyMinutes
+    }
+  }
+}
+    `) as unknown as TypedDocumentString<BreaksGoalMutation, BreaksGoalMutationVariables>;
+export const BreakStatsDocument = new TypedDocumentString(`
+    query BreakStats($from: Date!, $to: Date!, $timeZone: String!, $minDailySeconds: Int) {
+  studyStats(
+    from: $from
+    to: $to
+    timeZone: $timeZone
+    minDailySeconds: $minDailySeconds
+  ) {
+    totalSeconds
+    days {
+      date
+      seconds
+      bySubject {
+        subject {
+          id
+        }
+        seconds
+        sessions
+      }
+    }
+    bySubject {
+      subject {
+        id
+      }
+      seconds
+      sessions
+    }
+    completedPomodoros
+    currentStreakDays
+    longestStreakDays
+    goal {
+      dailyProgressSeconds
+      weeklyProgressSeconds
+    }
+  }
+}
+    `) as unknown as TypedDocumentString<BreakStatsQuery, BreakStatsQueryVariables>;
 export const ListDocument = new TypedDocumentString(`
     query List {
   sessions(first: 100) {
@@ -588,6 +814,18 @@ export const ManageSessionStatsDocument = new TypedDocumentString(`
   }
 }
     `) as unknown as TypedDocumentString<ManageSessionStatsQuery, ManageSessionStatsQueryVariables>;
+export const PropertyStatsDocument = new TypedDocumentString(`
+    query PropertyStats($from: Date!, $to: Date!, $timeZone: String!) {
+  studyStats(from: $from, to: $to, timeZone: $timeZone) {
+    totalSeconds
+    days {
+      date
+      seconds
+    }
+    completedPomodoros
+  }
+}
+    `) as unknown as TypedDocumentString<PropertyStatsQuery, PropertyStatsQueryVariables>;
 export const StudyStatsDocument = new TypedDocumentString(`
     query StudyStats($from: Date!, $to: Date!, $timeZone: String!, $subjectId: ID, $minDailySeconds: Int) {
   studyStats(

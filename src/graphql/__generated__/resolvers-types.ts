@@ -53,6 +53,30 @@ export type AuthPayload = {
   user: User;
 };
 
+export type BreakKind =
+  /** `longBreakMinutes` (15 by default), after every `longBreakEvery`-th (4th by default) pomodoro completed on a local day. */
+  | 'LONG'
+  /** `shortBreakMinutes` of your break settings (5 by default). */
+  | 'SHORT';
+
+/** How long breaks are, and when the long one comes (see `nextBreak`). */
+export type BreakSettings = {
+  __typename?: 'BreakSettings';
+  /** The LONG break follows every this-many-th pomodoro completed on a local day, 1 to 12; 4 unless chosen. */
+  longBreakEvery: Scalars['Int']['output'];
+  /** Minutes of a LONG break, 1 to 60; 15 unless chosen. */
+  longBreakMinutes: Scalars['Int']['output'];
+  /** Minutes of a SHORT break, 1 to 60; 5 unless chosen. */
+  shortBreakMinutes: Scalars['Int']['output'];
+};
+
+/** A break to take after a pomodoro; start it with `startSession(input: { type: BREAK, … })`. */
+export type BreakSuggestion = {
+  __typename?: 'BreakSuggestion';
+  kind: BreakKind;
+  minutes: Scalars['Int']['output'];
+};
+
 export type CreateSubjectInput = {
   /** Optional display colour, `#rrggbb` (six hexadecimal digits, either case; stored in lower case). */
   color?: InputMaybe<Scalars['String']['input']>;
@@ -161,6 +185,12 @@ export type Mutation = {
    */
   revokeLogIn: Scalars['Boolean']['output'];
   /**
+   * Sets your break settings, all three at once: an omitted or null one goes back to its default
+   * (5, 15, 4). BAD_USER_INPUT (extensions.field) for shortBreakMinutes or longBreakMinutes
+   * outside 1–60 or longBreakEvery outside 1–12, and nothing is changed.
+   */
+  setBreakSettings: UserSettings;
+  /**
    * Sets your study goals, both at once: an omitted or null one means no such goal.
    * BAD_USER_INPUT (extensions.field) for dailyMinutes outside 1–1440 or weeklyMinutes outside
    * 1–10080, and nothing is changed. The same as `updateSettings` with both goals given.
@@ -169,8 +199,10 @@ export type Mutation = {
   /** Creates an account and signs it in. BAD_USER_INPUT, EMAIL_TAKEN. */
   signUp: AuthPayload;
   /**
-   * SESSION_ALREADY_ACTIVE (extensions.activeSessionId) when one is RUNNING or PAUSED;
-   * SUBJECT_ARCHIVED for an archived subject; NOT_FOUND for a foreign or missing one.
+   * SESSION_ALREADY_ACTIVE (extensions.activeSessionId) when one is RUNNING or PAUSED (a BREAK
+   * included: one unfinished session of any type); SUBJECT_ARCHIVED for an archived subject;
+   * NOT_FOUND for a foreign or missing one. BAD_USER_INPUT (extensions.field) for focusMinutes or
+   * breakMinutes out of bounds or given to a type they do not apply to; nothing is stored.
    */
   startSession: StudySession;
   /**
@@ -268,6 +300,13 @@ export type MutationResumeSessionArgs = {
 
 export type MutationRevokeLogInArgs = {
   id: Scalars['ID']['input'];
+};
+
+
+export type MutationSetBreakSettingsArgs = {
+  longBreakEvery?: InputMaybe<Scalars['Int']['input']>;
+  longBreakMinutes?: InputMaybe<Scalars['Int']['input']>;
+  shortBreakMinutes?: InputMaybe<Scalars['Int']['input']>;
 };
 
 
@@ -389,7 +428,7 @@ export type QuerySubjectsArgs = {
 };
 
 export type SessionStatus =
-  /** A POMODORO whose focus time was used up. */
+  /** A POMODORO or BREAK whose planned time was used up. */
   | 'COMPLETED'
   | 'PAUSED'
   | 'RUNNING'
@@ -397,6 +436,11 @@ export type SessionStatus =
   | 'STOPPED';
 
 export type SessionType =
+  /**
+   * A rest between pomodoros: counts down its length (`breakMinutes`) and completes by itself
+   * like a POMODORO, ticks and all. Never study time: no statistic counts it.
+   */
+  | 'BREAK'
   /** Counts up until stopped. */
   | 'FREE'
   /** Counts down a planned focus time and completes by itself when it is used up. */
@@ -415,8 +459,11 @@ export type SignUpInput = {
 };
 
 export type StartSessionInput = {
-  /** POMODORO only: 1 to 180, default 25. Must be omitted for FREE. */
+  /** BREAK only: 1 to 60, default the minutes of your `nextBreak`. Must be omitted for POMODORO and FREE. */
+  breakMinutes?: InputMaybe<Scalars['Int']['input']>;
+  /** POMODORO only: 1 to 180, default 25. Must be omitted for FREE and BREAK. */
   focusMinutes?: InputMaybe<Scalars['Int']['input']>;
+  /** The subject to study; for a BREAK, the subject the break is taken from (usually the completed pomodoro's). */
   subjectId: Scalars['ID']['input'];
   type: SessionType;
 };
@@ -459,13 +506,20 @@ export type StudyGoalProgress = {
 /** A study session. Time fields are computed from stored instants when read. */
 export type StudySession = {
   __typename?: 'StudySession';
-  /** Whole seconds studied so far (rounded down); equals focusSeconds once a POMODORO completes. */
+  /** Whole seconds run so far (rounded down); equals focusSeconds once a POMODORO or BREAK completes. */
   elapsedSeconds: Scalars['Int']['output'];
   /** When it completed or was stopped; null while RUNNING or PAUSED. */
   endedAt: Maybe<Scalars['DateTime']['output']>;
-  /** Planned focus time of a POMODORO; null for FREE. */
+  /** The plan: a POMODORO's focus time, a BREAK's length; null for FREE. */
   focusSeconds: Maybe<Scalars['Int']['output']>;
   id: Scalars['ID']['output'];
+  /**
+   * For a COMPLETED POMODORO, the break to take after it: LONG when it is a `longBreakEvery`-th
+   * pomodoro completed on its local day (by completion instant, in your settings' time zone; UTC
+   * without one), SHORT otherwise, with the minutes of your break settings as they are now. Null
+   * for every other session.
+   */
+  nextBreak: Maybe<BreakSuggestion>;
   /** The student's note (1 to 2,000 characters); null when there is none. Set with `stopSession` or `updateSessionNote`. */
   note: Maybe<Scalars['String']['output']>;
   /** Why it is paused; null unless PAUSED. */
@@ -474,6 +528,7 @@ export type StudySession = {
   remainingSeconds: Maybe<Scalars['Int']['output']>;
   startedAt: Scalars['DateTime']['output'];
   status: SessionStatus;
+  /** The subject studied; for a BREAK, the subject it was started on (the break is listed under it but counts towards nothing). */
   subject: Subject;
   type: SessionType;
 };
@@ -498,7 +553,8 @@ export type StudySessionEdge = {
  * the server's now. Time is summed to the millisecond per day and subject and rounded down to
  * whole seconds there, once; every other figure is a sum of those, so totalSeconds is the sum of
  * the days' seconds and of bySubject's. A session recorded before time history existed counts
- * its time as one stretch from its start (see the README).
+ * its time as one stretch from its start (see the README). BREAK sessions are not study: no
+ * figure counts them (days, totals, subjects, streaks, goal progress, completedPomodoros).
  */
 export type StudyStats = {
   __typename?: 'StudyStats';
@@ -580,7 +636,7 @@ export type TimerUpdate = {
   __typename?: 'TimerUpdate';
   /** Whole seconds studied (the seed's "duration"). */
   elapsedSeconds: Scalars['Int']['output'];
-  /** Seconds left of a POMODORO's plan; null for FREE. */
+  /** Seconds left of a POMODORO's or BREAK's plan; null for FREE. */
   remainingSeconds: Maybe<Scalars['Int']['output']>;
   /** The server's clock when the values were computed. */
   serverTime: Scalars['DateTime']['output'];
@@ -620,14 +676,21 @@ export type User = {
   createdAt: Scalars['DateTime']['output'];
   email: Scalars['String']['output'];
   id: Scalars['ID']['output'];
+  /**
+   * The break to take now: the one after your latest pomodoro completed today (your settings' time
+   * zone; UTC without one), SHORT when none has completed today. What a BREAK started without
+   * `breakMinutes` lasts. Breaks already taken do not change it.
+   */
+  nextBreak: BreakSuggestion;
   settings: UserSettings;
 };
 
 /** A student's settings. */
 export type UserSettings = {
   __typename?: 'UserSettings';
+  breaks: BreakSettings;
   goal: StudyGoal;
-  /** The IANA time zone chosen, if any (clients still pass one to studyStats). */
+  /** The IANA time zone chosen, if any (clients still pass one to studyStats; `nextBreak` counts local days in it, UTC without one). */
   timeZone: Maybe<Scalars['String']['output']>;
   /** The day weeks start on for the weekly goal; MONDAY unless chosen. */
   weekStart: Weekday;
@@ -719,6 +782,9 @@ export type ResolversTypes = {
   ActiveSessionUpdate: ResolverTypeWrapper<ActiveSessionUpdateModel>;
   AuthPayload: ResolverTypeWrapper<Omit<AuthPayload, 'user'> & { user: ResolversTypes['User'] }>;
   Boolean: ResolverTypeWrapper<Scalars['Boolean']['output']>;
+  BreakKind: BreakKind;
+  BreakSettings: ResolverTypeWrapper<BreakSettings>;
+  BreakSuggestion: ResolverTypeWrapper<BreakSuggestion>;
   CreateSubjectInput: CreateSubjectInput;
   Date: ResolverTypeWrapper<Scalars['Date']['output']>;
   DateTime: ResolverTypeWrapper<Scalars['DateTime']['output']>;
@@ -758,6 +824,8 @@ export type ResolversParentTypes = {
   ActiveSessionUpdate: ActiveSessionUpdateModel;
   AuthPayload: Omit<AuthPayload, 'user'> & { user: ResolversParentTypes['User'] };
   Boolean: Scalars['Boolean']['output'];
+  BreakSettings: BreakSettings;
+  BreakSuggestion: BreakSuggestion;
   CreateSubjectInput: CreateSubjectInput;
   Date: Scalars['Date']['output'];
   DateTime: Scalars['DateTime']['output'];
@@ -800,6 +868,17 @@ export type AuthPayloadResolvers<ContextType = GraphQLContext, ParentType extend
   user?: Resolver<ResolversTypes['User'], ParentType, ContextType>;
 };
 
+export type BreakSettingsResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['BreakSettings'] = ResolversParentTypes['BreakSettings']> = {
+  longBreakEvery?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  longBreakMinutes?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  shortBreakMinutes?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+};
+
+export type BreakSuggestionResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['BreakSuggestion'] = ResolversParentTypes['BreakSuggestion']> = {
+  kind?: Resolver<ResolversTypes['BreakKind'], ParentType, ContextType>;
+  minutes?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+};
+
 export interface DateScalarConfig extends GraphQLScalarTypeConfig<ResolversTypes['Date'], any> {
   name: 'Date';
 }
@@ -831,6 +910,7 @@ export type MutationResolvers<ContextType = GraphQLContext, ParentType extends R
   renameSubject?: Resolver<ResolversTypes['Subject'], ParentType, ContextType, RequireFields<MutationRenameSubjectArgs, 'id' | 'name'>>;
   resumeSession?: Resolver<ResolversTypes['StudySession'], ParentType, ContextType, RequireFields<MutationResumeSessionArgs, 'sessionId'>>;
   revokeLogIn?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType, RequireFields<MutationRevokeLogInArgs, 'id'>>;
+  setBreakSettings?: Resolver<ResolversTypes['UserSettings'], ParentType, ContextType, Partial<MutationSetBreakSettingsArgs>>;
   setStudyGoal?: Resolver<ResolversTypes['UserSettings'], ParentType, ContextType, Partial<MutationSetStudyGoalArgs>>;
   signUp?: Resolver<ResolversTypes['AuthPayload'], ParentType, ContextType, RequireFields<MutationSignUpArgs, 'input'>>;
   startSession?: Resolver<ResolversTypes['StudySession'], ParentType, ContextType, RequireFields<MutationStartSessionArgs, 'input'>>;
@@ -879,6 +959,7 @@ export type StudySessionResolvers<ContextType = GraphQLContext, ParentType exten
   endedAt?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
   focusSeconds?: Resolver<Maybe<ResolversTypes['Int']>, ParentType, ContextType>;
   id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  nextBreak?: Resolver<Maybe<ResolversTypes['BreakSuggestion']>, ParentType, ContextType>;
   note?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   pausedReason?: Resolver<Maybe<ResolversTypes['PauseReason']>, ParentType, ContextType>;
   remainingSeconds?: Resolver<Maybe<ResolversTypes['Int']>, ParentType, ContextType>;
@@ -939,10 +1020,12 @@ export type UserResolvers<ContextType = GraphQLContext, ParentType extends Resol
   createdAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
   email?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  nextBreak?: Resolver<ResolversTypes['BreakSuggestion'], ParentType, ContextType>;
   settings?: Resolver<ResolversTypes['UserSettings'], ParentType, ContextType>;
 };
 
 export type UserSettingsResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['UserSettings'] = ResolversParentTypes['UserSettings']> = {
+  breaks?: Resolver<ResolversTypes['BreakSettings'], ParentType, ContextType>;
   goal?: Resolver<ResolversTypes['StudyGoal'], ParentType, ContextType>;
   timeZone?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   weekStart?: Resolver<ResolversTypes['Weekday'], ParentType, ContextType>;
@@ -951,6 +1034,8 @@ export type UserSettingsResolvers<ContextType = GraphQLContext, ParentType exten
 export type Resolvers<ContextType = GraphQLContext> = {
   ActiveSessionUpdate?: ActiveSessionUpdateResolvers<ContextType>;
   AuthPayload?: AuthPayloadResolvers<ContextType>;
+  BreakSettings?: BreakSettingsResolvers<ContextType>;
+  BreakSuggestion?: BreakSuggestionResolvers<ContextType>;
   Date?: GraphQLScalarType;
   DateTime?: GraphQLScalarType;
   LogIn?: LogInResolvers<ContextType>;

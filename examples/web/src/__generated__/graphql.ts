@@ -11,7 +11,7 @@ export type PauseReason =
   | 'USER';
 
 export type SessionStatus =
-  /** A POMODORO whose focus time was used up. */
+  /** A POMODORO or BREAK whose planned time was used up. */
   | 'COMPLETED'
   | 'PAUSED'
   | 'RUNNING'
@@ -19,14 +19,22 @@ export type SessionStatus =
   | 'STOPPED';
 
 export type SessionType =
+  /**
+   * A rest between pomodoros: counts down its length (`breakMinutes`) and completes by itself
+   * like a POMODORO, ticks and all. Never study time: no statistic counts it.
+   */
+  | 'BREAK'
   /** Counts up until stopped. */
   | 'FREE'
   /** Counts down a planned focus time and completes by itself when it is used up. */
   | 'POMODORO';
 
 export type StartSessionInput = {
-  /** POMODORO only: 1 to 180, default 25. Must be omitted for FREE. */
+  /** BREAK only: 1 to 60, default the minutes of your `nextBreak`. Must be omitted for POMODORO and FREE. */
+  breakMinutes?: number | null | undefined;
+  /** POMODORO only: 1 to 180, default 25. Must be omitted for FREE and BREAK. */
   focusMinutes?: number | null | undefined;
+  /** The subject to study; for a BREAK, the subject the break is taken from (usually the completed pomodoro's). */
   subjectId: string;
   type: SessionType;
 };

@@ -40,7 +40,7 @@ export function PastSessions() {
                 <span className="past__meta">
                   <time dateTime={s.startedAt}>{formatWhen(s.startedAt)}</time>
                   {' · '}
-                  {s.type === 'POMODORO' ? 'Pomodoro' : 'Free'}
+                  {s.type === 'POMODORO' ? 'Pomodoro' : s.type === 'BREAK' ? 'Break' : 'Free'}
                   {s.status === 'COMPLETED' ? ' · completed' : ''}
                 </span>
               </div>

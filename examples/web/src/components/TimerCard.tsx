@@ -87,10 +87,13 @@ export function TimerCard({ session }: { session: SessionCardFieldsFragment }) {
   }
 
   const pomodoro = session.type === 'POMODORO';
+  // A BREAK (started by another client: this app starts none) counts down its length too.
+  const planned = session.type !== 'FREE';
   const running = session.status === 'RUNNING';
-  const shown = pomodoro ? (session.remainingSeconds ?? 0) : session.elapsedSeconds;
+  const shown = planned ? (session.remainingSeconds ?? 0) : session.elapsedSeconds;
   const focus = session.focusSeconds ?? 0;
   const progress = pomodoro && focus > 0 ? Math.min(1, session.elapsedSeconds / focus) : undefined;
+  const kind = pomodoro ? `Pomodoro · ${Math.round(focus / 60)} min` : planned ? `Break · ${Math.round(focus / 60)} min` : 'Free session';
   const statusText =
     session.status === 'PAUSED' && session.pausedReason === 'DISCONNECT'
       ? 'Paused: every screen was closed'
@@ -100,7 +103,7 @@ export function TimerCard({ session }: { session: SessionCardFieldsFragment }) {
     <section className={`card timer-card timer-card--${session.status.toLowerCase()}`} aria-labelledby="timer-subject">
       <div className="timer-card__head">
         <div>
-          <p className="eyebrow">{pomodoro ? `Pomodoro · ${Math.round(focus / 60)} min` : 'Free session'}</p>
+          <p className="eyebrow">{kind}</p>
           <h2 id="timer-subject" className="timer-card__subject">
             {session.subject.name}
           </h2>
@@ -108,7 +111,7 @@ export function TimerCard({ session }: { session: SessionCardFieldsFragment }) {
         <LinkStatusBadge />
       </div>
 
-      <div className="timer" role="timer" aria-label={pomodoro ? 'Time left' : 'Time studied'}>
+      <div className="timer" role="timer" aria-label={planned ? 'Time left' : 'Time studied'}>
         {formatClock(shown)}
       </div>
       <p className="timer-card__status">
