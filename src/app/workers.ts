@@ -99,7 +99,8 @@ export function runWorkers(config: Config, logger: Logger, backoff: RestartBacko
   const exitWhenAllGone = () => {
     if (slots.some((s) => s.worker !== undefined)) return;
     logger.info('every worker has exited');
-    process.exit(failedExit ? 1 : 0);
+    // Written out first: exiting while pino's last asynchronous writes are pending would lose or reorder them.
+    logger.flush(() => process.exit(failedExit ? 1 : 0));
   };
 
   for (const signal of ['SIGTERM', 'SIGINT'] as const) {
