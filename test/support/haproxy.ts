@@ -1,5 +1,5 @@
 import { type ChildProcessByStdio, spawn, spawnSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -10,7 +10,8 @@ import { freePort } from './server.js';
 /** The deployment's HAProxy configuration, as docker-compose.yml mounts it. */
 export const DEPLOY_HAPROXY_CFG = new URL('../../deploy/haproxy.cfg', import.meta.url);
 
-const haproxyPath = onPath('haproxy');
+// Debian installs it in /usr/sbin, which a non-root PATH may leave out.
+const haproxyPath = onPath('haproxy') ?? (existsSync('/usr/sbin/haproxy') ? '/usr/sbin/haproxy' : undefined);
 
 /**
  * Why the load-balancer tests cannot run here, or null when they can (see `programUnavailable`:
