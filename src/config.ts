@@ -1,4 +1,5 @@
 import { createPublicKey, randomBytes } from 'node:crypto';
+import { availableParallelism } from 'node:os';
 import { z } from 'zod';
 
 const bool = z.enum(['true', 'false', '1', '0']).transform((v) => v === 'true' || v === '1');
@@ -17,6 +18,12 @@ const publicKeyPem = z
       return false;
     }
   }, 'must be a PEM public key (SPKI, "-----BEGIN PUBLIC KEY-----")');
+/** A worker count: a whole number from 1, or `auto` for as many as the machine runs in parallel. */
+const workerCount = z
+  .string()
+  .regex(/^(auto|[1-9][0-9]*)$/, 'must be a whole number from 1, or "auto"')
+  .transform((v) => (v === 'auto' ? availableParallelism() : Number(v)))
+  .pipe(z.number().max(256));
 const csv = z
   .string()
   .transform((v) => v.split(',').map((s) => s.trim()).filter((s) => s.length > 0));
@@ -138,6 +145,10 @@ export const configVariables = {
   INSTANCE_ID: {
     schema: z.string().regex(/^[A-Za-z0-9._-]{1,64}$/, 'must be 1 to 64 letters, digits, dots, dashes or underscores').optional(),
     doc: 'Names this instance in the cluster (logs, metrics, the stream). Default: random per process. Requires `DATABASE_URL` (the embedded database is single-process).',
+  },
+  WORKERS: {
+    schema: workerCount.default(1),
+    doc: 'Cluster members this process runs behind its one `PORT` (`node:cluster`): the primary forks them, restarts one that dies (back-off from 1 s to 30 s) and forwards SIGTERM/SIGINT. `auto`: `os.availableParallelism()`. Above 1: requires `DATABASE_URL` and `REDIS_URL` (the workers form a cluster), refuses `METRICS_PORT`; worker k is `INSTANCE_ID-wk` (default `hostname-pid-wk`).',
   },
   CLUSTER_RECONCILE_SECONDS: {
     schema: seconds(0.1, 300).default(10),
@@ -265,6 +276,21 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   }
   if (parsed.INSTANCE_ID !== undefined && parsed.DATABASE_URL === undefined) {
     problems.push('INSTANCE_ID: several instances need a shared PostgreSQL server (DATABASE_URL); the embedded database serves one process');
+  }
+  // The workers of one process are cluster members: they need what cluster mode needs.
+  if (typeof parsed.WORKERS === 'number' && parsed.WORKERS > 1) {
+    const n = parsed.WORKERS;
+    if (parsed.DATABASE_URL === undefined) {
+      problems.push(`WORKERS: ${n} workers need a shared PostgreSQL server (DATABASE_URL); the embedded database serves one process`);
+    }
+    if (parsed.REDIS_URL === undefined) {
+      problems.push(`WORKERS: ${n} workers need REDIS_URL: the changes made on one reach the subscribers of the others through its stream`);
+    }
+    // node:cluster shares every port a worker listens on: each scrape would answer for one
+    // worker picked by the primary, and counters would jump between workers.
+    if (parsed.METRICS_PORT !== undefined) {
+      problems.push(`METRICS_PORT: not with WORKERS=${n}: the workers would share the port and each scrape would see one of them`);
+    }
   }
   if (problems.length > 0) throw new ConfigError(problems);
   const config = parsed as Parsed;

@@ -80,7 +80,10 @@ export class GraphQLTestClient {
   }
 
   /** Runs an operation that must succeed, returning `data`; throws with the errors otherwise. */
-  async ok<T = Record<string, any>, V = Record<string, unknown>>(query: Operation<T, V>, ...args: VariablesAnd<V>): Promise<T> {
+  async ok<T = Record<string, any>, V = Record<string, unknown>>(
+    query: Operation<T, V>,
+    ...args: VariablesAnd<V, [options?: RequestOptions]>
+  ): Promise<T> {
     const res = await this.request(query, ...args);
     if (res.errors?.length || !res.data) throw new Error(`GraphQL errors: ${JSON.stringify(res.errors)}`);
     return res.data;

@@ -22,7 +22,7 @@ export interface ServerProcess {
   stdout(): string;
   /** Everything it wrote on stderr so far. */
   stderr(): string;
-  /** The lines of stdout that are JSON objects (its log), parsed. */
+  /** The complete lines of stdout that are JSON objects (its log), parsed. */
   logs(): { msg?: string; req?: { url?: string }; [field: string]: unknown }[];
 }
 
@@ -30,11 +30,41 @@ const started = new Set<ServerProcess>();
 
 /**
  * Starts `src/main.ts` on a free port with the embedded in-memory database and only the
- * environment it needs (no DATABASE_URL from the test run, default scrypt cost) plus `env`;
+ * environment it needs (no DATABASE_URL from the test run, default scrypt cost) plus `env`
+ * (a `DATABASE_URL` there replaces the embedded database);
  * resolves once `/healthz` answers 200, rejects with its output if it exits or is not healthy
  * within 45 s. {@link stopServerProcesses} kills whatever is left.
  */
 export async function startServerProcess(env: Record<string, string> = {}): Promise<ServerProcess> {
+  const p = await spawnServerProcess(env);
+  const deadline = Date.now() + 45_000;
+  for (;;) {
+    if (p.child.exitCode !== null) throw new Error(`server exited with ${p.child.exitCode}:\n${p.stdout()}\n${p.stderr()}`);
+    const res = await fetch(`${p.origin}/healthz`).catch(() => undefined);
+    if (res?.status === 200) return p;
+    if (Date.now() > deadline) throw new Error(`server did not become healthy:\n${p.stdout()}\n${p.stderr()}`);
+    await delay(50);
+  }
+}
+
+/**
+ * Starts `src/main.ts` as {@link startServerProcess} does, for a start that must fail: resolves
+ * once it has exited, with its exit code (null when it had to be killed: still running after
+ * `timeoutMs`) and everything it wrote.
+ */
+export async function runServerProcess(
+  env: Record<string, string>,
+  timeoutMs = 20_000,
+): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  const p = await spawnServerProcess(env);
+  // A process that wrongly starts serving must not outlive the test.
+  const timer = setTimeout(() => p.child.kill('SIGKILL'), timeoutMs);
+  const code = await p.exited;
+  clearTimeout(timer);
+  return { code, stdout: p.stdout(), stderr: p.stderr() };
+}
+
+async function spawnServerProcess(env: Record<string, string>): Promise<ServerProcess> {
   const port = await freePort();
   const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
     cwd: projectRoot,
@@ -63,22 +93,16 @@ export async function startServerProcess(env: Record<string, string> = {}): Prom
     stdout: () => stdout,
     stderr: () => stderr,
     logs: () =>
+      // Complete lines only: the last one may still be arriving.
       stdout
+        .slice(0, stdout.lastIndexOf('\n') + 1)
         .split('\n')
         .filter((l) => l.startsWith('{'))
         .map((l) => JSON.parse(l) as { msg?: string }),
   };
   started.add(p);
   void exited.then(() => started.delete(p));
-
-  const deadline = Date.now() + 45_000;
-  for (;;) {
-    if (child.exitCode !== null) throw new Error(`server exited with ${child.exitCode}:\n${stdout}\n${stderr}`);
-    const res = await fetch(`${p.origin}/healthz`).catch(() => undefined);
-    if (res?.status === 200) return p;
-    if (Date.now() > deadline) throw new Error(`server did not become healthy:\n${stdout}\n${stderr}`);
-    await delay(50);
-  }
+  return p;
 }
 
 /** Kills (SIGKILL) every process {@link startServerProcess} started that is still running, and waits for each; for `afterAll`. */
