@@ -132,6 +132,7 @@ async function openServer(options: ServerOptions, logger: Logger, opened: Releas
     ticksDelivered: () => services.timerFeed.ticksDelivered,
     disconnectPauses: () => services.presence.disconnectPauses,
     databasePool: () => database.poolUsage(),
+    ...(app.clusterMetrics && { cluster: app.clusterMetrics }),
   });
   opened.push(() => metrics.close());
   const scrapes = metricsEndpoint(config, metrics, defences.requests, logger, settings.trustProxy);

@@ -11,6 +11,7 @@ import type { Database } from '../db/database.js';
 import type { Services } from '../graphql/context.js';
 import type { Logger } from '../logger.js';
 import { ClusterPresence } from '../presence/cluster-presence.js';
+import type { ClusterMetrics } from '../metrics/metrics.js';
 import type { Presence } from '../presence/presence.js';
 import { PresenceService } from '../presence/presence.service.js';
 import { type CompletionSweeper, startCompletionSweeper } from '../sessions/completion-sweeper.js';
@@ -38,6 +39,8 @@ export interface AppServices {
   readonly services: Services;
   /** This instance's membership in the cluster; undefined on a single instance. */
   readonly cluster: Cluster | undefined;
+  /** In cluster mode, what `/metrics` reports of the stream, the reconcile loop and presence. */
+  readonly clusterMetrics: (() => ClusterMetrics) | undefined;
   /**
    * Starts the background work: first looks for sessions a previous run left RUNNING (their
    * students get the grace to reconnect, then are paused at their last-seen instant), then the
@@ -75,7 +78,7 @@ export function createServices(options: ServicesOptions): AppServices {
   const pause = async (userId: string, lostAt: Parameters<SessionService['pauseForDisconnect']>[1]) =>
     (await sessions.pauseForDisconnect(userId, lostAt)) !== null;
   // A cluster's presence is in PostgreSQL, one truth for every instance; one instance's in memory.
-  const presence: Presence = settings.cluster
+  const clusterPresence = settings.cluster
     ? new ClusterPresence({
         db,
         clock,
@@ -86,7 +89,8 @@ export function createServices(options: ServicesOptions): AppServices {
         maxSocketsPerStudent: settings.cluster.maxSocketsPerStudent,
         pause,
       })
-    : new PresenceService({ db, clock, logger, ...settings.presence, pause });
+    : undefined;
+  const presence: Presence = clusterPresence ?? new PresenceService({ db, clock, logger, ...settings.presence, pause });
   const sessions: SessionService = new SessionService(db, clock, {
     // In a cluster, committed changes reach local subscribers and the other instances.
     changes: cluster ?? timerFeed,
@@ -116,6 +120,10 @@ export function createServices(options: ServicesOptions): AppServices {
   return {
     services,
     cluster,
+    clusterMetrics:
+      cluster && clusterPresence
+        ? () => ({ stream: cluster.streamCounters, reconcile: cluster.counters, lag: cluster.lag, presence: clusterPresence.counts })
+        : undefined,
     start: async () => {
       // Before anything else runs: from here on every change committed elsewhere is heard.
       await cluster?.start({ feed: timerFeed, load: (watched) => sessions.watched(watched), revocations: revocations.local });

@@ -2,7 +2,8 @@ import type { RevocationListener } from '../auth/revocations.js';
 import type { Logger } from '../logger.js';
 import type { StudySession } from '../sessions/session.model.js';
 import type { SessionChangeListener } from '../sessions/session.service.js';
-import type { ClusterEvent, EventStream, GapReason, HeardEvent } from './event-stream.js';
+import type { ClusterEvent, EventStream, EventStreamCounters, GapReason, HeardEvent } from './event-stream.js';
+import { LagHistogram, type LagSnapshot } from './lag-histogram.js';
 
 /** What the cluster feeds and reads: this instance's live subscribers and the database. */
 export interface ClusterPeers {
@@ -21,8 +22,10 @@ export interface ClusterPeers {
 export interface ClusterCounters {
   /** Reconciles run (each one query). */
   reconciles: number;
-  /** Sessions those reconciles read and fed to the subscribers (which keep only what is newer). */
+  /** Sessions those reconciles read. */
   reconciledSessions: number;
+  /** Of those, the ones newer than anything the stream had brought: changes the stream lost, repaired. */
+  repairs: number;
 }
 
 /**
@@ -35,7 +38,14 @@ export interface ClusterCounters {
  * reaches the other instances within that period.
  */
 export class Cluster implements SessionChangeListener, RevocationListener {
-  readonly #counters: ClusterCounters = { reconciles: 0, reconciledSessions: 0 };
+  readonly #counters: ClusterCounters = { reconciles: 0, reconciledSessions: 0, repairs: 0 };
+  readonly #lag = new LagHistogram();
+  /**
+   * The newest version of each session this instance committed, heard of or reconciled since the
+   * last reconcile (which keeps only the watched ones): what tells a repair from a state the
+   * subscribers already have, and spares them states they would drop.
+   */
+  #versions = new Map<string, number>();
   #peers: ClusterPeers | undefined;
   #timer: NodeJS.Timeout | undefined;
   #reconciling: Promise<void> | undefined;
@@ -56,6 +66,7 @@ export class Cluster implements SessionChangeListener, RevocationListener {
 
   /** A change committed here: local subscribers first, then the other instances. */
   sessionChanged(session: StudySession): void {
+    this.#newer(session);
     this.#peers?.feed.sessionChanged(session);
     this.#publish({ type: 'session', sessionId: session.id, userId: session.userId, version: session.version });
   }
@@ -94,10 +105,21 @@ export class Cluster implements SessionChangeListener, RevocationListener {
     const peers = this.#peers;
     if (!peers) return;
     const watched = peers.feed.watched();
-    if (watched.sessionIds.length === 0 && watched.userIds.length === 0) return;
+    if (watched.sessionIds.length === 0 && watched.userIds.length === 0) return void this.#versions.clear();
     this.#counters.reconciles++;
     try {
-      for (const session of await peers.load(watched)) this.#feed(session, true);
+      const sessions = await peers.load(watched);
+      const known = this.#versions;
+      // Only the watched sessions are remembered from one reconcile to the next.
+      this.#versions = new Map();
+      for (const session of sessions) {
+        this.#counters.reconciledSessions++;
+        const had = known.get(session.id);
+        // Newer than what the stream brought: the stream lost it (a sighting with no record is the first).
+        if (had !== undefined && session.version > had) this.#counters.repairs++;
+        this.#versions.set(session.id, Math.max(had ?? 0, session.version));
+        if (had === undefined || session.version > had) peers.feed.sessionChanged(session);
+      }
     } catch (err) {
       this.logger.warn({ err }, 'could not reconcile live subscribers with the database; will retry');
     }
@@ -109,7 +131,7 @@ export class Cluster implements SessionChangeListener, RevocationListener {
    */
   async refresh(sessionIds: string[]): Promise<void> {
     if (!this.#peers) return;
-    for (const session of await this.#peers.load({ sessionIds, userIds: [] })) this.#feed(session, false);
+    for (const session of await this.#peers.load({ sessionIds, userIds: [] })) this.#feed(session);
   }
 
   /** The stream reader's state. */
@@ -119,6 +141,16 @@ export class Cluster implements SessionChangeListener, RevocationListener {
 
   get counters(): Readonly<ClusterCounters> {
     return { ...this.#counters };
+  }
+
+  /** The stream's own counters (entries published, failed, heard; gaps). */
+  get streamCounters(): Readonly<EventStreamCounters> {
+    return this.stream.counters;
+  }
+
+  /** Commit-to-delivery lag of the changes heard from the other instances. */
+  get lag(): LagSnapshot {
+    return this.#lag.snapshot();
   }
 
   /** Leaves: stops the reconcile loop and the stream. Idempotent. */
@@ -136,16 +168,25 @@ export class Cluster implements SessionChangeListener, RevocationListener {
   async #heard(batch: HeardEvent[]): Promise<void> {
     const peers = this.#peers!;
     const sessionIds: string[] = [];
+    /** When the earliest entry of the batch for each session was published. */
+    const published = new Map<string, number>();
     for (const event of batch) {
       if (event.type === 'session') {
-        if (peers.feed.isWatched(event.sessionId, event.userId)) sessionIds.push(event.sessionId);
+        if (peers.feed.isWatched(event.sessionId, event.userId)) {
+          sessionIds.push(event.sessionId);
+          if (!published.has(event.sessionId)) published.set(event.sessionId, event.publishedAt);
+        }
       } else if (event.type === 'login') peers.revocations.loginRevoked(event.familyId);
       else if (event.type === 'user') peers.revocations.userDisabled(event.userId);
       else if (event.type === 'userDeleted') peers.revocations.userDeleted(event.userId);
     }
     if (sessionIds.length === 0) return;
     try {
-      for (const session of await peers.load({ sessionIds: [...new Set(sessionIds)], userIds: [] })) this.#feed(session, false);
+      for (const session of await peers.load({ sessionIds: [...new Set(sessionIds)], userIds: [] })) {
+        this.#feed(session);
+        const at = published.get(session.id);
+        if (at !== undefined) this.#lag.observe(Date.now() - at);
+      }
     } catch (err) {
       // The periodic reconcile reads them again.
       this.logger.warn({ err }, 'could not read sessions changed on another instance; the reconcile will');
@@ -157,8 +198,16 @@ export class Cluster implements SessionChangeListener, RevocationListener {
     await this.reconcile();
   }
 
-  #feed(session: StudySession, reconciled: boolean): void {
-    if (reconciled) this.#counters.reconciledSessions++;
-    this.#peers!.feed.sessionChanged(session);
+  /** Feeds a state read from the database, unless this instance has it already. */
+  #feed(session: StudySession): void {
+    if (this.#newer(session)) this.#peers!.feed.sessionChanged(session);
+  }
+
+  /** Records `session`'s version; true when it is newer than any recorded. */
+  #newer(session: StudySession): boolean {
+    const had = this.#versions.get(session.id);
+    if (had !== undefined && session.version <= had) return false;
+    this.#versions.set(session.id, session.version);
+    return true;
   }
 }

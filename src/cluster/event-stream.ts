@@ -55,6 +55,8 @@ export interface EventStreamCounters {
 export type ReaderState = 'starting' | 'reading' | 'disconnected' | 'closed';
 
 const CONNECT_TIMEOUT_MS = 3_000;
+/** What a reader command resolves to once the stream is closed. */
+const STOPPED = Symbol('stopped');
 
 /**
  * The cluster's one Redis Stream: every instance appends (`XADD … MAXLEN ~`) the facts it
@@ -75,6 +77,9 @@ export class EventStream {
   #recheck: GapReason | undefined = 'connected';
   #closed = false;
   #loop: Promise<void> | undefined;
+  /** Settles when {@link close} is called: what the reader's commands race. */
+  #stop!: () => void;
+  readonly #stopped = new Promise<typeof STOPPED>((resolve) => (this.#stop = () => resolve(STOPPED)));
   #publishHealthy = true;
   #everReady = false;
 
@@ -143,10 +148,17 @@ export class EventStream {
     if (this.#closed) return;
     this.#closed = true;
     this.#state = 'closed';
+    // ioredis does not reject a command queued while it is reconnecting when it is disconnected
+    // then (it would wait for ever): the loop stops on this signal instead.
+    this.#stop();
     this.#reader.disconnect();
     await this.#loop;
-    if (this.#publisher.status === 'ready') await this.#publisher.quit().catch(() => this.#publisher.disconnect());
-    else this.#publisher.disconnect();
+    // QUIT lets appends in flight finish; a Redis that has gone silent gets a second, then the cut.
+    if (this.#publisher.status === 'ready') {
+      const quit = this.#publisher.quit().catch(() => {});
+      await Promise.race([quit, new Promise((resolve) => setTimeout(resolve, 1_000).unref())]);
+    }
+    this.#publisher.disconnect();
   }
 
   async #read(handlers: StreamHandlers, started: () => void): Promise<void> {
@@ -156,7 +168,8 @@ export class EventStream {
         const reason = this.#recheck;
         if (reason) {
           this.#recheck = undefined;
-          const gap = await this.#checkGap(reason);
+          const gap = await this.#unlessStopped(this.#checkGap(reason));
+          if (gap === STOPPED) break;
           if (gap) {
             this.#counters.gaps++;
             await handlers.gap(gap);
@@ -164,9 +177,11 @@ export class EventStream {
         }
         this.#state = 'reading';
         started();
-        const reply = (await this.#reader.xread('COUNT', 500, 'BLOCK', this.#blockMs, 'STREAMS', this.settings.key, this.#lastId!)) as
+        const reply = (await this.#unlessStopped(this.#reader.xread('COUNT', 500, 'BLOCK', this.#blockMs, 'STREAMS', this.settings.key, this.#lastId!))) as
           | [string, [string, string[]][]][]
-          | null;
+          | null
+          | typeof STOPPED;
+        if (reply === STOPPED) break;
         failures = 0;
         const entries = reply?.[0]?.[1] ?? [];
         const batch: HeardEvent[] = [];
@@ -187,6 +202,12 @@ export class EventStream {
         await new Promise((resolve) => setTimeout(resolve, Math.min(2_000, 100 * 2 ** Math.min(failures, 5))));
       }
     }
+  }
+
+  /** `command`'s result, or {@link STOPPED} once the stream is closed, whichever comes first. */
+  #unlessStopped<T>(command: Promise<T>): Promise<T | typeof STOPPED> {
+    command.catch(() => {});
+    return Promise.race([command, this.#stopped]);
   }
 
   /**

@@ -1,7 +1,11 @@
 import type { GraphQLResponse } from '@apollo/server';
 import { type DocumentNode, GraphQLError, Kind, type OperationDefinitionNode, type SelectionSetNode } from 'graphql';
 import { collectDefaultMetrics, Counter, Gauge, Registry } from 'prom-client';
+import type { ClusterCounters } from '../cluster/cluster.js';
+import type { EventStreamCounters } from '../cluster/event-stream.js';
+import type { LagSnapshot } from '../cluster/lag-histogram.js';
 import type { DatabasePoolUsage } from '../db/database.js';
+import type { ClusterPresenceCounts } from '../presence/cluster-presence.js';
 import type { SecurityCounters, TokenFailureCount } from '../security/security-counters.js';
 
 /**
@@ -29,6 +33,16 @@ export interface MetricSources {
   ticksDelivered(): number;
   disconnectPauses(): number;
   databasePool(): DatabasePoolUsage;
+  /** In cluster mode: the stream, the reconcile loop and cluster-wide presence. */
+  cluster?: () => ClusterMetrics;
+}
+
+/** What `/metrics` reports of a cluster member (see README, "Metrics"). */
+export interface ClusterMetrics {
+  stream: EventStreamCounters;
+  reconcile: ClusterCounters;
+  lag: LagSnapshot;
+  presence: ClusterPresenceCounts;
 }
 
 /** `operation` of a request that never resolved to one valid operation (unparsable, invalid, refused before). */
@@ -167,6 +181,7 @@ export class ServerMetrics {
       );
       readOnScrape(registry, 'gauge', 'studyclock_db_pool_waiting_queries', 'Queries waiting for a free connection of the pg pool.', () => connections().waiting);
     }
+    if (sources.cluster) registerClusterSeries(registry, sources.cluster);
     this.#scraped = Registry.merge([processRegistry(), registry]);
   }
 
@@ -229,6 +244,44 @@ function firstRootField(selectionSet: SelectionSetNode, fragments: ReadonlyMap<s
     if (field !== undefined) return field;
   }
   return undefined;
+}
+
+/** The series of a cluster member, read from `read` at each scrape. */
+function registerClusterSeries(registry: Registry, read: () => ClusterMetrics): void {
+  const counter = (name: string, help: string, value: (m: ClusterMetrics) => number) => readOnScrape(registry, 'counter', name, help, () => value(read()));
+  const gauge = (name: string, help: string, value: (m: ClusterMetrics) => number) => readOnScrape(registry, 'gauge', name, help, () => value(read()));
+  counter('studyclock_cluster_events_published_total', 'Entries this instance appended to the cluster stream (one per committed session change or revocation).', (m) => m.stream.published);
+  counter(
+    'studyclock_cluster_publish_failures_total',
+    'Committed changes whose stream entry could not be appended (Redis away); the other instances get them by reconcile.',
+    (m) => m.stream.publishFailures,
+  );
+  counter('studyclock_cluster_events_heard_total', 'Entries of the other instances this instance read from the stream.', (m) => m.stream.heard);
+  counter(
+    'studyclock_cluster_stream_gaps_total',
+    'Times the reader could not be sure it missed nothing (reconnected, stream trimmed past or gone): each followed by a reconcile.',
+    (m) => m.stream.gaps,
+  );
+  counter('studyclock_cluster_reconciles_total', 'Reconciles of the watched sessions with the database (one query each).', (m) => m.reconcile.reconciles);
+  counter(
+    'studyclock_cluster_reconcile_repairs_total',
+    'Sessions a reconcile found newer than anything the stream had brought: changes the stream lost, repaired.',
+    (m) => m.reconcile.repairs,
+  );
+  gauge('studyclock_cluster_live_instances', 'Instances whose heartbeat is fresh, as of this instance\'s last heartbeat.', (m) => m.presence.instances);
+  gauge('studyclock_cluster_sockets', 'Authenticated WebSockets on every live instance, as of this instance\'s last heartbeat.', (m) => m.presence.sockets);
+  counter('studyclock_cluster_instances_retired_total', 'Dead instances (heartbeat three periods old) this instance retired.', (m) => m.presence.instancesRetired);
+  counter(
+    'studyclock_cluster_fenced_total',
+    'Times this instance gave up its sockets (1013) because it could not write its heartbeat, or found itself retired.',
+    (m) => m.presence.fenced,
+  );
+  // A histogram's three series, read from the cluster's own fixed buckets (prom-client's
+  // Histogram only takes observations, and these are made where the changes arrive).
+  const lagHelp = 'Commit on another instance (its publish instant, on its clock) to delivery to this instance\'s subscribers, seconds.';
+  readOnScrape(registry, 'counter', 'studyclock_cluster_delivery_lag_seconds_bucket', lagHelp, () => read().lag.buckets.map(([le, value]) => ({ labels: { le }, value })), ['le']);
+  readOnScrape(registry, 'counter', 'studyclock_cluster_delivery_lag_seconds_sum', lagHelp, () => read().lag.sum);
+  readOnScrape(registry, 'counter', 'studyclock_cluster_delivery_lag_seconds_count', lagHelp, () => read().lag.count);
 }
 
 /**

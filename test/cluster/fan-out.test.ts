@@ -26,6 +26,7 @@ import { type Collected, collect, connectStudent, disposeSockets, eventually, wi
 const RECONCILE_SECONDS = 3;
 /** Room for a loaded machine on top of an expected delay. */
 const MARGIN_MS = 1_500;
+const METRICS_TOKEN = 'metrics-token-of-the-cluster-tests-0123456789';
 
 // Every instance's clock stands still unless a test moves it: no ticks, so every frame is a change.
 const clock = new ManualClock();
@@ -40,7 +41,12 @@ let c: TestServer;
 
 function instance(name: string, redisUrl?: string): Promise<TestServer> {
   // No disconnect pause during the file: sockets closed after each test leave their sessions be.
-  const env = { CLUSTER_RECONCILE_SECONDS: String(RECONCILE_SECONDS), DISCONNECT_GRACE_SECONDS: '3600' };
+  const env = {
+    CLUSTER_RECONCILE_SECONDS: String(RECONCILE_SECONDS),
+    CLUSTER_HEARTBEAT_SECONDS: '1',
+    DISCONNECT_GRACE_SECONDS: '3600',
+    METRICS_TOKEN,
+  };
   return startClusterMember({ name, shared, prefix, clock, redisUrl, env });
 }
 
@@ -140,6 +146,10 @@ describe('fan-out of committed changes', () => {
     await student.client.ok(DELETE_ACCOUNT, { password: PASSWORD });
     expect(await within(onB.nextClose(), 5_000, 'B to close the socket')).toEqual({ code: 4403, reason: 'Account deleted' });
     expect(await within(onC.nextClose(), 5_000, 'C to close the socket')).toEqual({ code: 4403, reason: 'Account deleted' });
+    // Their presence went with the account: no socket row, no pending pause.
+    const presence = await shared.handle.db.selectFrom('ws_connections').select('id').where('user_id', '=', student.userId)
+      .union(shared.handle.db.selectFrom('presence_pending').select('user_id as id').where('user_id', '=', student.userId)).execute();
+    expect(presence).toEqual([]);
   });
 
   it('completes a POMODORO that runs out under subscribers on three instances once, with one COMPLETED frame each', async () => {
@@ -221,5 +231,47 @@ async function readyz(s: TestServer): Promise<{ status: string; cluster: { insta
 describe('readiness', () => {
   it('reports the instance and its stream reader', async () => {
     expect(await readyz(b)).toEqual({ status: 'ready', database: true, cluster: { instance: 'b', stream: 'reading' } });
+  });
+});
+
+/** One series' value on the instance's /metrics (0 when absent). */
+async function metric(s: TestServer, series: string): Promise<number> {
+  const text = await (await fetch(`${s.origin}/metrics`, { headers: { authorization: `Bearer ${METRICS_TOKEN}` } })).text();
+  const line = text.split('\n').find((l) => l.startsWith(`${series} `));
+  return line ? Number(line.slice(series.length + 1)) : 0;
+}
+
+describe('metrics', () => {
+  it('counts the changes heard from other instances with their delivery lag, and the live instances and sockets of the cluster', async () => {
+    const { student, session } = await studentWithSession(a.client());
+    const sub = await watchTimer(b.origin, student, session.id);
+    await sub.waitFor(1);
+    const [heard, delivered] = [await metric(b, 'studyclock_cluster_events_heard_total'), await metric(b, 'studyclock_cluster_delivery_lag_seconds_count')];
+    await student.client.ok(PAUSE_SESSION, { id: session.id });
+    await sub.waitFor(2);
+    expect(await metric(b, 'studyclock_cluster_events_heard_total')).toBeGreaterThan(heard);
+    expect(await metric(b, 'studyclock_cluster_delivery_lag_seconds_count')).toBe(delivered + 1);
+    expect(await metric(b, 'studyclock_cluster_delivery_lag_seconds_bucket{le="+Inf"}')).toBe(delivered + 1);
+    // Refreshed at each heartbeat (every second here).
+    await eventually(async () => (await metric(b, 'studyclock_cluster_live_instances')) === 3, 3_000, 'three live instances');
+    await eventually(async () => (await metric(b, 'studyclock_cluster_sockets')) >= 1, 3_000, 'the socket counted');
+  });
+
+  it('counts a commit whose entry could not be appended, and the repair of a change the stream lost', async () => {
+    const { student, session } = await studentWithSession(a.client());
+    const sub = await watchTimer(c.origin, student, session.id);
+    await sub.waitFor(1);
+    // One reconcile on C first: it records the version C's subscriber has.
+    const reconciles = await metric(c, 'studyclock_cluster_reconciles_total');
+    await eventually(async () => (await metric(c, 'studyclock_cluster_reconciles_total')) > reconciles, RECONCILE_SECONDS * 1000 + MARGIN_MS, 'a reconcile');
+    const [repairs, failures] = [await metric(c, 'studyclock_cluster_reconcile_repairs_total'), await metric(c, 'studyclock_cluster_publish_failures_total')];
+    redisProxy.cut();
+    await eventually(() => readyz(c).then((r) => r.cluster.stream === 'disconnected'), 5_000, 'C to notice');
+    await student.client.ok(PAUSE_SESSION, { id: session.id });
+    await sub.waitFor(2, RECONCILE_SECONDS * 1000 + MARGIN_MS);
+    expect(await metric(c, 'studyclock_cluster_reconcile_repairs_total')).toBe(repairs + 1);
+    await c.client().withToken(student.accessToken).ok(RESUME_SESSION, { id: session.id });
+    // The append fails at once (no offline queue), after the commit the answer reports.
+    await eventually(async () => (await metric(c, 'studyclock_cluster_publish_failures_total')) === failures + 1, 2_000, 'the failure counted');
   });
 });
