@@ -1,5 +1,5 @@
 import { useApolloClient, useQuery, useSubscription } from '@apollo/client/react';
-import { useEffect, useRef, useState } from 'react';
+import { lazy, Suspense, useEffect, useRef, useState } from 'react';
 import type { SessionCardFieldsFragment, SessionStatus } from '../__generated__/graphql.js';
 import { logOut, type Student } from '../auth/credentials.js';
 import { describeError } from '../errors.js';
@@ -15,10 +15,13 @@ import { AccountPage } from './AccountPage.js';
 import { Brand } from './App.js';
 import { PastSessions } from './PastSessions.js';
 import { StartSessionForm } from './StartSessionForm.js';
-import { StatisticsPage } from './StatisticsPage.js';
 import { SubjectsCard } from './SubjectsCard.js';
 import { SubjectsPage } from './SubjectsPage.js';
 import { TimerCard } from './TimerCard.js';
+
+// Chart.js is most of the statistics page's weight: loaded when the page is first opened, so
+// the timer, what a student opens the app for, does not wait for it.
+const StatisticsPage = lazy(() => import('./StatisticsPage.js').then((m) => ({ default: m.StatisticsPage })));
 
 /**
  * What a session's change sounds like to a screen reader; undefined for no change worth saying.
@@ -146,7 +149,9 @@ export function Dashboard({ student }: { student: Student }) {
         </div>
       </header>
       {page === 'statistics' ? (
-        <StatisticsPage />
+        <Suspense fallback={<p className="single muted">Loading…</p>}>
+          <StatisticsPage />
+        </Suspense>
       ) : page === 'subjects' ? (
         <SubjectsPage />
       ) : page === 'account' ? (
