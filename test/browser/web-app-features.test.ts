@@ -122,7 +122,7 @@ describeBrowser('reference web app: statistics, subjects, account, second device
     await logIn(second, email);
     await second.getByRole('heading', { name: 'Start a session' }).waitFor();
     // Set on the page itself: a reload or a navigation would lose it.
-    await second.evaluate(() => Object.assign(window, { studyclockNotReloaded: true }));
+    await second.evaluate('window.studyclockNotReloaded = true');
 
     await startSession(first, 'Physics', 'Free');
     await second.getByRole('timer', { name: 'Time studied' }).waitFor({ timeout: 10_000 });
@@ -140,7 +140,7 @@ describeBrowser('reference web app: statistics, subjects, account, second device
     await until(() => second.getByRole('timer').count(), (n) => n === 0, 5000, 'the timer to leave the second device');
     await second.getByRole('heading', { name: 'Start a session' }).waitFor();
     await second.getByRole('list', { name: 'Past sessions' }).getByRole('listitem').filter({ hasText: 'Physics' }).waitFor();
-    expect(await second.evaluate(() => (window as { studyclockNotReloaded?: boolean }).studyclockNotReloaded)).toBe(true);
+    expect(await second.evaluate('window.studyclockNotReloaded')).toBe(true);
     expect(await second.getByRole('alert').count()).toBe(0);
   }, 60_000);
 

@@ -1,11 +1,24 @@
+import type { ApolloCache } from '@apollo/client';
 import { useMutation, useQuery } from '@apollo/client/react';
 import { type FormEvent, useId, useRef, useState } from 'react';
 import type { ManagedSubjectFieldsFragment } from '../__generated__/graphql.js';
 import { describeError } from '../errors.js';
-import { AllSubjectsDocument, ArchiveSubjectDocument, SubjectsDocument, UnarchiveSubjectDocument, UpdateSubjectDocument } from '../operations.js';
+import { AllSubjectsDocument, ArchiveSubjectDocument, UnarchiveSubjectDocument, UpdateSubjectDocument } from '../operations.js';
 
 /** What a colour picker shows for a subject that has none: the app's neutral grey. */
 const NO_COLOUR = '#9aa1b1';
+
+/**
+ * Drops the cached list of subjects in use (`subjects` without arguments: the start form's and
+ * the timer page's), which archiving or unarchiving changes: whichever of them shows next reads
+ * it again. Refetching it instead would do nothing while they are not on screen.
+ */
+function forgetSubjectsInUse(cache: ApolloCache): void {
+  cache.modify({
+    id: 'ROOT_QUERY',
+    fields: { subjects: (existing, { storeFieldName, DELETE }) => (storeFieldName === 'subjects' ? DELETE : existing) },
+  });
+}
 
 /** One subject: its name and colour to edit, and archive or bring back. */
 function SubjectRow({ subject }: { subject: ManagedSubjectFieldsFragment }) {
@@ -13,11 +26,9 @@ function SubjectRow({ subject }: { subject: ManagedSubjectFieldsFragment }) {
   const [color, setColor] = useState(subject.color ?? NO_COLOUR);
   const [error, setError] = useState<string>();
   const ids = { name: useId(), color: useId() };
-  // The start form's list holds only subjects in use: archiving changes it.
-  const refetchQueries = [SubjectsDocument];
   const [update, updating] = useMutation(UpdateSubjectDocument);
-  const [archive, archiving] = useMutation(ArchiveSubjectDocument, { refetchQueries });
-  const [unarchive, unarchiving] = useMutation(UnarchiveSubjectDocument, { refetchQueries });
+  const [archive, archiving] = useMutation(ArchiveSubjectDocument, { update: forgetSubjectsInUse });
+  const [unarchive, unarchiving] = useMutation(UnarchiveSubjectDocument, { update: forgetSubjectsInUse });
   const busy = updating.loading || archiving.loading || unarchiving.loading;
   // One request at a time; aria-disabled rather than `disabled`, which would drop the focus.
   const acting = useRef(false);
