@@ -106,7 +106,7 @@ export const SessionCardFields = graphql(`
     subject { id name }
   }
 `);
-/** The part of a session a `timerUpdated` reading replaces in the cache. */
+/** The state of a session as the cache last had it: how the dashboard tells a stop from a completion. */
 export const TimerReadingFields = graphql(`
   fragment TimerReadingFields on StudySession { status elapsedSeconds remainingSeconds }
 `);
