@@ -27,6 +27,8 @@ type Documents = {
     "\n  mutation SetBreakSettings($shortBreakMinutes: Int, $longBreakMinutes: Int, $longBreakEvery: Int) {\n    setBreakSettings(shortBreakMinutes: $shortBreakMinutes, longBreakMinutes: $longBreakMinutes, longBreakEvery: $longBreakEvery) {\n      breaks { shortBreakMinutes longBreakMinutes longBreakEvery }\n    }\n  }\n": typeof types.SetBreakSettingsDocument,
     "mutation BreaksGoal($dailyMinutes: Int) { setStudyGoal(dailyMinutes: $dailyMinutes) { goal { dailyMinutes } } }": typeof types.BreaksGoalDocument,
     "\n  query BreakStats($from: Date!, $to: Date!, $timeZone: String!, $minDailySeconds: Int) {\n    studyStats(from: $from, to: $to, timeZone: $timeZone, minDailySeconds: $minDailySeconds) {\n      totalSeconds\n      days { date seconds bySubject { subject { id } seconds sessions } }\n      bySubject { subject { id } seconds sessions }\n      completedPomodoros\n      currentStreakDays\n      longestStreakDays\n      goal { dailyProgressSeconds weeklyProgressSeconds }\n    }\n  }\n": typeof types.BreakStatsDocument,
+    "\n  mutation WebAppSettings($input: UpdateSettingsInput!) { updateSettings(input: $input) { timeZone } }\n": typeof types.WebAppSettingsDocument,
+    "\n  query WebAppAllSubjects { subjects(includeArchived: true) { name color archivedAt } }\n": typeof types.WebAppAllSubjectsDocument,
     "\n  query List {\n    sessions(first: 100) {\n      edges { node { id type status elapsedSeconds focusSeconds remainingSeconds startedAt endedAt pausedReason } }\n    }\n  }\n": typeof types.ListDocument,
     "subscription TimerStatus($id: ID!) { timerUpdated(sessionId: $id) { sessionId status } }": typeof types.TimerStatusDocument,
     "\n  query ManageSessionsInRange($from: DateTime, $to: DateTime, $first: Int, $after: String, $subjectId: ID) {\n    sessions(from: $from, to: $to, first: $first, after: $after, subjectId: $subjectId) {\n      edges { cursor node { id startedAt } }\n      pageInfo { hasNextPage endCursor }\n    }\n  }\n": typeof types.ManageSessionsInRangeDocument,
@@ -84,6 +86,8 @@ const documents: Documents = {
     "\n  mutation SetBreakSettings($shortBreakMinutes: Int, $longBreakMinutes: Int, $longBreakEvery: Int) {\n    setBreakSettings(shortBreakMinutes: $shortBreakMinutes, longBreakMinutes: $longBreakMinutes, longBreakEvery: $longBreakEvery) {\n      breaks { shortBreakMinutes longBreakMinutes longBreakEvery }\n    }\n  }\n": types.SetBreakSettingsDocument,
     "mutation BreaksGoal($dailyMinutes: Int) { setStudyGoal(dailyMinutes: $dailyMinutes) { goal { dailyMinutes } } }": types.BreaksGoalDocument,
     "\n  query BreakStats($from: Date!, $to: Date!, $timeZone: String!, $minDailySeconds: Int) {\n    studyStats(from: $from, to: $to, timeZone: $timeZone, minDailySeconds: $minDailySeconds) {\n      totalSeconds\n      days { date seconds bySubject { subject { id } seconds sessions } }\n      bySubject { subject { id } seconds sessions }\n      completedPomodoros\n      currentStreakDays\n      longestStreakDays\n      goal { dailyProgressSeconds weeklyProgressSeconds }\n    }\n  }\n": types.BreakStatsDocument,
+    "\n  mutation WebAppSettings($input: UpdateSettingsInput!) { updateSettings(input: $input) { timeZone } }\n": types.WebAppSettingsDocument,
+    "\n  query WebAppAllSubjects { subjects(includeArchived: true) { name color archivedAt } }\n": types.WebAppAllSubjectsDocument,
     "\n  query List {\n    sessions(first: 100) {\n      edges { node { id type status elapsedSeconds focusSeconds remainingSeconds startedAt endedAt pausedReason } }\n    }\n  }\n": types.ListDocument,
     "subscription TimerStatus($id: ID!) { timerUpdated(sessionId: $id) { sessionId status } }": types.TimerStatusDocument,
     "\n  query ManageSessionsInRange($from: DateTime, $to: DateTime, $first: Int, $after: String, $subjectId: ID) {\n    sessions(from: $from, to: $to, first: $first, after: $after, subjectId: $subjectId) {\n      edges { cursor node { id startedAt } }\n      pageInfo { hasNextPage endCursor }\n    }\n  }\n": types.ManageSessionsInRangeDocument,
@@ -177,6 +181,14 @@ export function graphql(source: "mutation BreaksGoal($dailyMinutes: Int) { setSt
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
 export function graphql(source: "\n  query BreakStats($from: Date!, $to: Date!, $timeZone: String!, $minDailySeconds: Int) {\n    studyStats(from: $from, to: $to, timeZone: $timeZone, minDailySeconds: $minDailySeconds) {\n      totalSeconds\n      days { date seconds bySubject { subject { id } seconds sessions } }\n      bySubject { subject { id } seconds sessions }\n      completedPomodoros\n      currentStreakDays\n      longestStreakDays\n      goal { dailyProgressSeconds weeklyProgressSeconds }\n    }\n  }\n"): typeof import('./graphql.js').BreakStatsDocument;
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation WebAppSettings($input: UpdateSettingsInput!) { updateSettings(input: $input) { timeZone } }\n"): typeof import('./graphql.js').WebAppSettingsDocument;
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  query WebAppAllSubjects { subjects(includeArchived: true) { name color archivedAt } }\n"): typeof import('./graphql.js').WebAppAllSubjectsDocument;
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */

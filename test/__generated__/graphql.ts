@@ -186,6 +186,18 @@ export type BreakStatsQueryVariables = Exact<{
 
 export type BreakStatsQuery = { studyStats: { totalSeconds: number, completedPomodoros: number, currentStreakDays: number, longestStreakDays: number, days: Array<{ date: string, seconds: number, bySubject: Array<{ seconds: number, sessions: number, subject: { id: string } }> }>, bySubject: Array<{ seconds: number, sessions: number, subject: { id: string } }>, goal: { dailyProgressSeconds: number, weeklyProgressSeconds: number } } };
 
+export type WebAppSettingsMutationVariables = Exact<{
+  input: UpdateSettingsInput;
+}>;
+
+
+export type WebAppSettingsMutation = { updateSettings: { timeZone: string | null } };
+
+export type WebAppAllSubjectsQueryVariables = Exact<{ [key: string]: never; }>;
+
+
+export type WebAppAllSubjectsQuery = { subjects: Array<{ name: string, color: string | null, archivedAt: string | null }> };
+
 export type ListQueryVariables = Exact<{ [key: string]: never; }>;
 
 
@@ -712,6 +724,22 @@ export const BreakStatsDocument = new TypedDocumentString(`
   }
 }
     `) as unknown as TypedDocumentString<BreakStatsQuery, BreakStatsQueryVariables>;
+export const WebAppSettingsDocument = new TypedDocumentString(`
+    mutation WebAppSettings($input: UpdateSettingsInput!) {
+  updateSettings(input: $input) {
+    timeZone
+  }
+}
+    `) as unknown as TypedDocumentString<WebAppSettingsMutation, WebAppSettingsMutationVariables>;
+export const WebAppAllSubjectsDocument = new TypedDocumentString(`
+    query WebAppAllSubjects {
+  subjects(includeArchived: true) {
+    name
+    color
+    archivedAt
+  }
+}
+    `) as unknown as TypedDocumentString<WebAppAllSubjectsQuery, WebAppAllSubjectsQueryVariables>;
 export const ListDocument = new TypedDocumentString(`
     query List {
   sessions(first: 100) {

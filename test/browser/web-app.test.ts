@@ -1,54 +1,27 @@
 import { randomUUID } from 'node:crypto';
-import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { blockNetworkExcept, closeAll, describeBrowser, launchChromium, saveScreenshot, SuiteResources } from '../support/browser.js';
-import { ACTIVE_SESSION, LOG_IN, PASSWORD, START_SESSION, STOP_SESSION, SUBJECTS } from '../support/fixtures.js';
-import type { GraphQLTestClient } from '../support/graphql-client.js';
-import { ManualClock } from '../support/manual-clock.js';
-import { startTestServer, type TestServer } from '../support/server.js';
+import type { Browser, BrowserContext } from 'playwright-core';
+import { blockNetworkExcept, describeBrowser, launchChromium, saveScreenshot, SuiteResources } from '../support/browser.js';
+import { START_SESSION, STOP_SESSION, SUBJECTS } from '../support/fixtures.js';
+import { buildWebApp, stopViteProcesses, type WebAppBuild } from '../support/web-app.js';
 import {
-  buildWebApp,
-  onFreePort,
-  startWebPreview,
-  stopViteProcesses,
-  type WebAppBuild,
-  type WebAppPreview,
-} from '../support/web-app.js';
+  activeSession,
+  addSubject,
+  apiStudent,
+  closeStack,
+  openApp,
+  type Stack,
+  startSession,
+  startStack,
+  statusPill,
+  signUp,
+  timerReaches,
+  timerSeconds,
+  until,
+} from '../support/web-app-page.js';
 
 // The reference web app (examples/web) in headless Chromium, built for production and served by
 // `vite preview` in front of a real server on a real database, the clock running in real time.
 // Everything is asserted as a student sees it: roles, labels, the digits of the timer.
-
-/** A page of the app and the API behind it. */
-interface Stack {
-  api: TestServer;
-  web: WebAppPreview;
-}
-
-/**
- * A test server and a preview of the build in front of it. The page's origin is listed in
- * ALLOWED_ORIGINS, as `npm run web` does: the access cookie rides on the WebSocket upgrade, and
- * the API admits such upgrades only from allowed origins. On a new port (and a new server) when
- * another process took the preview's port first.
- */
-function startStack(build: WebAppBuild, env: Record<string, string>): Promise<Stack> {
-  return onFreePort(async (port) => {
-    const api = await startTestServer({
-      clock: new ManualClock({ running: true }),
-      env: { ALLOWED_ORIGINS: `http://127.0.0.1:${port}`, ...env },
-    });
-    try {
-      return { api, web: await startWebPreview(build, api.origin, port) };
-    } catch (err) {
-      await api.close();
-      throw err;
-    }
-  });
-}
-
-/** Stops the preview and the server, both attempted whatever the other does. */
-function closeStack(stack: Stack): Promise<void> {
-  return closeAll([stack.web.close(), stack.api.close()], 'part(s) of the stack failed to close');
-}
 
 /**
  * Security events of a refused credential. None happens while every refresh waits for the one
@@ -90,81 +63,6 @@ function recordCredentials(context: BrowserContext): () => Promise<IssuedCredent
     return { accessTokens: [...issued.accessTokens], cookies: [...issued.cookies] };
   };
 }
-
-/** Seconds shown by the timer (`mm:ss` or `h:mm:ss`); NaN when it shows something else. */
-function parseClock(text: string): number {
-  if (!/^\d+(:\d\d){1,2}$/.test(text.trim())) return Number.NaN;
-  return text
-    .trim()
-    .split(':')
-    .map(Number)
-    .reduce((total, part) => total * 60 + part, 0);
-}
-
-async function timerSeconds(page: Page): Promise<number> {
-  return parseClock((await page.getByRole('timer').textContent({ timeout: 5000 })) ?? '');
-}
-
-/** Polls `read` until `ok` holds (every 100 ms), or fails after `timeoutMs` saying what was last read. */
-async function until<T>(read: () => Promise<T>, ok: (value: T) => boolean, timeoutMs: number, what: string): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let last: T | undefined;
-  for (;;) {
-    last = await read();
-    if (ok(last)) return last;
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}; last: ${JSON.stringify(last)}`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-}
-
-/** Waits until the timer shows at least `seconds`. */
-function timerReaches(page: Page, seconds: number, timeoutMs = 8000): Promise<number> {
-  return until(() => timerSeconds(page), (s) => s >= seconds, timeoutMs, `the timer to reach ${seconds} s`);
-}
-
-async function openApp(context: BrowserContext, web: WebAppPreview): Promise<Page> {
-  const page = await context.newPage();
-  await page.goto(`${web.origin}/`);
-  return page;
-}
-
-/** Signs up through the form; resolves once the dashboard shows. */
-async function signUp(page: Page, email: string): Promise<void> {
-  await page.getByRole('button', { name: 'Create an account' }).click();
-  await page.getByLabel('Email').fill(email);
-  await page.getByLabel('Password').fill(PASSWORD);
-  await page.getByRole('button', { name: 'Sign up' }).click();
-  await page.getByRole('button', { name: 'Log out' }).waitFor();
-}
-
-async function addSubject(page: Page, name: string): Promise<void> {
-  await page.getByLabel('New subject').fill(name);
-  await page.getByRole('button', { name: 'Add subject' }).click();
-  await page.getByRole('list', { name: 'Subjects' }).getByText(name, { exact: true }).waitFor();
-}
-
-/** Starts a session from the form; resolves once the timer shows. */
-async function startSession(page: Page, subject: string, kind: 'Pomodoro' | 'Free'): Promise<void> {
-  await page.getByLabel('Subject', { exact: true }).selectOption({ label: subject });
-  await page.getByLabel(kind).check();
-  await page.getByRole('button', { name: 'Start session' }).click();
-  await page.getByRole('timer').waitFor();
-}
-
-/** The student's unfinished session as the API reports it, read over HTTP. */
-async function activeSession(student: GraphQLTestClient) {
-  const { activeSession: session } = await student.ok(ACTIVE_SESSION);
-  if (!session) throw new Error('the student has no active session');
-  return session;
-}
-
-/** Logs the student in over HTTP, for checks and set-up behind the page's back. */
-async function apiStudent(api: TestServer, email: string): Promise<GraphQLTestClient> {
-  const { logIn } = await api.client().ok(LOG_IN, { input: { email, password: PASSWORD } });
-  return api.client().withToken(logIn.accessToken);
-}
-
-const statusPill = (page: Page) => page.getByRole('status').filter({ hasText: /^(Running|Paused)/ });
 
 describeBrowser('reference web app (examples/web)', () => {
   const resources = new SuiteResources();

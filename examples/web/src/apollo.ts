@@ -10,7 +10,7 @@ import { getAccessToken, getAuthState, refreshAccessToken, SignedOutError, subsc
 import { GRAPHQL_PATH, graphqlWebSocketUrl } from './graphql-fetch.js';
 
 // The README's "Apollo Client recipe", in full: HTTP for queries and mutations, graphql-ws for
-// `timerUpdated`, one access token for both from ./auth/credentials.ts.
+// `activeSessionUpdated`, one access token for both from ./auth/credentials.ts.
 
 /** Close code and reason with which the API ends a socket whose token has expired. */
 const TOKEN_EXPIRED = { code: 4403, reason: 'Token expired' } as const;

@@ -33,10 +33,62 @@ export const LogOutDocument = graphql(`
 `);
 
 export const SubjectsDocument = graphql(`
-  query Subjects { subjects { id name } }
+  query Subjects { subjects { id name color } }
 `);
 export const CreateSubjectDocument = graphql(`
-  mutation CreateSubject($name: String!) { createSubject(input: { name: $name }) { id name } }
+  mutation CreateSubject($name: String!) { createSubject(input: { name: $name }) { id name color } }
+`);
+
+/** What the subjects page shows and edits of a subject. */
+export const ManagedSubjectFields = graphql(`
+  fragment ManagedSubjectFields on Subject { id name color archivedAt }
+`);
+/** Every subject, archived ones too: the subjects page filters them itself. */
+export const AllSubjectsDocument = graphql(`
+  query AllSubjects { subjects(includeArchived: true) { ...ManagedSubjectFields } }
+`);
+export const UpdateSubjectDocument = graphql(`
+  mutation UpdateSubject($id: ID!, $input: UpdateSubjectInput!) {
+    updateSubject(id: $id, input: $input) { ...ManagedSubjectFields }
+  }
+`);
+export const ArchiveSubjectDocument = graphql(`
+  mutation ArchiveSubject($id: ID!) { archiveSubject(id: $id) { ...ManagedSubjectFields } }
+`);
+export const UnarchiveSubjectDocument = graphql(`
+  mutation UnarchiveSubject($id: ID!) { unarchiveSubject(id: $id) { ...ManagedSubjectFields } }
+`);
+
+/** The settings the statistics page needs: the time zone to count days in, the week's first day. */
+export const StatsSettingsDocument = graphql(`
+  query StatsSettings { me { id settings { timeZone weekStart } } }
+`);
+export const StudyStatsDocument = graphql(`
+  query StudyStats($from: Date!, $to: Date!, $timeZone: String!) {
+    studyStats(from: $from, to: $to, timeZone: $timeZone) {
+      totalSeconds
+      completedPomodoros
+      currentStreakDays
+      longestStreakDays
+      days { date seconds }
+      bySubject { seconds sessions subject { id name color } }
+      goal { dailyMinutes weeklyMinutes dailyProgressSeconds weeklyProgressSeconds }
+    }
+  }
+`);
+
+export const LogInsDocument = graphql(`
+  query LogIns { logIns { id createdAt lastUsedAt userAgent address current } }
+`);
+export const RevokeLogInDocument = graphql(`
+  mutation RevokeLogIn($id: ID!) { revokeLogIn(id: $id) }
+`);
+export const ChangePasswordDocument = graphql(`
+  mutation ChangePassword($current: String!, $new: String!) { changePassword(current: $current, new: $new) }
+`);
+// Sent by ./auth/credentials.ts (it ends the credentials), not through Apollo Client.
+export const DeleteAccountDocument = graphql(`
+  mutation DeleteAccount($password: String!) { deleteAccount(password: $password) }
 `);
 
 /** Everything the timer card shows of a session. */
@@ -54,7 +106,7 @@ export const SessionCardFields = graphql(`
     subject { id name }
   }
 `);
-/** The part of a session a `timerUpdated` reading replaces in the cache. */
+/** The state of a session as the cache last had it: how the dashboard tells a stop from a completion. */
 export const TimerReadingFields = graphql(`
   fragment TimerReadingFields on StudySession { status elapsedSeconds remainingSeconds }
 `);
@@ -81,8 +133,13 @@ export const StopSessionDocument = graphql(`
   mutation StopSession($id: ID!) { stopSession(sessionId: $id) { ...SessionCardFields } }
 `);
 
-export const TimerUpdatedDocument = graphql(`
-  subscription TimerUpdated($sessionId: ID!) {
-    timerUpdated(sessionId: $sessionId) { sessionId status elapsedSeconds remainingSeconds serverTime }
+/**
+ * The student's active session, live across tabs and devices: the current state first, then
+ * every start, pause, resume, stop and completion wherever it happened, and a reading each
+ * displayed second while it runs.
+ */
+export const ActiveSessionUpdatedDocument = graphql(`
+  subscription ActiveSessionUpdated {
+    activeSessionUpdated { serverTime session { ...SessionCardFields } }
   }
 `);

@@ -19,8 +19,19 @@ type Documents = {
     "\n  mutation LogIn($email: String!, $password: String!) {\n    logIn(input: { email: $email, password: $password, cookieMode: true }) { ...AuthPayloadFields }\n  }\n": typeof types.LogInDocument,
     "\n  mutation Refresh {\n    refreshToken(cookieMode: true) { ...AuthPayloadFields }\n  }\n": typeof types.RefreshDocument,
     "\n  mutation LogOut { logOut }\n": typeof types.LogOutDocument,
-    "\n  query Subjects { subjects { id name } }\n": typeof types.SubjectsDocument,
-    "\n  mutation CreateSubject($name: String!) { createSubject(input: { name: $name }) { id name } }\n": typeof types.CreateSubjectDocument,
+    "\n  query Subjects { subjects { id name color } }\n": typeof types.SubjectsDocument,
+    "\n  mutation CreateSubject($name: String!) { createSubject(input: { name: $name }) { id name color } }\n": typeof types.CreateSubjectDocument,
+    "\n  fragment ManagedSubjectFields on Subject { id name color archivedAt }\n": typeof types.ManagedSubjectFieldsFragmentDoc,
+    "\n  query AllSubjects { subjects(includeArchived: true) { ...ManagedSubjectFields } }\n": typeof types.AllSubjectsDocument,
+    "\n  mutation UpdateSubject($id: ID!, $input: UpdateSubjectInput!) {\n    updateSubject(id: $id, input: $input) { ...ManagedSubjectFields }\n  }\n": typeof types.UpdateSubjectDocument,
+    "\n  mutation ArchiveSubject($id: ID!) { archiveSubject(id: $id) { ...ManagedSubjectFields } }\n": typeof types.ArchiveSubjectDocument,
+    "\n  mutation UnarchiveSubject($id: ID!) { unarchiveSubject(id: $id) { ...ManagedSubjectFields } }\n": typeof types.UnarchiveSubjectDocument,
+    "\n  query StatsSettings { me { id settings { timeZone weekStart } } }\n": typeof types.StatsSettingsDocument,
+    "\n  query StudyStats($from: Date!, $to: Date!, $timeZone: String!) {\n    studyStats(from: $from, to: $to, timeZone: $timeZone) {\n      totalSeconds\n      completedPomodoros\n      currentStreakDays\n      longestStreakDays\n      days { date seconds }\n      bySubject { seconds sessions subject { id name color } }\n      goal { dailyMinutes weeklyMinutes dailyProgressSeconds weeklyProgressSeconds }\n    }\n  }\n": typeof types.StudyStatsDocument,
+    "\n  query LogIns { logIns { id createdAt lastUsedAt userAgent address current } }\n": typeof types.LogInsDocument,
+    "\n  mutation RevokeLogIn($id: ID!) { revokeLogIn(id: $id) }\n": typeof types.RevokeLogInDocument,
+    "\n  mutation ChangePassword($current: String!, $new: String!) { changePassword(current: $current, new: $new) }\n": typeof types.ChangePasswordDocument,
+    "\n  mutation DeleteAccount($password: String!) { deleteAccount(password: $password) }\n": typeof types.DeleteAccountDocument,
     "\n  fragment SessionCardFields on StudySession {\n    id\n    type\n    status\n    elapsedSeconds\n    focusSeconds\n    remainingSeconds\n    startedAt\n    endedAt\n    pausedReason\n    subject { id name }\n  }\n": typeof types.SessionCardFieldsFragmentDoc,
     "\n  fragment TimerReadingFields on StudySession { status elapsedSeconds remainingSeconds }\n": typeof types.TimerReadingFieldsFragmentDoc,
     "\n  query ActiveSession { activeSession { ...SessionCardFields } }\n": typeof types.ActiveSessionDocument,
@@ -29,7 +40,7 @@ type Documents = {
     "\n  mutation PauseSession($id: ID!) { pauseSession(sessionId: $id) { ...SessionCardFields } }\n": typeof types.PauseSessionDocument,
     "\n  mutation ResumeSession($id: ID!) { resumeSession(sessionId: $id) { ...SessionCardFields } }\n": typeof types.ResumeSessionDocument,
     "\n  mutation StopSession($id: ID!) { stopSession(sessionId: $id) { ...SessionCardFields } }\n": typeof types.StopSessionDocument,
-    "\n  subscription TimerUpdated($sessionId: ID!) {\n    timerUpdated(sessionId: $sessionId) { sessionId status elapsedSeconds remainingSeconds serverTime }\n  }\n": typeof types.TimerUpdatedDocument,
+    "\n  subscription ActiveSessionUpdated {\n    activeSessionUpdated { serverTime session { ...SessionCardFields } }\n  }\n": typeof types.ActiveSessionUpdatedDocument,
 };
 const documents: Documents = {
     "\n  fragment AuthPayloadFields on AuthPayload {\n    accessToken\n    expiresAt\n    user { id email }\n  }\n": types.AuthPayloadFieldsFragmentDoc,
@@ -37,8 +48,19 @@ const documents: Documents = {
     "\n  mutation LogIn($email: String!, $password: String!) {\n    logIn(input: { email: $email, password: $password, cookieMode: true }) { ...AuthPayloadFields }\n  }\n": types.LogInDocument,
     "\n  mutation Refresh {\n    refreshToken(cookieMode: true) { ...AuthPayloadFields }\n  }\n": types.RefreshDocument,
     "\n  mutation LogOut { logOut }\n": types.LogOutDocument,
-    "\n  query Subjects { subjects { id name } }\n": types.SubjectsDocument,
-    "\n  mutation CreateSubject($name: String!) { createSubject(input: { name: $name }) { id name } }\n": types.CreateSubjectDocument,
+    "\n  query Subjects { subjects { id name color } }\n": types.SubjectsDocument,
+    "\n  mutation CreateSubject($name: String!) { createSubject(input: { name: $name }) { id name color } }\n": types.CreateSubjectDocument,
+    "\n  fragment ManagedSubjectFields on Subject { id name color archivedAt }\n": types.ManagedSubjectFieldsFragmentDoc,
+    "\n  query AllSubjects { subjects(includeArchived: true) { ...ManagedSubjectFields } }\n": types.AllSubjectsDocument,
+    "\n  mutation UpdateSubject($id: ID!, $input: UpdateSubjectInput!) {\n    updateSubject(id: $id, input: $input) { ...ManagedSubjectFields }\n  }\n": types.UpdateSubjectDocument,
+    "\n  mutation ArchiveSubject($id: ID!) { archiveSubject(id: $id) { ...ManagedSubjectFields } }\n": types.ArchiveSubjectDocument,
+    "\n  mutation UnarchiveSubject($id: ID!) { unarchiveSubject(id: $id) { ...ManagedSubjectFields } }\n": types.UnarchiveSubjectDocument,
+    "\n  query StatsSettings { me { id settings { timeZone weekStart } } }\n": types.StatsSettingsDocument,
+    "\n  query StudyStats($from: Date!, $to: Date!, $timeZone: String!) {\n    studyStats(from: $from, to: $to, timeZone: $timeZone) {\n      totalSeconds\n      completedPomodoros\n      currentStreakDays\n      longestStreakDays\n      days { date seconds }\n      bySubject { seconds sessions subject { id name color } }\n      goal { dailyMinutes weeklyMinutes dailyProgressSeconds weeklyProgressSeconds }\n    }\n  }\n": types.StudyStatsDocument,
+    "\n  query LogIns { logIns { id createdAt lastUsedAt userAgent address current } }\n": types.LogInsDocument,
+    "\n  mutation RevokeLogIn($id: ID!) { revokeLogIn(id: $id) }\n": types.RevokeLogInDocument,
+    "\n  mutation ChangePassword($current: String!, $new: String!) { changePassword(current: $current, new: $new) }\n": types.ChangePasswordDocument,
+    "\n  mutation DeleteAccount($password: String!) { deleteAccount(password: $password) }\n": types.DeleteAccountDocument,
     "\n  fragment SessionCardFields on StudySession {\n    id\n    type\n    status\n    elapsedSeconds\n    focusSeconds\n    remainingSeconds\n    startedAt\n    endedAt\n    pausedReason\n    subject { id name }\n  }\n": types.SessionCardFieldsFragmentDoc,
     "\n  fragment TimerReadingFields on StudySession { status elapsedSeconds remainingSeconds }\n": types.TimerReadingFieldsFragmentDoc,
     "\n  query ActiveSession { activeSession { ...SessionCardFields } }\n": types.ActiveSessionDocument,
@@ -47,7 +69,7 @@ const documents: Documents = {
     "\n  mutation PauseSession($id: ID!) { pauseSession(sessionId: $id) { ...SessionCardFields } }\n": types.PauseSessionDocument,
     "\n  mutation ResumeSession($id: ID!) { resumeSession(sessionId: $id) { ...SessionCardFields } }\n": types.ResumeSessionDocument,
     "\n  mutation StopSession($id: ID!) { stopSession(sessionId: $id) { ...SessionCardFields } }\n": types.StopSessionDocument,
-    "\n  subscription TimerUpdated($sessionId: ID!) {\n    timerUpdated(sessionId: $sessionId) { sessionId status elapsedSeconds remainingSeconds serverTime }\n  }\n": types.TimerUpdatedDocument,
+    "\n  subscription ActiveSessionUpdated {\n    activeSessionUpdated { serverTime session { ...SessionCardFields } }\n  }\n": types.ActiveSessionUpdatedDocument,
 };
 
 /**
@@ -87,11 +109,55 @@ export function graphql(source: "\n  mutation LogOut { logOut }\n"): (typeof doc
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
-export function graphql(source: "\n  query Subjects { subjects { id name } }\n"): (typeof documents)["\n  query Subjects { subjects { id name } }\n"];
+export function graphql(source: "\n  query Subjects { subjects { id name color } }\n"): (typeof documents)["\n  query Subjects { subjects { id name color } }\n"];
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
-export function graphql(source: "\n  mutation CreateSubject($name: String!) { createSubject(input: { name: $name }) { id name } }\n"): (typeof documents)["\n  mutation CreateSubject($name: String!) { createSubject(input: { name: $name }) { id name } }\n"];
+export function graphql(source: "\n  mutation CreateSubject($name: String!) { createSubject(input: { name: $name }) { id name color } }\n"): (typeof documents)["\n  mutation CreateSubject($name: String!) { createSubject(input: { name: $name }) { id name color } }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  fragment ManagedSubjectFields on Subject { id name color archivedAt }\n"): (typeof documents)["\n  fragment ManagedSubjectFields on Subject { id name color archivedAt }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  query AllSubjects { subjects(includeArchived: true) { ...ManagedSubjectFields } }\n"): (typeof documents)["\n  query AllSubjects { subjects(includeArchived: true) { ...ManagedSubjectFields } }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation UpdateSubject($id: ID!, $input: UpdateSubjectInput!) {\n    updateSubject(id: $id, input: $input) { ...ManagedSubjectFields }\n  }\n"): (typeof documents)["\n  mutation UpdateSubject($id: ID!, $input: UpdateSubjectInput!) {\n    updateSubject(id: $id, input: $input) { ...ManagedSubjectFields }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation ArchiveSubject($id: ID!) { archiveSubject(id: $id) { ...ManagedSubjectFields } }\n"): (typeof documents)["\n  mutation ArchiveSubject($id: ID!) { archiveSubject(id: $id) { ...ManagedSubjectFields } }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation UnarchiveSubject($id: ID!) { unarchiveSubject(id: $id) { ...ManagedSubjectFields } }\n"): (typeof documents)["\n  mutation UnarchiveSubject($id: ID!) { unarchiveSubject(id: $id) { ...ManagedSubjectFields } }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  query StatsSettings { me { id settings { timeZone weekStart } } }\n"): (typeof documents)["\n  query StatsSettings { me { id settings { timeZone weekStart } } }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  query StudyStats($from: Date!, $to: Date!, $timeZone: String!) {\n    studyStats(from: $from, to: $to, timeZone: $timeZone) {\n      totalSeconds\n      completedPomodoros\n      currentStreakDays\n      longestStreakDays\n      days { date seconds }\n      bySubject { seconds sessions subject { id name color } }\n      goal { dailyMinutes weeklyMinutes dailyProgressSeconds weeklyProgressSeconds }\n    }\n  }\n"): (typeof documents)["\n  query StudyStats($from: Date!, $to: Date!, $timeZone: String!) {\n    studyStats(from: $from, to: $to, timeZone: $timeZone) {\n      totalSeconds\n      completedPomodoros\n      currentStreakDays\n      longestStreakDays\n      days { date seconds }\n      bySubject { seconds sessions subject { id name color } }\n      goal { dailyMinutes weeklyMinutes dailyProgressSeconds weeklyProgressSeconds }\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  query LogIns { logIns { id createdAt lastUsedAt userAgent address current } }\n"): (typeof documents)["\n  query LogIns { logIns { id createdAt lastUsedAt userAgent address current } }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation RevokeLogIn($id: ID!) { revokeLogIn(id: $id) }\n"): (typeof documents)["\n  mutation RevokeLogIn($id: ID!) { revokeLogIn(id: $id) }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation ChangePassword($current: String!, $new: String!) { changePassword(current: $current, new: $new) }\n"): (typeof documents)["\n  mutation ChangePassword($current: String!, $new: String!) { changePassword(current: $current, new: $new) }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation DeleteAccount($password: String!) { deleteAccount(password: $password) }\n"): (typeof documents)["\n  mutation DeleteAccount($password: String!) { deleteAccount(password: $password) }\n"];
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
@@ -127,7 +193,7 @@ export function graphql(source: "\n  mutation StopSession($id: ID!) { stopSessio
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
-export function graphql(source: "\n  subscription TimerUpdated($sessionId: ID!) {\n    timerUpdated(sessionId: $sessionId) { sessionId status elapsedSeconds remainingSeconds serverTime }\n  }\n"): (typeof documents)["\n  subscription TimerUpdated($sessionId: ID!) {\n    timerUpdated(sessionId: $sessionId) { sessionId status elapsedSeconds remainingSeconds serverTime }\n  }\n"];
+export function graphql(source: "\n  subscription ActiveSessionUpdated {\n    activeSessionUpdated { serverTime session { ...SessionCardFields } }\n  }\n"): (typeof documents)["\n  subscription ActiveSessionUpdated {\n    activeSessionUpdated { serverTime session { ...SessionCardFields } }\n  }\n"];
 
 export function graphql(source: string) {
   return (documents as any)[source] ?? {};

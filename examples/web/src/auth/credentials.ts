@@ -1,7 +1,7 @@
 import { CombinedGraphQLErrors } from '@apollo/client/errors';
 import type { AuthPayloadFieldsFragment } from '../__generated__/graphql.js';
 import { errorCode, POST_TIMEOUT_MS, postGraphQL } from '../graphql-fetch.js';
-import { LogInDocument, LogOutDocument, RefreshDocument, SignUpDocument } from '../operations.js';
+import { DeleteAccountDocument, LogInDocument, LogOutDocument, RefreshDocument, SignUpDocument } from '../operations.js';
 
 // The one place that holds the student's credentials. Cookie mode: the API keeps two httpOnly
 // cookies that script cannot read, `studyclock_refresh` (path /graphql, spent and renewed by
@@ -232,4 +232,19 @@ export async function logOut(): Promise<void> {
   signOutLocally();
   await inFlight?.catch(() => undefined);
   await acrossTabs(() => postGraphQL(LogOutDocument, {}));
+}
+
+/**
+ * Deletes the student's account, everything of it, once `password` confirms it is theirs;
+ * then this tab is signed out (the API has cleared the auth cookies, and closes every socket
+ * of the account with 4403 `Account deleted`, so the other tabs find their refresh refused and
+ * sign out too). Sent outside Apollo Client: it ends the credentials Apollo's links depend on.
+ * Rejects with INVALID_CREDENTIALS for a wrong password (nothing deleted, still signed in),
+ * RATE_LIMITED, or when the API cannot be reached.
+ */
+export async function deleteAccount(password: string): Promise<void> {
+  const accessToken = await getAccessToken();
+  if (accessToken === undefined) throw new SignedOutError();
+  await postGraphQL(DeleteAccountDocument, { password }, { authorization: `Bearer ${accessToken}` });
+  signOutLocally();
 }

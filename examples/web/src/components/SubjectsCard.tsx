@@ -49,6 +49,7 @@ export function SubjectsCard({ onCreated }: { onCreated: (id: string) => void })
         <ul className="chips" aria-labelledby="subjects-heading">
           {list.map((s) => (
             <li key={s.id} className="chip">
+              {s.color && <span className="swatch" style={{ backgroundColor: s.color }} aria-hidden="true" />}
               {s.name}
             </li>
           ))}

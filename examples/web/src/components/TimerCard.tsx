@@ -1,4 +1,4 @@
-import { useApolloClient, useMutation, useSubscription } from '@apollo/client/react';
+import { useApolloClient, useMutation } from '@apollo/client/react';
 import { useRef, useState } from 'react';
 import type { SessionCardFieldsFragment } from '../__generated__/graphql.js';
 import { errorCode } from '../graphql-fetch.js';
@@ -10,8 +10,6 @@ import {
   PauseSessionDocument,
   ResumeSessionDocument,
   StopSessionDocument,
-  TimerReadingFields,
-  TimerUpdatedDocument,
 } from '../operations.js';
 import { LinkStatusBadge } from './LinkStatusBadge.js';
 
@@ -25,39 +23,16 @@ const STATUS_TEXT = {
 /**
  * The running or paused session: a big timer, its state and the controls.
  *
- * The numbers come from the API only, never from a local interval: `timerUpdated` sends a
- * reading each time the displayed second changes, and each reading is written into the cached
- * StudySession, which is what this card renders (as do the mutations' answers). While the
- * socket reconnects nothing is written, so the last reading stays on screen, never a blank or
- * a zero; the first message after a reconnection is the current state.
+ * The numbers come from the API only, never from a local interval: the dashboard's
+ * `activeSessionUpdated` subscription (./Dashboard.tsx) writes each reading, sent each time the
+ * displayed second changes, into the cached StudySession, which is what this card renders (as
+ * do the mutations' answers). While the socket reconnects nothing is written, so the last
+ * reading stays on screen, never a blank or a zero; the first message after a reconnection is
+ * the current state. `liveError`: why that subscription failed, if it did.
  */
-export function TimerCard({ session }: { session: SessionCardFieldsFragment }) {
+export function TimerCard({ session, liveError }: { session: SessionCardFieldsFragment; liveError?: string | undefined }) {
   const client = useApolloClient();
   const [error, setError] = useState<string>();
-  const [timerError, setTimerError] = useState<string>();
-
-  useSubscription(TimerUpdatedDocument, {
-    variables: { sessionId: session.id },
-    ignoreResults: true,
-    onData: ({ data }) => {
-      const reading = data.data?.timerUpdated;
-      if (!reading) return;
-      setTimerError(undefined);
-      const id = client.cache.identify({ __typename: 'StudySession', id: reading.sessionId });
-      const before = client.cache.readFragment({ id, fragment: TimerReadingFields });
-      client.cache.writeFragment({
-        id,
-        fragment: TimerReadingFields,
-        data: { status: reading.status, elapsedSeconds: reading.elapsedSeconds, remainingSeconds: reading.remainingSeconds },
-      });
-      // Paused, resumed or finished elsewhere (another tab, the API completing a pomodoro):
-      // read the rest again (pausedReason, endedAt; the active session is gone once finished).
-      if (before && before.status !== reading.status) {
-        void client.refetchQueries({ include: [ActiveSessionDocument, PastSessionsDocument] });
-      }
-    },
-    onError: (err) => setTimerError(describeError(err)),
-  });
 
   const refetchQueries = [ActiveSessionDocument, PastSessionsDocument];
   const [pause, pausing] = useMutation(PauseSessionDocument);
@@ -150,9 +125,9 @@ export function TimerCard({ session }: { session: SessionCardFieldsFragment }) {
           Stop
         </button>
       </div>
-      {(error ?? timerError) && (
+      {(error ?? liveError) && (
         <p className="error" role="alert">
-          {error ?? timerError}
+          {error ?? liveError}
         </p>
       )}
     </section>
