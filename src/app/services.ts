@@ -126,7 +126,12 @@ export function createServices(options: ServicesOptions): AppServices {
         : undefined,
     start: async () => {
       // Before anything else runs: from here on every change committed elsewhere is heard.
-      await cluster?.start({ feed: timerFeed, load: (watched) => sessions.watched(watched), revocations: revocations.local });
+      await cluster?.start({
+        feed: timerFeed,
+        load: (watched) => sessions.watched(watched),
+        revocations: revocations.local,
+        endedLogins: (held) => services.credentials.endedLogins(held),
+      });
       const recovered = await presence.recover().catch((err: unknown) => {
         logger.error({ err }, 'could not look for sessions left running by a previous run');
         return 0;

@@ -11,6 +11,7 @@ import { type AccessTokenSettings, signAccessToken } from './access-token.js';
 import { parseCredentials, passwordWeakness } from './credentials.js';
 import { hashPassword, verifyPassword } from './password.js';
 import {
+  findEndedLogins,
   consumeRefreshToken,
   findRefreshToken,
   insertFamily,
@@ -20,7 +21,7 @@ import {
   touchFamily,
 } from './refresh-token.repository.js';
 import { REFRESH_REUSE_GRACE_MS, type RefreshClient, refreshClientKey, refreshReuseTheft } from './refresh-reuse.js';
-import type { RevocationListener } from './revocations.js';
+import type { HeldLogins, RevocationListener } from './revocations.js';
 
 /** Tokens handed to a client after sign-up, log-in or refresh. */
 export interface AuthTokens {
@@ -160,6 +161,14 @@ export class CredentialsService {
       throw new AppError('UNAUTHENTICATED', 'Refresh token is invalid, expired or already used');
     }
     return issued;
+  }
+
+  /**
+   * Of these log-ins and users (the ones with live sockets on an instance), those that have ended:
+   * what the cluster's reconcile closes when the stream did not tell (see `Cluster`).
+   */
+  endedLogins(held: HeldLogins): ReturnType<typeof findEndedLogins> {
+    return findEndedLogins(this.db, held);
   }
 
   /** Ends a log-in: its refresh tokens and access tokens stop working at once. Idempotent. */

@@ -1,4 +1,4 @@
-import type { Kysely } from 'kysely';
+import { type Kysely, sql } from 'kysely';
 import type { Database } from '../db/database.js';
 import type { UserRow } from '../users/user.table.js';
 
@@ -178,4 +178,31 @@ export async function findActiveUserForLogin(
     .where('refresh_token_families.revoked_at', 'is', null)
     .where('users.disabled_at', 'is', null)
     .executeTakeFirst();
+}
+
+/**
+ * Of these log-ins and users (the ones with a socket on an instance), those that have ended:
+ * log-ins revoked, users disabled, users gone (deleted). Two indexed reads (primary keys).
+ */
+export async function findEndedLogins(
+  db: Kysely<Database>,
+  held: { familyIds: string[]; userIds: string[] },
+): Promise<{ revokedFamilies: string[]; disabledUsers: string[]; deletedUsers: string[] }> {
+  const families = held.familyIds.length
+    ? await db
+        .selectFrom('refresh_token_families')
+        .select('id')
+        .where('id', '=', sql<string>`any(${held.familyIds}::uuid[])`)
+        .where('revoked_at', 'is not', null)
+        .execute()
+    : [];
+  const users = held.userIds.length
+    ? await db.selectFrom('users').select(['id', 'disabled_at']).where('id', '=', sql<string>`any(${held.userIds}::uuid[])`).execute()
+    : [];
+  const present = new Set(users.map((u) => u.id));
+  return {
+    revokedFamilies: families.map((f) => f.id),
+    disabledUsers: users.filter((u) => u.disabled_at !== null).map((u) => u.id),
+    deletedUsers: held.userIds.filter((id) => !present.has(id)),
+  };
 }

@@ -6,6 +6,14 @@ export interface RevocationListener {
   userDisabled(userId: string): void;
   /** The user `userId` and every token of theirs are gone (account deleted). */
   userDeleted(userId: string): void;
+  /** The log-ins and users this listener holds sockets of (what a revocation would close). */
+  held?(): HeldLogins;
+}
+
+/** Log-ins (refresh-token families) and users with a live socket. */
+export interface HeldLogins {
+  familyIds: string[];
+  userIds: string[];
 }
 
 /**
@@ -41,8 +49,21 @@ export class Revocations implements RevocationListener {
     this.relay?.userDeleted(userId);
   }
 
+  /** Every log-in and user the listeners hold sockets of: what the cluster's reconcile re-checks. */
+  held(): HeldLogins {
+    const familyIds = new Set<string>();
+    const userIds = new Set<string>();
+    for (const listener of this.#listeners) {
+      const held = listener.held?.();
+      held?.familyIds.forEach((id) => familyIds.add(id));
+      held?.userIds.forEach((id) => userIds.add(id));
+    }
+    return { familyIds: [...familyIds], userIds: [...userIds] };
+  }
+
   /** Tells this instance's listeners only: for revocations announced by another instance. */
-  readonly local: RevocationListener = {
+  readonly local: RevocationListener & { held(): HeldLogins } = {
+    held: () => this.held(),
     loginRevoked: (familyId) => {
       for (const listener of this.#listeners) listener.loginRevoked(familyId);
     },

@@ -1,4 +1,4 @@
-import type { RevocationListener } from '../auth/revocations.js';
+import type { HeldLogins, RevocationListener } from '../auth/revocations.js';
 import type { Logger } from '../logger.js';
 import type { StudySession } from '../sessions/session.model.js';
 import type { SessionChangeListener } from '../sessions/session.service.js';
@@ -14,8 +14,10 @@ export interface ClusterPeers {
   };
   /** Reads the stored state of watched sessions (one query). */
   load(watched: { sessionIds: string[]; userIds: string[] }): Promise<StudySession[]>;
-  /** This instance's sockets: closes those of a revoked log-in or user. */
-  revocations: RevocationListener;
+  /** This instance's sockets: closes those of a revoked log-in or user, and says whose they are. */
+  revocations: RevocationListener & { held(): HeldLogins };
+  /** Of the held log-ins and users, those that have ended (one read): the reconcile's safety net for revocations. */
+  endedLogins(held: HeldLogins): Promise<{ revokedFamilies: string[]; disabledUsers: string[]; deletedUsers: string[] }>;
 }
 
 /** Counters of the cluster, for `/metrics`. Each only grows. */
@@ -26,6 +28,8 @@ export interface ClusterCounters {
   reconciledSessions: number;
   /** Of those, the ones newer than anything the stream had brought: changes the stream lost, repaired. */
   repairs: number;
+  /** Log-ins and users a reconcile found ended while this instance still held their sockets: revocations the stream lost. */
+  revocationRepairs: number;
 }
 
 /**
@@ -38,7 +42,7 @@ export interface ClusterCounters {
  * reaches the other instances within that period.
  */
 export class Cluster implements SessionChangeListener, RevocationListener {
-  readonly #counters: ClusterCounters = { reconciles: 0, reconciledSessions: 0, repairs: 0 };
+  readonly #counters: ClusterCounters = { reconciles: 0, reconciledSessions: 0, repairs: 0, revocationRepairs: 0 };
   readonly #lag = new LagHistogram();
   /**
    * The newest version of each session this instance committed, heard of or reconciled since the
@@ -104,6 +108,7 @@ export class Cluster implements SessionChangeListener, RevocationListener {
   async #reconcileOnce(): Promise<void> {
     const peers = this.#peers;
     if (!peers) return;
+    await this.#reconcileRevocations(peers);
     const watched = peers.feed.watched();
     if (watched.sessionIds.length === 0 && watched.userIds.length === 0) return void this.#versions.clear();
     this.#counters.reconciles++;
@@ -122,6 +127,21 @@ export class Cluster implements SessionChangeListener, RevocationListener {
       }
     } catch (err) {
       this.logger.warn({ err }, 'could not reconcile live subscribers with the database; will retry');
+    }
+  }
+
+  /** Closes the sockets of log-ins and users that ended while the stream was not telling. */
+  async #reconcileRevocations(peers: ClusterPeers): Promise<void> {
+    const held = peers.revocations.held();
+    if (held.userIds.length === 0) return;
+    try {
+      const ended = await peers.endedLogins(held);
+      for (const familyId of ended.revokedFamilies) peers.revocations.loginRevoked(familyId);
+      for (const userId of ended.disabledUsers) peers.revocations.userDisabled(userId);
+      for (const userId of ended.deletedUsers) peers.revocations.userDeleted(userId);
+      this.#counters.revocationRepairs += ended.revokedFamilies.length + ended.disabledUsers.length + ended.deletedUsers.length;
+    } catch (err) {
+      this.logger.warn({ err }, 'could not re-check the log-ins of live sockets; will retry');
     }
   }
 

@@ -199,7 +199,7 @@ export class EventStream {
         this.#state = 'disconnected';
         this.#recheck ??= 'reconnected';
         if (failures++ === 0) this.logger.warn({ err }, 'cluster stream reader failed; retrying');
-        await new Promise((resolve) => setTimeout(resolve, Math.min(2_000, 100 * 2 ** Math.min(failures, 5))));
+        await new Promise((resolve) => setTimeout(resolve, Math.min(2_000, 100 * 2 ** Math.min(failures, 5))).unref());
       }
     }
   }

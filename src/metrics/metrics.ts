@@ -268,6 +268,11 @@ function registerClusterSeries(registry: Registry, read: () => ClusterMetrics): 
     'Sessions a reconcile found newer than anything the stream had brought: changes the stream lost, repaired.',
     (m) => m.reconcile.repairs,
   );
+  counter(
+    'studyclock_cluster_revocation_repairs_total',
+    'Log-ins and users a reconcile found ended while this instance still held their sockets (a revocation the stream lost): closed then.',
+    (m) => m.reconcile.revocationRepairs,
+  );
   gauge('studyclock_cluster_live_instances', 'Instances whose heartbeat is fresh, as of this instance\'s last heartbeat.', (m) => m.presence.instances);
   gauge('studyclock_cluster_sockets', 'Authenticated WebSockets on every live instance, as of this instance\'s last heartbeat.', (m) => m.presence.sockets);
   counter('studyclock_cluster_instances_retired_total', 'Dead instances (heartbeat three periods old) this instance retired.', (m) => m.presence.instancesRetired);

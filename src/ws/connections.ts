@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { WebSocket } from 'ws';
 import type { Viewer } from '../auth/authenticator.js';
-import type { RevocationListener } from '../auth/revocations.js';
+import type { HeldLogins, RevocationListener } from '../auth/revocations.js';
 import type { Clock } from '../clock.js';
 import { closeSocket, CloseCodes, type ForbiddenReason, ForbiddenReasons } from './close-codes.js';
 
@@ -132,6 +132,18 @@ export class ConnectionRegistry implements RevocationListener {
     } finally {
       clearTimeout(cutoff);
     }
+  }
+
+  /** The log-ins and students of the authenticated sockets. */
+  held(): HeldLogins {
+    const familyIds = new Set<string>();
+    const userIds = new Set<string>();
+    for (const { viewer } of this.#bySocket.values()) {
+      if (!viewer) continue;
+      userIds.add(viewer.userId);
+      if (viewer.familyId) familyIds.add(viewer.familyId);
+    }
+    return { familyIds: [...familyIds], userIds: [...userIds] };
   }
 
   /** Closes every socket of a log-in with 4403 `Logged out`. */

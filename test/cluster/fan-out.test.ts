@@ -206,6 +206,20 @@ describe('what the stream loses, the reconcile repairs', () => {
     expect(timers(sub).map((u) => u.status)).toEqual(['RUNNING', 'PAUSED', 'RUNNING']);
   });
 
+  it('closes a log-in\'s socket on C within the reconcile period when C never hears of the log-out', async () => {
+    const { student } = await studentWithSession(a.client());
+    const onC = await connectStudent(c.origin, student);
+    const repaired = await metric(c, 'studyclock_cluster_revocation_repairs_total');
+    redisProxy.cut();
+    await eventually(() => readyz(c).then((r) => r.cluster.stream === 'disconnected'), 5_000, 'C to notice');
+    const loggedOut = Date.now();
+    await student.client.ok(LOG_OUT, { refreshToken: student.refreshToken });
+    expect(await within(onC.nextClose(), RECONCILE_SECONDS * 1000 + MARGIN_MS, 'C to close the socket')).toEqual({ code: 4403, reason: 'Logged out' });
+    expect(Date.now() - loggedOut).toBeLessThan(RECONCILE_SECONDS * 1000 + MARGIN_MS);
+    // Closed by C's reconcile, not by an entry of the stream.
+    expect(await metric(c, 'studyclock_cluster_revocation_repairs_total')).toBe(repaired + 1);
+  });
+
   it('recovers when the stream is gone (Redis restarted empty) and goes on hearing new entries', async () => {
     const { student, session } = await studentWithSession(a.client());
     const sub = await watchTimer(c.origin, student, session.id);
