@@ -10,7 +10,7 @@ import { startTestServer, type TestServer } from '../support/server.js';
 // `timerUpdated` events of a running session as they arrive over graphql-ws. The server runs
 // on a clock that follows real time, so that ticks come every second.
 
-const FLOW_TIMEOUT_MS = 90_000;
+const FLOW_TIMEOUT_MS = 150_000;
 
 /** A Content-Security-Policy violation the page reported, and what it was about. */
 interface Violation {
@@ -80,6 +80,9 @@ describeBrowser('the offline explorer at /explorer', () => {
   it('loads offline, refuses Me without a token, runs Me with it, and streams timerUpdated over graphql-ws', async () => {
     const student = await signUpStudent(t.client());
     const context = await browser.newContext({ viewport: { width: 1400, height: 900 } });
+    // Altair's first load parses a few megabytes of script: on a 2-core CI machine that is also
+    // running the other browser suites it has taken over Playwright's default 30 s.
+    context.setDefaultTimeout(60_000);
     const blocked = await blockNetworkExcept(context, [t.origin]);
     const page = await context.newPage();
     const webSockets: string[] = [];
