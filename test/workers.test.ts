@@ -1,4 +1,3 @@
-import { get } from 'node:http';
 import { availableParallelism } from 'node:os';
 import { Redis } from 'ioredis';
 import { loadConfig } from '../src/config.js';
@@ -8,7 +7,7 @@ import { PAUSE_SESSION, RESUME_SESSION, type Student, studentWithSession, TIMER_
 import { GraphQLTestClient } from './support/graphql-client.js';
 import { runServerProcess, type ServerProcess, startServerProcess, stopServerProcesses } from './support/server-process.js';
 import { collect, connectStudent, disposeSockets, eventually, type WsTestClient } from './support/ws-client.js';
-import { CLUSTER_ADMIN_URL, CLUSTER_REDIS_URL, clusterKeyPrefix } from './support/cluster.js';
+import { CLUSTER_ADMIN_URL, CLUSTER_REDIS_URL, clusterKeyPrefix, readyInstances } from './support/cluster.js';
 
 // `WORKERS=2`: `src/main.ts` as a real process tree, a primary and two workers sharing one
 // port, on the machine's PostgreSQL and Redis (like test/cluster/, whatever database the rest
@@ -19,27 +18,7 @@ const WORKER_IDS = ['workers-test-w1', 'workers-test-w2'];
 let shared: TestDatabase;
 let p: ServerProcess;
 
-/** GET on a connection of its own (`agent: false` sends `Connection: close`), so the primary hands each to the next worker. */
-function getOnNewConnection(url: string): Promise<{ status: number; body: string }> {
-  return new Promise((resolve, reject) => {
-    get(url, { agent: false }, (res) => {
-      let body = '';
-      res.setEncoding('utf8');
-      res.on('data', (chunk: string) => (body += chunk));
-      res.on('end', () => resolve({ status: res.statusCode!, body }));
-    }).on('error', reject);
-  });
-}
 
-/** The instances that answered `/readyz` over `connections` new connections. */
-async function readyInstances(connections: number): Promise<Set<string>> {
-  const seen = new Set<string>();
-  for (let i = 0; i < connections; i++) {
-    const res = await getOnNewConnection(`${p.origin}/readyz`);
-    if (res.status === 200) seen.add((JSON.parse(res.body) as { cluster: { instance: string } }).cluster.instance);
-  }
-  return seen;
-}
 
 /** Every worker's pid, by INSTANCE_ID, from the primary's `worker started` lines (the latest per worker). */
 function workerPids(): Map<string, number> {
@@ -71,7 +50,7 @@ beforeAll(async () => {
     ACCESS_TOKEN_TTL_SECONDS: '86400',
   });
   // /healthz answered from one worker; the other may still be starting.
-  await eventually(async () => (await readyInstances(4)).size === 2, 45_000, 'both workers to be ready');
+  await eventually(async () => (await readyInstances(p.origin, 4)).size === 2, 45_000, 'both workers to be ready');
 }, 90_000);
 afterAll(async () => {
   await disposeSockets();
@@ -84,7 +63,7 @@ afterAll(async () => {
 
 describe('WORKERS=2 on one port', () => {
   it('serves from two workers, named INSTANCE_ID-w1 and INSTANCE_ID-w2', async () => {
-    expect([...(await readyInstances(6))].sort()).toEqual(WORKER_IDS);
+    expect([...(await readyInstances(p.origin, 6))].sort()).toEqual(WORKER_IDS);
     expect([...workerPids().keys()].sort()).toEqual(WORKER_IDS);
     // Every line a worker writes says which one.
     const listening = p.logs().filter((l) => typeof l.msg === 'string' && l.msg.startsWith('studyclock listening on'));
@@ -121,9 +100,9 @@ describe('WORKERS=2 on one port', () => {
     const died = p.logs().find((l) => l.msg === 'worker exited unexpectedly; restarting it')!;
     expect(died).toMatchObject({ level: 50, worker: 'workers-test-w1', signal: 'SIGKILL', restartInMs: 1000 });
     // Meanwhile the other answers every new connection.
-    expect([...(await readyInstances(3))]).toEqual(['workers-test-w2']);
+    expect([...(await readyInstances(p.origin, 3))]).toEqual(['workers-test-w2']);
 
-    await eventually(async () => (await readyInstances(4)).size === 2, 45_000, 'the restarted worker to be ready');
+    await eventually(async () => (await readyInstances(p.origin, 4)).size === 2, 45_000, 'the restarted worker to be ready');
     const after = workerPids();
     expect(after.get('workers-test-w1')).not.toBe(before.get('workers-test-w1'));
     expect(after.get('workers-test-w2')).toBe(before.get('workers-test-w2'));

@@ -46,6 +46,8 @@ export interface ClusterSettings {
 
 /** Derives every module's settings from `config`. */
 export function deriveSettings(config: Config): Settings {
+  // Cluster mode: a PostgreSQL server and Redis, which every instance on them shares.
+  const clustered = Boolean(config.DATABASE_URL && config.REDIS_URL);
   return Object.freeze({
     trustProxy: compileTrustProxy(config.TRUST_PROXY),
     operationLimits: createOperationLimits(config),
@@ -79,15 +81,15 @@ export function deriveSettings(config: Config): Settings {
       maxOperations: config.WS_MAX_OPERATIONS,
       allowQueryToken: config.WS_ALLOW_QUERY_TOKEN,
       maxBufferedBytes: config.WS_MAX_BUFFERED_BYTES,
-      restartOnShutdown: Boolean(config.DATABASE_URL && config.REDIS_URL),
+      restartOnShutdown: clustered,
       allowedOrigins: config.ALLOWED_ORIGINS,
     },
     tickIntervalMs: config.TICK_INTERVAL_MS,
     completionSweepMs: config.COMPLETION_SWEEP_SECONDS * 1000,
     cluster:
-      config.DATABASE_URL && config.REDIS_URL
+      clustered
         ? {
-            redisUrl: config.REDIS_URL,
+            redisUrl: config.REDIS_URL!,
             streamKey: `${config.REDIS_KEY_PREFIX}events`,
             instanceId: config.INSTANCE_ID ?? randomUUID(),
             reconcileMs: config.CLUSTER_RECONCILE_SECONDS * 1000,

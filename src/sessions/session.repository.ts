@@ -204,17 +204,16 @@ export async function updateNote(
  * than left to the foreign key's cascade, so that what a deletion removes reads in one place.
  */
 export async function deleteSessionForOwner(trx: Transaction<Database>, owner: { userId: string; sessionId: string }): Promise<boolean> {
-  await trx
-    .deleteFrom('study_session_runs')
-    .where('session_id', '=', owner.sessionId)
-    .where('user_id', '=', owner.userId)
-    .execute();
-  const deleted = await trx
-    .deleteFrom('study_sessions')
-    .where('id', '=', owner.sessionId)
-    .where('user_id', '=', owner.userId)
-    .executeTakeFirst();
-  return deleted.numDeletedRows > 0n;
+  return (await deleteOwnedSessions(trx, owner.userId, { session: owner.sessionId })) > 0;
+}
+
+/** Deletes the owner's sessions (one, or all of a subject) and their running stretches; returns how many sessions. */
+async function deleteOwnedSessions(trx: Transaction<Database>, userId: string, which: { session: string } | { subject: string }): Promise<number> {
+  const [runColumn, sessionColumn, value] =
+    'session' in which ? (['session_id', 'id', which.session] as const) : (['subject_id', 'subject_id', which.subject] as const);
+  await trx.deleteFrom('study_session_runs').where(runColumn, '=', value).where('user_id', '=', userId).execute();
+  const deleted = await trx.deleteFrom('study_sessions').where(sessionColumn, '=', value).where('user_id', '=', userId).executeTakeFirst();
+  return Number(deleted.numDeletedRows);
 }
 
 /** How many sessions the owner has on a subject, and the unfinished one among them, if any. */
@@ -240,17 +239,7 @@ export async function subjectSessionUsage(
 
 /** Deletes every session of the owner's subject and their running stretches; returns how many sessions. */
 export async function deleteSubjectSessions(trx: Transaction<Database>, owner: { userId: string; subjectId: string }): Promise<number> {
-  await trx
-    .deleteFrom('study_session_runs')
-    .where('subject_id', '=', owner.subjectId)
-    .where('user_id', '=', owner.userId)
-    .execute();
-  const deleted = await trx
-    .deleteFrom('study_sessions')
-    .where('subject_id', '=', owner.subjectId)
-    .where('user_id', '=', owner.userId)
-    .executeTakeFirst();
-  return Number(deleted.numDeletedRows);
+  return deleteOwnedSessions(trx, owner.userId, { subject: owner.subjectId });
 }
 
 /** Filters and keyset position for {@link listSessions}. */

@@ -1,12 +1,11 @@
 import { readFileSync } from 'node:fs';
-import { get } from 'node:http';
 import { fileURLToPath } from 'node:url';
 import { Redis } from 'ioredis';
 import { createTestDatabase, type TestDatabase } from '../support/database.js';
 import { PAUSE_SESSION, RESUME_SESSION, type Student, studentWithSession, TIMER_UPDATED } from '../support/fixtures.js';
 import { GraphQLTestClient } from '../support/graphql-client.js';
 import { checkHaproxyConfig, DEPLOY_HAPROXY_CFG, describeHaproxy, type HaproxyProcess, startHaproxy } from '../support/haproxy.js';
-import { CLUSTER_ADMIN_URL, CLUSTER_REDIS_URL, clusterKeyPrefix, startClusterMember } from '../support/cluster.js';
+import { CLUSTER_ADMIN_URL, CLUSTER_REDIS_URL, clusterKeyPrefix, readyzAnswers, startClusterMember } from '../support/cluster.js';
 import { ManualClock } from '../support/manual-clock.js';
 import type { TestServer } from '../support/server.js';
 import { collect, connectStudent, disposeSockets, eventually, type WsTestClient } from '../support/ws-client.js';
@@ -31,28 +30,7 @@ function instance(name: string): Promise<TestServer> {
   return startClusterMember({ name, shared, prefix, clock, env: { DISCONNECT_GRACE_SECONDS: '3600' } });
 }
 
-/** GET through HAProxy on a connection of its own, so each is balanced anew. */
-function getOnNewConnection(url: string): Promise<{ status: number; body: string }> {
-  return new Promise((resolve, reject) => {
-    get(url, { agent: false }, (res) => {
-      let body = '';
-      res.setEncoding('utf8');
-      res.on('data', (chunk: string) => (body += chunk));
-      res.on('end', () => resolve({ status: res.statusCode!, body }));
-    }).on('error', reject);
-  });
-}
 
-/** The `/readyz` answers of `count` requests through HAProxy: status and instance. */
-async function readyzThroughLb(count: number): Promise<{ status: number; instance: string | undefined }[]> {
-  const answers = [];
-  for (let i = 0; i < count; i++) {
-    const res = await getOnNewConnection(`${lb.origin}/readyz`);
-    const body = res.status === 200 ? (JSON.parse(res.body) as { cluster?: { instance: string } }) : undefined;
-    answers.push({ status: res.status, instance: body?.cluster?.instance });
-  }
-  return answers;
-}
 
 const lbClient = () => new GraphQLTestClient(`${lb.origin}/graphql`);
 
@@ -79,7 +57,7 @@ describeHaproxy('docker-compose.yml\'s deployment, HAProxy in front of two insta
     api2 = await instance('api-2');
     lb = await startHaproxy({ 'api-1': `127.0.0.1:${api1.server.port}`, 'api-2': `127.0.0.1:${api2.server.port}` });
     // Both servers pass their first health checks.
-    await eventually(async () => new Set((await readyzThroughLb(4)).map((a) => a.instance)).size === 2, 15_000, 'both instances behind HAProxy');
+    await eventually(async () => new Set((await readyzAnswers(lb.origin, 4)).map((a) => a.instance)).size === 2, 15_000, 'both instances behind HAProxy');
   }, 60_000);
   afterAll(async () => {
     await disposeSockets();
@@ -119,7 +97,7 @@ describeHaproxy('docker-compose.yml\'s deployment, HAProxy in front of two insta
 
   describe('through HAProxy', () => {
     it('answers /readyz from both instances in turn', async () => {
-      const answers = await readyzThroughLb(4);
+      const answers = await readyzAnswers(lb.origin, 4);
       expect(answers.every((a) => a.status === 200)).toBe(true);
       expect(new Set(answers.map((a) => a.instance))).toEqual(new Set(['api-1', 'api-2']));
     });
@@ -151,7 +129,7 @@ describeHaproxy('docker-compose.yml\'s deployment, HAProxy in front of two insta
       // fall 2, inter 2s: within two checks, and a bit of the one under way.
       expect(Date.now() - closing).toBeLessThan(6_000);
 
-      expect(await readyzThroughLb(4)).toEqual(Array.from({ length: 4 }, () => ({ status: 200, instance: 'api-2' })));
+      expect(await readyzAnswers(lb.origin, 4)).toEqual(Array.from({ length: 4 }, () => ({ status: 200, instance: 'api-2' })));
       const onApi2Before = api2.server.stats().authenticatedConnections;
       const ws = await connectStudent(lb.origin, student);
       expect(api2.server.stats().authenticatedConnections).toBe(onApi2Before + 1);

@@ -2,7 +2,7 @@ import { Redis } from 'ioredis';
 import { createTestDatabase, type TestDatabase } from '../support/database.js';
 import { type Student, studentWithSession, TIMER_UPDATED } from '../support/fixtures.js';
 import type { TimerSubscription } from '../__generated__/graphql.js';
-import { CLUSTER_ADMIN_URL, CLUSTER_REDIS_URL, clusterKeyPrefix, startClusterMember } from '../support/cluster.js';
+import { CLUSTER_ADMIN_URL, CLUSTER_REDIS_URL, clusterKeyPrefix, readyInstances, startClusterMember } from '../support/cluster.js';
 import { describeHaproxy, type HaproxyProcess, startHaproxy } from '../support/haproxy.js';
 import { ManualClock } from '../support/manual-clock.js';
 import type { TestServer } from '../support/server.js';
@@ -30,15 +30,6 @@ function member(name: 'api-1' | 'api-2', port = 0): Promise<TestServer> {
   return startClusterMember({ name, shared, prefix, clock, env });
 }
 
-/** Which instances answer `/readyz` through HAProxy over `n` fresh connections. */
-async function instancesBehindLb(n: number): Promise<Set<string>> {
-  const seen = new Set<string>();
-  for (let i = 0; i < n; i++) {
-    const res = await fetch(`${lb.origin}/readyz`, { headers: { connection: 'close' } }).catch(() => undefined);
-    if (res?.ok) seen.add(((await res.json()) as { cluster: { instance: string } }).cluster.instance);
-  }
-  return seen;
-}
 
 /** A student's timer through HAProxy, reconnecting (and re-subscribing) as Apollo Client's graphql-ws link would. */
 function watchThroughLb(student: Student, sessionId: string): { sub: Collected<TimerSubscription>; reconnections: () => number } {
@@ -62,7 +53,7 @@ describeHaproxy('a rolling restart behind HAProxy', () => {
     members['api-1'] = await member('api-1');
     members['api-2'] = await member('api-2');
     lb = await startHaproxy({ 'api-1': `127.0.0.1:${members['api-1'].server.port}`, 'api-2': `127.0.0.1:${members['api-2'].server.port}` });
-    await eventually(async () => (await instancesBehindLb(4)).size === 2, 15_000, 'both instances behind HAProxy');
+    await eventually(async () => (await readyInstances(lb.origin, 4)).size === 2, 15_000, 'both instances behind HAProxy');
   }, 60_000);
   afterAll(async () => {
     await disposeSockets();
@@ -95,7 +86,7 @@ describeHaproxy('a rolling restart behind HAProxy', () => {
       );
       expect(Date.now() - down).toBeLessThan(BACK_WITHIN_MS);
       expect(watchers.some(({ reconnections }, i) => reconnections() > reconnected[i]!)).toBe(true);
-      await eventually(async () => (await instancesBehindLb(4)).size === 2, 15_000, `${name} back behind HAProxy`);
+      await eventually(async () => (await readyInstances(lb.origin, 4)).size === 2, 15_000, `${name} back behind HAProxy`);
     }
 
     for (const { sub } of watchers) {

@@ -1,3 +1,4 @@
+import { get } from 'node:http';
 import { randomBytes } from 'node:crypto';
 import { openDatabase } from '../../src/db/database.js';
 import type { TestDatabase } from './database.js';
@@ -58,4 +59,36 @@ export function startClusterMember(options: ClusterMemberOptions): Promise<TestS
       return { handle, url, dispose: () => handle.close() };
     },
   });
+}
+
+/**
+ * GET on a connection of its own (`agent: false` sends `Connection: close`), so that a load
+ * balancer or node:cluster's primary hands each one on anew. A connection that fails answers status 0.
+ */
+export function getOnNewConnection(url: string): Promise<{ status: number; body: string }> {
+  return new Promise((resolve) => {
+    get(url, { agent: false }, (res) => {
+      let body = '';
+      res.setEncoding('utf8');
+      res.on('data', (chunk: string) => (body += chunk));
+      res.on('end', () => resolve({ status: res.statusCode!, body }));
+    }).on('error', () => resolve({ status: 0, body: '' }));
+  });
+}
+
+/** The `/readyz` answers of `count` requests to `origin`, each on a new connection: status and the instance that answered. */
+export async function readyzAnswers(origin: string, count: number): Promise<{ status: number; instance: string | undefined }[]> {
+  const answers = [];
+  for (let i = 0; i < count; i++) {
+    const res = await getOnNewConnection(`${origin}/readyz`);
+    const body = res.status === 200 ? (JSON.parse(res.body) as { cluster?: { instance: string } }) : undefined;
+    answers.push({ status: res.status, instance: body?.cluster?.instance });
+  }
+  return answers;
+}
+
+/** The instances that answered `/readyz` with 200 over `count` new connections to `origin`. */
+export async function readyInstances(origin: string, count: number): Promise<Set<string>> {
+  const answers = await readyzAnswers(origin, count);
+  return new Set(answers.flatMap((a) => (a.status === 200 && a.instance ? [a.instance] : [])));
 }
