@@ -88,6 +88,10 @@ export class ClusterPresence implements Presence {
   #lastBeat = 0;
   /** Since when heartbeats have been written without a failure; undefined after one failed. */
   #healthySince: number | undefined;
+  /** Whether the last heartbeat failed (the database refused it or could not be reached). */
+  #lastBeatFailed = false;
+  /** Whether a heartbeat write is waiting for the database. */
+  #writing = false;
   #fenced = false;
   #closed = false;
   #pausesWritten = 0;
@@ -183,7 +187,11 @@ export class ClusterPresence implements Presence {
 
   async #beat(): Promise<void> {
     const now = performance.now();
-    if (!this.#fenced && now - this.#lastBeat >= (this.options.heartbeatMs * LIVENESS_HEARTBEATS) / 2) {
+    // Overdue because the database is away (the last write failed, or is still waiting), not
+    // because this timer fired late: a busy event loop delays the heartbeat, and then the next
+    // write, as soon as it runs, is fresh long before the others could judge the instance dead.
+    const overdue = now - this.#lastBeat >= (this.options.heartbeatMs * LIVENESS_HEARTBEATS) / 2;
+    if (!this.#fenced && overdue && (this.#writing || this.#lastBeatFailed)) {
       this.options.logger.error({ instanceId: this.options.instanceId }, 'cannot write the cluster heartbeat: giving up this instance\'s sockets');
       this.#fence();
     }
@@ -191,13 +199,16 @@ export class ClusterPresence implements Presence {
     this.#beating = true;
     const { db, instanceId } = this.options;
     try {
+      this.#writing = true;
       if (!(await writeHeartbeat(db, instanceId))) {
         // Declared dead by the others, who have retired its sockets: their students must come back.
         this.options.logger.warn({ instanceId }, 'this instance was retired by the cluster: rejoining and giving up its sockets');
         this.#fence();
         await joinCluster(db, instanceId, this.#graceSeconds, this.#liveness);
       }
+      this.#writing = false;
       this.#lastBeat = performance.now();
+      this.#lastBeatFailed = false;
       this.#healthySince ??= this.#lastBeat;
       if (this.#fenced) this.options.logger.info({ instanceId }, 'cluster heartbeat written again: taking sockets');
       this.#fenced = false;
@@ -205,8 +216,10 @@ export class ClusterPresence implements Presence {
       for (const [socketId, { userId, closedAt }] of this.#orphans) await this.#closeRow(socketId, userId, closedAt);
     } catch (err) {
       this.#healthySince = undefined;
+      this.#lastBeatFailed = true;
       this.options.logger.warn({ err }, 'cluster heartbeat failed');
     } finally {
+      this.#writing = false;
       this.#beating = false;
     }
   }

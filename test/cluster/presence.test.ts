@@ -13,8 +13,8 @@ import { connectStudent, disposeSockets, eventually, openClient, within, wsUrl }
 // students are paused at its last heartbeat unless they come back elsewhere; an instance that
 // cannot write its heartbeat gives its sockets up (1013); a graceful shutdown closes with 1012
 // and pauses nobody who reconnects. Real time throughout (presence instants are PostgreSQL's
-// `now()`), with a fast heartbeat: dead after 3 × 0.5 s.
-const HEARTBEAT_SECONDS = 0.5;
+// `now()`), with a fast heartbeat: dead after 3 × 1 s.
+const HEARTBEAT_SECONDS = 1;
 const LIVENESS_MS = 3 * HEARTBEAT_SECONDS * 1000;
 const GRACE_SECONDS = 2;
 const MAX_SOCKETS_PER_STUDENT = 3;
