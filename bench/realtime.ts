@@ -14,10 +14,10 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { killAllChildren, sleep, withTimeout } from './lib/children.js';
 import { type BenchDatabase, createBenchDatabase, POSTGRES, resetStudents, seedStudents } from './lib/database.js';
-import { readHeapAfterGc } from './lib/inspector.js';
+import { censusGrowth, type CpuProfile, heapCensus, readHeapAfterGc, startCpuProfile, topSelfTime } from './lib/inspector.js';
 import { LoadClient } from './lib/load-client.js';
 import { type BenchOptions, parseOptions, type ServerName, USAGE } from './lib/options.js';
-import { cpuSeconds, openFds, openFilesLimit, rssBytes } from './lib/proc.js';
+import { cpuSeconds, openFds, openFilesLimit, rssBytes, threadCpuSeconds } from './lib/proc.js';
 import type { Subscriber, TokenSettings } from './lib/protocol.js';
 import { countsBetween, QueryCounter } from './lib/query-counter.js';
 import { formatTable, LEGEND, type MemoryReading, percentiles, ratiosFor, type RunResult } from './lib/report.js';
@@ -115,7 +115,7 @@ function loadClient(bench: Bench, server: ServerProcess, name: ServerName, subsc
 }
 
 /** One server at one size: start, warm up, idle reading, ramp, steady window, loaded reading, stop. */
-async function measure(bench: Bench, name: ServerName, n: number): Promise<RunResult> {
+async function measure(bench: Bench, name: ServerName, n: number, profiles: { name: string; profile: CpuProfile }[]): Promise<RunResult> {
   const tag = `[${name} N=${n}]`;
   const { options } = bench;
   const students = bench.students.slice(0, n);
@@ -142,14 +142,17 @@ async function measure(bench: Bench, name: ServerName, n: number): Promise<RunRe
     }
     await sleep(1_000);
     const idle = await readMemory(server);
+    const census = options.heapCensus.includes(name) ? await heapCensus(server.inspectorUrl) : undefined;
 
     load = await loadClient(bench, server, name, students);
+    const stopRampProfile = options.profile.includes(name) ? await startCpuProfile(server.inspectorUrl) : undefined;
     let lastLog = 0;
     const ramp = await load.ramp(120_000 + n * 20, (connected, failed) => {
       if (Date.now() - lastLog < 5_000) return;
       lastLog = Date.now();
       log(`${tag} ramp ${connected}/${n}${failed ? `, ${failed} failed` : ''}`);
     });
+    if (stopRampProfile) profiles.push({ name: `${name}-${n}-ramp`, profile: await stopRampProfile() });
     log(`${tag} ${ramp.connected} subscribed in ${ramp.seconds.toFixed(1)} s over ${load.workers} load processes${ramp.failed ? `, ${ramp.failed} failed: ${JSON.stringify(ramp.failures)}` : ''}`);
     if (ramp.connected === 0) throw new Error(`no subscription succeeded: ${JSON.stringify(ramp.failures)}`);
 
@@ -160,17 +163,25 @@ async function measure(bench: Bench, name: ServerName, n: number): Promise<RunRe
     const until = (t: number) => sleep(Math.max(0, t - Date.now()));
     const snapshot = async () => ({
       cpu: cpuSeconds(server.pid),
+      threads: threadCpuSeconds(server.pid),
       loadAverage: os.loadavg()[0]!,
       statements: bench.database?.counter.snapshot(),
       transactions: name === 'studyclock' ? await bench.database!.db.transactions() : NaN,
     });
+    await until(fromMs - 200);
+    const stopProfile = options.profile.includes(name) ? await startCpuProfile(server.inspectorUrl) : undefined;
     await until(fromMs);
     const start = await snapshot();
     await until(toMs);
     const end = await snapshot();
+    if (stopProfile) profiles.push({ name: `${name}-${n}-window`, profile: await stopProfile() });
     await sleep(LATE_GRACE_MS);
     const window = await load.report(60_000);
     const loaded = await readMemory(server);
+    if (census) {
+      const growth = censusGrowth(census, await heapCensus(server.inspectorUrl), window.subscribers);
+      log(`${tag} heap growth per connection by kind (shallow bytes, objects):\n${growth.join('\n')}`);
+    }
     log(`${tag} window done: ${window.received}/${window.expected} ticks, load average ${start.loadAverage.toFixed(1)}–${end.loadAverage.toFixed(1)}`);
 
     const cpu = end.cpu - start.cpu;
@@ -194,6 +205,11 @@ async function measure(bench: Bench, name: ServerName, n: number): Promise<RunRe
         seconds: cpu,
         utilisationPercent: (cpu / options.windowSeconds) * 100,
         perSubscriberTickMicros: (cpu * 1e6) / window.received,
+        byThread: Object.fromEntries(
+          Object.entries(end.threads)
+            .map(([thread, t]) => [thread, { user: t.user - (start.threads[thread]?.user ?? 0), system: t.system - (start.threads[thread]?.system ?? 0) }] as const)
+            .filter(([, t]) => t.user + t.system > 0),
+        ),
       },
       memory: {
         idle,
@@ -262,10 +278,11 @@ async function main(): Promise<void> {
     }
     const bySize: { subscribers: number; runs: RunResult[]; ratios: ReturnType<typeof ratiosFor> }[] = [];
     const tables: string[] = [];
+    const profiles: { name: string; profile: CpuProfile }[] = [];
     for (const n of options.sizes) {
       const runs: RunResult[] = [];
       for (const server of options.servers) {
-        const run = await measure(bench, server, n).catch((err: unknown): RunResult => {
+        const run = await measure(bench, server, n, profiles).catch((err: unknown): RunResult => {
           log(`[${server} N=${n}] failed: ${err instanceof Error ? err.message : String(err)}`);
           return { server, subscribers: n, error: err instanceof Error ? err.message : String(err) };
         });
@@ -281,6 +298,11 @@ async function main(): Promise<void> {
     mkdirSync(outDir, { recursive: true });
     const file = join(outDir, `realtime-${startedAt.toISOString().replace(/[:.]/g, '-')}.json`);
     writeFileSync(file, `${JSON.stringify({ startedAt, wallSeconds, options, machine: machine(), sizes: bySize }, null, 2)}\n`);
+    for (const { name, profile } of profiles) {
+      const profileFile = file.replace(/\.json$/, `-${name}.cpuprofile`);
+      writeFileSync(profileFile, JSON.stringify(profile));
+      process.stdout.write(`\n${name}: functions by own CPU in the window (${profileFile})\n${topSelfTime(profile).join('\n')}\n`);
+    }
     process.stdout.write(`${tables.length > 1 ? `${tables.join('\n\n')}\n\n` : ''}${LEGEND}\n\nwall time ${wallSeconds.toFixed(0)} s; results in ${file}\n`);
   } finally {
     await cleanup();

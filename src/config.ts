@@ -90,6 +90,10 @@ export const configVariables = {
     schema: int(50, 60_000).default(1000),
     doc: 'Period of `timerUpdated` ticks while a session runs; each session ticks on its own phase.',
   },
+  TICK_BATCH_MS: {
+    schema: int(0, 100).default(10),
+    doc: 'Ticks due within the same slot of this many ms are sent together at its end, so at most this much after the second they show: one wake-up per slot instead of one per session. 0 sends each tick at its own instant.',
+  },
   DISCONNECT_GRACE_SECONDS: {
     schema: seconds(0, 3600).default(15),
     doc: 'How long a student may have no WebSocket before their RUNNING session is paused (reason DISCONNECT), counted to the instant the last one was lost.',

@@ -461,7 +461,14 @@ describe('sharing and release', () => {
       'subscription Aliased($id: ID!) { t: timerUpdated(sessionId: $id) { __typename status serverTime remainingSeconds } }',
       { id: session.id },
     );
-    await Promise.all([narrow.waitFor(4), aliased.waitFor(4)]);
+    // A directive makes the payload depend on variables: this one is executed, not compiled.
+    const directed = collect<{ timerUpdated: { sessionId: string } }>(
+      ws.client,
+      'subscription Directed($id: ID!, $all: Boolean!) { timerUpdated(sessionId: $id) { sessionId status @include(if: $all) } }',
+      { id: session.id, all: false },
+    );
+    await Promise.all([narrow.waitFor(4), aliased.waitFor(4), directed.waitFor(4)]);
+    for (const r of directed.results) expect(r).toEqual({ data: { timerUpdated: { sessionId: session.id } } });
     for (const r of narrow.results) {
       expect(r.errors).toBeUndefined();
       expect(Object.keys(r.data!)).toEqual(['timerUpdated']);
@@ -473,9 +480,10 @@ describe('sharing and release', () => {
       expect(Object.keys(r.data!)).toEqual(['t']);
       expect(r.data!.t).toEqual({ __typename: 'TimerUpdate', status: 'RUNNING', serverTime: expect.any(String), remainingSeconds: null });
     }
-    expect(t.server.stats()).toMatchObject({ activeSubscriptions: 2, tickerRegistrations: 1 });
+    expect(t.server.stats()).toMatchObject({ activeSubscriptions: 3, tickerRegistrations: 1 });
     narrow.unsubscribe();
     aliased.unsubscribe();
+    directed.unsubscribe();
   });
 
   it('sends a subscriber that joins between two ticks the current state first, then the shared ticks', async () => {

@@ -22,6 +22,10 @@ export interface BenchOptions {
   perWorker: number;
   concurrency: number;
   outDir: string;
+  /** Servers whose steady window is CPU-profiled (the profile is written beside the JSON). */
+  profile: ServerName[];
+  /** Servers whose heap is counted by kind, idle and loaded (printed per connection). */
+  heapCensus: ServerName[];
 }
 
 /** The issue's sizes: 19,900 leaves the server 100 of its 20,000 open files. */
@@ -37,6 +41,8 @@ const DEFAULTS: BenchOptions = {
   perWorker: 5_000,
   concurrency: 200,
   outDir: 'artifacts/bench',
+  profile: [],
+  heapCensus: [],
 };
 
 /** `--help`. */
@@ -52,12 +58,23 @@ export const USAGE = `npm run bench:realtime -- [flags]
   --per-worker=5000               most sockets per load-client process
   --concurrency=200               handshakes in flight at once, over all load processes
   --out=artifacts/bench           where the JSON result goes
+  --profile=studyclock            CPU-profile these servers' ramps and windows (.cpuprofile beside
+                                  the JSON, top functions printed); a profiled run's figures run high
+  --heap-census=studyclock        count these servers' heaps by kind of object, idle and loaded,
+                                  and print what each connection added (two heap snapshots)
 `;
 
 const positiveInt = (name: string, value: string) => {
   const n = Number(value.replaceAll('_', ''));
   if (!Number.isInteger(n) || n < 1) throw new Error(`--${name}: expected a positive integer, got "${value}"`);
   return n;
+};
+
+const serverList = (name: string, value: string): ServerName[] => {
+  const servers = value.split(',').map((v) => v.trim());
+  const unknown = servers.filter((s) => !(SERVERS as readonly string[]).includes(s));
+  if (unknown.length > 0) throw new Error(`--${name}: unknown ${unknown.join(', ')} (known: ${SERVERS.join(', ')})`);
+  return SERVERS.filter((s) => servers.includes(s));
 };
 
 /** Parses `argv` (without node and the script); throws with every flag it could not read. */
@@ -79,13 +96,15 @@ export function parseOptions(argv: readonly string[]): BenchOptions {
         case 'window':
           options.windowSeconds = positiveInt(name, value);
           break;
-        case 'servers': {
-          const servers = value.split(',').map((v) => v.trim());
-          const unknown = servers.filter((s) => !(SERVERS as readonly string[]).includes(s));
-          if (unknown.length > 0) throw new Error(`--servers: unknown ${unknown.join(', ')} (known: ${SERVERS.join(', ')})`);
-          options.servers = SERVERS.filter((s) => servers.includes(s));
+        case 'servers':
+          options.servers = serverList(name, value);
           break;
-        }
+        case 'profile':
+          options.profile = serverList(name, value);
+          break;
+        case 'heap-census':
+          options.heapCensus = serverList(name, value);
+          break;
         case 'phase':
           if (value !== 'spread' && value !== 'aligned') throw new Error('--phase: spread or aligned');
           options.phase = value;

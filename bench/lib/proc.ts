@@ -9,15 +9,41 @@ function ticksPerSecond(): number {
   return clockTicks;
 }
 
-/** CPU time (user + system, all threads) a process has used so far, in seconds, from /proc/<pid>/stat. */
-export function cpuSeconds(pid: number): number {
-  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+/** User and system CPU seconds and the name of a process or thread, from its `stat` file. */
+function readStat(path: string): { name: string; user: number; system: number } {
+  const stat = readFileSync(path, 'utf8');
   // The command name (field 2) may contain spaces and parentheses: count fields after the last ')'.
   const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
   // After the name, field 3 (state) is fields[0]; utime and stime are fields 14 and 15.
-  const utime = Number(fields[11]);
-  const stime = Number(fields[12]);
-  return (utime + stime) / ticksPerSecond();
+  return { name: stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')')), user: Number(fields[11]) / ticksPerSecond(), system: Number(fields[12]) / ticksPerSecond() };
+}
+
+/** CPU time (user + system, all threads) a process has used so far, in seconds, from /proc/<pid>/stat. */
+export function cpuSeconds(pid: number): number {
+  const { user, system } = readStat(`/proc/${pid}/stat`);
+  return user + system;
+}
+
+/**
+ * CPU seconds so far per thread name (`main` for the process's own thread, then V8's and
+ * libuv's workers by their names, summed over threads of one name), user and system apart:
+ * where a process's CPU goes when its JavaScript profile is mostly idle.
+ */
+export function threadCpuSeconds(pid: number): Record<string, { user: number; system: number }> {
+  const byName: Record<string, { user: number; system: number }> = {};
+  for (const tid of readdirSync(`/proc/${pid}/task`)) {
+    let stat: ReturnType<typeof readStat>;
+    try {
+      stat = readStat(`/proc/${pid}/task/${tid}/stat`);
+    } catch {
+      continue; // the thread ended between the listing and the read
+    }
+    const name = tid === String(pid) ? 'main' : stat.name;
+    const sum = (byName[name] ??= { user: 0, system: 0 });
+    sum.user += stat.user;
+    sum.system += stat.system;
+  }
+  return byName;
 }
 
 /** Resident set size of a process in bytes, from /proc/<pid>/status (VmRSS). */

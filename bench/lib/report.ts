@@ -38,7 +38,13 @@ export interface RunResult {
     jitterMs: Percentiles;
     closedAfterConnect: Record<string, number>;
   };
-  cpu?: { seconds: number; utilisationPercent: number; perSubscriberTickMicros: number };
+  cpu?: {
+    seconds: number;
+    utilisationPercent: number;
+    perSubscriberTickMicros: number;
+    /** The window's CPU seconds by thread name (`main`, V8 and libuv workers), user and system. */
+    byThread: Record<string, { user: number; system: number }>;
+  };
   memory?: { idle: MemoryReading; loaded: MemoryReading; heapPerConnectionBytes: number; rssPerConnectionBytes: number };
   queries?: QueryCount;
   /**
@@ -146,6 +152,13 @@ function footnotes(runs: readonly RunResult[]): string[] {
     if (run.ramp && run.ramp.failed > 0) notes.push(`  ${run.server}: ${run.ramp.failed} subscriptions failed: ${JSON.stringify(run.ramp.failures)}`);
     const lost = Object.entries(run.window?.closedAfterConnect ?? {});
     if (lost.length > 0) notes.push(`  ${run.server}: sockets closed after subscribing (code: count): ${JSON.stringify(Object.fromEntries(lost))}`);
+    if (run.cpu?.byThread && run.window) {
+      const micros = (t: { user: number; system: number }) => (((t.user + t.system) * 1e6) / run.window!.receivedTicks).toFixed(1);
+      const threads = Object.entries(run.cpu.byThread)
+        .sort((a, b) => b[1].user + b[1].system - (a[1].user + a[1].system))
+        .map(([name, t]) => `${name} ${micros(t)} (user ${micros({ user: t.user, system: 0 })})`);
+      notes.push(`  ${run.server}: CPU µs/sub-tick by thread: ${threads.join(', ')}`);
+    }
     if (run.queries) {
       const gists = new Map<string, number>();
       for (const [sql, n] of Object.entries(run.queries.byStatement)) gists.set(statementGist(sql), (gists.get(statementGist(sql)) ?? 0) + n);

@@ -27,7 +27,7 @@ import type { Settings } from './settings.js';
 /** What {@link createServices} builds from. */
 export interface ServicesOptions {
   db: Kysely<Database>;
-  settings: Pick<Settings, 'credentials' | 'presence' | 'tickIntervalMs' | 'completionSweepMs' | 'cluster'>;
+  settings: Pick<Settings, 'credentials' | 'presence' | 'tickIntervalMs' | 'tickBatchMs' | 'completionSweepMs' | 'cluster'>;
   clock: Clock;
   logger: Logger;
   /** An external identity provider's tokens, accepted besides the built-in ones. */
@@ -67,7 +67,7 @@ export function createServices(options: ServicesOptions): AppServices {
   const revocations = new Revocations(cluster);
   const timerFeed = new TimerFeed(
     clock,
-    settings.tickIntervalMs,
+    { intervalMs: settings.tickIntervalMs, batchMs: settings.tickBatchMs },
     async (sessionId, now) => {
       const completed = await sessions.completeExpired(now, { sessionId });
       // Another instance completed it first: read its final state rather than try again each tick.

@@ -23,6 +23,8 @@ export interface Settings {
   readonly ws: WsSettings;
   /** TICK_INTERVAL_MS. */
   readonly tickIntervalMs: number;
+  /** TICK_BATCH_MS. */
+  readonly tickBatchMs: number;
   /** COMPLETION_SWEEP_SECONDS, in ms. */
   readonly completionSweepMs: number;
   /** Cluster mode: on when DATABASE_URL (a PostgreSQL server) and REDIS_URL are both set. */
@@ -85,6 +87,7 @@ export function deriveSettings(config: Config): Settings {
       allowedOrigins: config.ALLOWED_ORIGINS,
     },
     tickIntervalMs: config.TICK_INTERVAL_MS,
+    tickBatchMs: config.TICK_BATCH_MS,
     completionSweepMs: config.COMPLETION_SWEEP_SECONDS * 1000,
     cluster:
       clustered

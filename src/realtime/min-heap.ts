@@ -1,35 +1,37 @@
 /** A binary min-heap of items ordered by a numeric key, supporting removal of any item. */
 export class MinHeap<T> {
-  readonly #items: { key: number; value: T }[] = [];
-  readonly #index = new Map<T, number>();
+  // Each item knows its own position, so a swap moves two array slots and writes two numbers
+  // (a position map would be written twice per level of every sift: most of a tick's cost).
+  readonly #items: Item<T>[] = [];
+  readonly #byValue = new Map<T, Item<T>>();
 
   get size(): number {
     return this.#items.length;
   }
 
   /** The item with the smallest key, without removing it. */
-  peek(): { key: number; value: T } | undefined {
+  peek(): { readonly key: number; readonly value: T } | undefined {
     return this.#items[0];
   }
 
   /** Inserts `value` with `key`, or moves it there if present. */
   set(value: T, key: number): void {
-    const at = this.#index.get(value);
-    if (at !== undefined) {
-      const item = this.#items[at]!;
+    const item = this.#byValue.get(value);
+    if (item) {
       const old = item.key;
       item.key = key;
-      if (key < old) this.#up(at);
-      else this.#down(at);
+      if (key < old) this.#up(item.index);
+      else this.#down(item.index);
       return;
     }
-    this.#items.push({ key, value });
-    this.#index.set(value, this.#items.length - 1);
-    this.#up(this.#items.length - 1);
+    const added = { key, value, index: this.#items.length };
+    this.#items.push(added);
+    this.#byValue.set(value, added);
+    this.#up(added.index);
   }
 
   /** Removes and returns the smallest item. */
-  pop(): { key: number; value: T } | undefined {
+  pop(): { readonly key: number; readonly value: T } | undefined {
     const top = this.#items[0];
     if (top) this.delete(top.value);
     return top;
@@ -37,33 +39,35 @@ export class MinHeap<T> {
 
   /** Removes `value` if present. */
   delete(value: T): void {
-    const at = this.#index.get(value);
-    if (at === undefined) return;
+    const item = this.#byValue.get(value);
+    if (!item) return;
+    this.#byValue.delete(value);
     const last = this.#items.pop()!;
-    this.#index.delete(value);
-    if (at === this.#items.length) return;
-    this.#items[at] = last;
-    this.#index.set(last.value, at);
-    this.#up(at);
-    this.#down(this.#index.get(last.value)!);
+    if (last === item) return;
+    this.#items[item.index] = last;
+    last.index = item.index;
+    this.#up(last.index);
+    this.#down(last.index);
   }
 
   #up(i: number): void {
+    const items = this.#items;
     while (i > 0) {
       const parent = (i - 1) >> 1;
-      if (this.#items[parent]!.key <= this.#items[i]!.key) return;
+      if (items[parent]!.key <= items[i]!.key) return;
       this.#swap(i, parent);
       i = parent;
     }
   }
 
   #down(i: number): void {
+    const items = this.#items;
     for (;;) {
       const l = 2 * i + 1;
       const r = l + 1;
       let smallest = i;
-      if (l < this.#items.length && this.#items[l]!.key < this.#items[smallest]!.key) smallest = l;
-      if (r < this.#items.length && this.#items[r]!.key < this.#items[smallest]!.key) smallest = r;
+      if (l < items.length && items[l]!.key < items[smallest]!.key) smallest = l;
+      if (r < items.length && items[r]!.key < items[smallest]!.key) smallest = r;
       if (smallest === i) return;
       this.#swap(i, smallest);
       i = smallest;
@@ -75,7 +79,13 @@ export class MinHeap<T> {
     const B = this.#items[b]!;
     this.#items[a] = B;
     this.#items[b] = A;
-    this.#index.set(B.value, a);
-    this.#index.set(A.value, b);
+    B.index = a;
+    A.index = b;
   }
+}
+
+interface Item<T> {
+  key: number;
+  readonly value: T;
+  index: number;
 }

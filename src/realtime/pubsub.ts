@@ -30,7 +30,20 @@ export class PubSub<T> {
   publish(topic: string, payload: T): number {
     const set = this.#topics.get(topic);
     if (!set) return 0;
+    // Most topics (a session's ticks) have one listener: no copy of the set for it.
+    if (set.size === 1) {
+      for (const listener of set) {
+        try {
+          listener(payload);
+          return 1;
+        } catch (err) {
+          this.onListenerError(err);
+          return 0;
+        }
+      }
+    }
     let delivered = 0;
+    // A copy: listeners added while delivering do not get this payload.
     for (const listener of [...set]) {
       try {
         listener(payload);

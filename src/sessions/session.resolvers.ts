@@ -1,4 +1,5 @@
 import type { Resolvers } from '../graphql/__generated__/resolvers-types.js';
+import { subscriptionPayload } from '../graphql/compiled-payload.js';
 import { requireViewer } from '../graphql/require-viewer.js';
 import { parseId } from '../ids.js';
 import type { ActiveSessionUpdate } from './active-session-feed.js';
@@ -36,14 +37,14 @@ export const sessionResolvers: Resolvers = {
         const id = parseId('sessionId', sessionId);
         return ctx.services.timerFeed.watch(id, () => ctx.services.sessions.get(userId, id));
       },
-      resolve: (update: TimerUpdate) => update,
+      resolve: subscriptionPayload<TimerUpdate>,
     },
     activeSessionUpdated: {
       subscribe: (_p, _a, ctx) => {
         const { userId } = requireViewer(ctx);
         return ctx.services.timerFeed.watchActive(userId, () => ctx.services.sessions.active(userId));
       },
-      resolve: (update: ActiveSessionUpdate) => update,
+      resolve: subscriptionPayload<ActiveSessionUpdate>,
     },
   },
 };

@@ -19,6 +19,12 @@ export type TickHandler = (sessionId: string, timer: TimerState, version: number
  * each is due at the instant its displayed value changes (`nextTickAt`: its own phase), kept in
  * a min-heap, and a single `setTimeout` is armed for the earliest. Ten thousand sessions thus
  * cost one timer and spread their ticks across the interval instead of firing in one burst.
+ *
+ * With `batchMs`, the timer is armed for the end of the slot of `batchMs` (counted from the
+ * epoch) the earliest due instant falls in, and every session due by then ticks at once: at
+ * most `1000 / batchMs` wake-ups a second however many sessions tick, each tick at most
+ * `batchMs` late. Waking the process costs more than a send: per session, the wake-ups made most
+ * of a tick's CPU at a thousand subscribers (bench/README.md).
  */
 export class TickScheduler {
   readonly #entries = new Map<string, Entry>();
@@ -31,6 +37,8 @@ export class TickScheduler {
     private readonly clock: Clock,
     private readonly intervalMs: number,
     private readonly onTick: TickHandler,
+    /** Slot width in ms (TICK_BATCH_MS); 0: each session's timer at its own instant. */
+    private readonly batchMs = 0,
   ) {}
 
   /** Sessions currently registered. */
@@ -102,7 +110,8 @@ export class TickScheduler {
     if (this.#timer && top.key >= this.#armedFor) return;
     clearTimeout(this.#timer);
     this.#armedFor = top.key;
-    const delay = Math.max(0, top.key - this.clock.now().getTime());
+    const at = this.batchMs > 0 ? Math.ceil(top.key / this.batchMs) * this.batchMs : top.key;
+    const delay = Math.max(0, at - this.clock.now().getTime());
     this.#timer = setTimeout(() => this.#fire(), delay);
     this.#timer.unref();
   }

@@ -66,19 +66,20 @@ export class TimerFeed implements SessionChangeListener {
   #ticksDelivered = 0;
 
   /**
+   * @param ticks TICK_INTERVAL_MS and TICK_BATCH_MS (see {@link TickScheduler}).
    * @param completeSession persists the completion of an expired POMODORO; the service then
    *   reports the final state back through {@link sessionChanged}.
    */
   constructor(
     private readonly clock: Clock,
-    intervalMs: number,
+    ticks: { intervalMs: number; batchMs: number },
     private readonly completeSession: (sessionId: string, now: Date) => Promise<unknown>,
     private readonly logger: Logger,
   ) {
     const onListenerError = (err: unknown) => logger.error({ err }, 'timer listener failed');
     this.#pubsub = new PubSub(onListenerError);
     this.#ticks = new PubSub(onListenerError);
-    this.#scheduler = new TickScheduler(clock, intervalMs, (id, timer, version, now) => this.#tick(id, timer, version, now));
+    this.#scheduler = new TickScheduler(clock, ticks.intervalMs, (id, timer, version, now) => this.#tick(id, timer, version, now), ticks.batchMs);
     this.#active = new ActiveSessionFeed((sessionId, timer, version, onTick) => {
       const unsubscribe = this.#ticks.subscribe(sessionId, onTick);
       const release = this.#scheduler.register(sessionId, timer, version);

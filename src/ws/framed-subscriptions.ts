@@ -1,5 +1,6 @@
 import {
   createSourceEventStream,
+  type DocumentNode,
   execute,
   type ExecutionArgs,
   type ExecutionResult,
@@ -8,6 +9,7 @@ import {
 } from 'graphql';
 import { MessageType } from 'graphql-ws';
 import { WebSocket } from 'ws';
+import { type CompiledPayload, compilePayload, NOT_COMPILED } from '../graphql/compiled-payload.js';
 import { Channel } from '../realtime/channel.js';
 
 /** Where one subscription's frames go: its socket and operation id, and how results are formatted. */
@@ -15,11 +17,6 @@ export interface FrameTarget {
   socket: WebSocket;
   /** The operation id of the `subscribe` message. */
   id: string;
-  /**
-   * Names the document, operation and variables: subscribers with the same key get the same
-   * payload for the same event, so it is executed and serialised once for all of them.
-   */
-  key: string;
   /** Formats a result's errors as the transport does for any other result. */
   format: (result: ExecutionResult) => FormattedExecutionResult;
 }
@@ -37,11 +34,30 @@ export interface FrameTarget {
  * - Frames start when graphql-ws starts reading (the operation is registered by then), and the
  *   returned iterator ends when the source ends, so graphql-ws sends `complete` after the last
  *   frame; its `return()` (client `complete`, socket closed) releases the source at once.
- * - Payloads are cached per event object (a `WeakMap`), so nothing outlives the event.
+ * - A document {@link compilePayload} can compile (the timer's) is rendered without `execute`;
+ *   any other, and any event the compiled form cannot render exactly, is executed.
+ * - Payloads are cached for the event being delivered (events are immutable and published to a
+ *   session's subscribers in a row): one per compiled document, or one per document, operation
+ *   and variables when executed.
  */
 export class FramedSubscriptions {
   readonly #targets = new WeakMap<object, FrameTarget>();
-  readonly #payloads = new WeakMap<object, Map<string, string>>();
+  /**
+   * The payloads of the event being delivered: a publish hands one event to all of a session's
+   * subscribers in a row, so the last event's payloads are all a cache needs (no allocation per
+   * event; the first key in two fields, others in `more`).
+   */
+  readonly #cache: { event: unknown; key: PayloadKey | undefined; payload: string; more: Map<PayloadKey, string> } = {
+    event: undefined,
+    key: undefined,
+    payload: '',
+    more: new Map(),
+  };
+  /** A number per document seen, naming it in payload keys. */
+  readonly #documentNumbers = new WeakMap<DocumentNode, number>();
+  #documents = 0;
+  /** Compiled payloads by document and operation name (null: not compilable). */
+  readonly #compiled = new WeakMap<DocumentNode, Map<string, CompiledPayload | null>>();
 
   /** Says where the frames of the operation run with `contextValue` go. */
   target(contextValue: object, target: FrameTarget): void {
@@ -58,11 +74,16 @@ export class FramedSubscriptions {
       return refusal(source.errors ?? [new GraphQLError('Subscription failed')]);
     }
     const frames = new Channel<never>(() => void source.return());
+    const compiled = this.#compile(args);
+    const payload: Payload = compiled
+      ? { key: compiled, render: compiled, args }
+      : { key: `${this.#documentNumber(args.document)}\n${args.operationName ?? ''}\n${JSON.stringify(args.variableValues ?? {})}`, render: undefined, args };
+    const prefix = `{"id":${JSON.stringify(target.id)},"type":"${MessageType.Next}","payload":`;
     let started = false;
     const start = () => {
       if (started) return;
       started = true;
-      source.pipe({ next: (event) => this.#send(target, args, event), end: () => frames.end() });
+      source.pipe({ next: (event) => this.#send(target, prefix, payload, event), end: () => frames.end() });
     };
     const iterator: AsyncIterableIterator<never> = {
       next: () => (start(), frames.next()),
@@ -73,29 +94,67 @@ export class FramedSubscriptions {
     return iterator;
   };
 
-  #send(target: FrameTarget, args: ExecutionArgs, event: unknown): void {
+  #send(target: FrameTarget, prefix: string, payload: Payload, event: unknown): void {
     if (target.socket.readyState !== WebSocket.OPEN) return;
-    const payload = this.#payload(target, args, event);
-    target.socket.send(`{"id":${JSON.stringify(target.id)},"type":"${MessageType.Next}","payload":${payload}}`);
+    target.socket.send(Buffer.from(`${prefix}${this.#payload(target, payload, event)}}`), SEND_TEXT);
   }
 
-  /** The serialised result of `event` for the target's document, computed at most once per event and key. */
-  #payload(target: FrameTarget, args: ExecutionArgs, event: unknown): string {
-    const byKey = typeof event === 'object' && event !== null ? this.#payloads.get(event) : undefined;
-    const cached = byKey?.get(target.key);
+  /** The serialised result of `event` for the subscription's document, computed at most once per event and key. */
+  #payload(target: FrameTarget, { key, render, args }: Payload, event: unknown): string {
+    const cache = this.#cache;
+    if (event !== cache.event) {
+      cache.event = event;
+      cache.key = undefined;
+      cache.more.clear();
+    }
+    const cached = key === cache.key ? cache.payload : cache.more.get(key);
     if (cached !== undefined) return cached;
-    // The timer's fields resolve synchronously; a resolver that returned a promise would be a
-    // schema change this fast path does not support, and fails loudly rather than slowly.
-    const result = execute({ ...args, rootValue: event });
-    if (result instanceof Promise) throw new Error('a subscription payload that resolves asynchronously');
-    const payload = JSON.stringify(target.format(result));
-    if (typeof event === 'object' && event !== null) {
-      if (byKey) byKey.set(target.key, payload);
-      else this.#payloads.set(event, new Map([[target.key, payload]]));
+    let payload = render ? render(event) : NOT_COMPILED;
+    if (payload === NOT_COMPILED) {
+      // The timer's fields resolve synchronously; a resolver that returned a promise would be a
+      // schema change this fast path does not support, and fails loudly rather than slowly.
+      const result = execute({ ...args, rootValue: event });
+      if (result instanceof Promise) throw new Error('a subscription payload that resolves asynchronously');
+      payload = JSON.stringify(target.format(result));
+    }
+    if (cache.key === undefined) {
+      cache.key = key;
+      cache.payload = payload;
+    } else {
+      cache.more.set(key, payload);
     }
     return payload;
   }
+
+  #documentNumber(document: DocumentNode): number {
+    let number = this.#documentNumbers.get(document);
+    if (number === undefined) this.#documentNumbers.set(document, (number = ++this.#documents));
+    return number;
+  }
+
+  #compile({ schema, document, operationName }: ExecutionArgs): CompiledPayload | undefined {
+    let byOperation = this.#compiled.get(document);
+    if (!byOperation) this.#compiled.set(document, (byOperation = new Map()));
+    const name = operationName ?? '';
+    let compiled = byOperation.get(name);
+    if (compiled === undefined) byOperation.set(name, (compiled = compilePayload(schema, document, operationName) ?? null));
+    return compiled ?? undefined;
+  }
 }
+
+const SEND_TEXT = { binary: false, compress: false, fin: true } as const;
+
+/**
+ * How one subscription's payloads are rendered: `render` when its document compiled, else
+ * `execute` with `args`; `key` names the payload in the per-event cache (the compiled function,
+ * or document, operation and variables).
+ */
+interface Payload {
+  key: PayloadKey;
+  render: CompiledPayload | undefined;
+  args: ExecutionArgs;
+}
+type PayloadKey = CompiledPayload | string;
 
 /**
  * An iterator whose first `next()` rejects with the first refusal: graphql-ws answers it with a

@@ -143,8 +143,7 @@ export async function onSubscribe(
   if (!('document' in admitted)) return admitted;
   const contextValue: GraphQLContext = { ...server, viewer, authFailure: null, ip: connection.ip, userAgent: connection.userAgent, cookies: null };
   // Subscriptions write their frames straight to the socket (see FramedSubscriptions).
-  const key = `${payload.operationName ?? ''}\n${JSON.stringify(payload.variables ?? {})}\n${payload.query}`;
-  deps.frames.target(contextValue, { socket: ctx.extra.socket, id, key, format: deps.formatters.formatResult });
+  deps.frames.target(contextValue, { socket: ctx.extra.socket, id, format: deps.formatters.formatResult });
   server.logger.debug({ id, operationName: payload.operationName }, 'websocket operation');
   return {
     schema,
