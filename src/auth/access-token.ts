@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto';
+import { createSecretKey, type KeyObject, randomUUID } from 'node:crypto';
 import jwt from 'jsonwebtoken';
 import { isUuid } from '../ids.js';
 
@@ -37,6 +37,16 @@ export const tokenRejectionMessages: Record<TokenRejection, string> = {
 const ACCESS_TOKEN_TYP = 'at+jwt';
 const JWT_SHAPE = /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*$/;
 
+// The secret as a key object, made once per settings object: given a string, jsonwebtoken first
+// tries it as a PEM public key (createPublicKey throws) and only then as a secret, on every call;
+// that failed parse was a visible part of a WebSocket handshake's CPU.
+const secretKeys = new WeakMap<AccessTokenSettings, KeyObject>();
+function secretKey(settings: AccessTokenSettings): KeyObject {
+  let key = secretKeys.get(settings);
+  if (!key) secretKeys.set(settings, (key = createSecretKey(Buffer.from(settings.secret))));
+  return key;
+}
+
 /** Signs an access token for `userId` in log-in `familyId`, valid from `now` for the configured TTL. */
 export function signAccessToken(
   settings: AccessTokenSettings,
@@ -45,7 +55,7 @@ export function signAccessToken(
 ): { token: string; expiresAt: Date } {
   const iat = Math.floor(now.getTime() / 1000);
   const exp = iat + settings.ttlSeconds;
-  const token = jwt.sign({ sid: subject.familyId, iat, exp }, settings.secret, {
+  const token = jwt.sign({ sid: subject.familyId, iat, exp }, secretKey(settings), {
     algorithm: 'HS256',
     header: { alg: 'HS256', typ: ACCESS_TOKEN_TYP },
     issuer: settings.issuer,
@@ -68,7 +78,7 @@ export function verifyAccessToken(
   if (!JWT_SHAPE.test(token)) return { ok: false, reason: 'malformed' };
   let decoded: jwt.Jwt;
   try {
-    decoded = jwt.verify(token, settings.secret, {
+    decoded = jwt.verify(token, secretKey(settings), {
       algorithms: ['HS256'],
       issuer: settings.issuer,
       audience: settings.audience,

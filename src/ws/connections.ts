@@ -3,22 +3,18 @@ import { WebSocket } from 'ws';
 import type { Viewer } from '../auth/authenticator.js';
 import type { HeldLogins, RevocationListener } from '../auth/revocations.js';
 import type { Clock } from '../clock.js';
+import { Deadlines } from '../realtime/deadlines.js';
 import { closeSocket, CloseCodes, type ForbiddenReason, ForbiddenReasons } from './close-codes.js';
 
-/** The longest delay setTimeout honours. */
-const MAX_TIMEOUT_MS = 2 ** 31 - 1;
-
 /**
- * One socket and what is known about its student. Owns everything held on its behalf (the
- * expiry timer, the socket-cap place, the presence mark) and releases all of it when the
+ * One socket and what is known about its student. Owns everything held on its behalf (its
+ * token's expiry, the socket-cap place, the presence mark) and releases all of it when the
  * socket closes, whatever closed it.
  */
 export class Connection {
   /** Names the socket for its operations-per-connection limit. */
   readonly id = randomUUID();
   #viewer: Viewer | undefined;
-  #token: string | undefined;
-  #expiry: NodeJS.Timeout | undefined;
   #releases: (() => void)[] = [];
   #released = false;
 
@@ -28,7 +24,8 @@ export class Connection {
     readonly ip: string | undefined,
     /** The upgrade request's `User-Agent`: tells refreshing clients apart. */
     readonly userAgent: string | undefined,
-    private readonly clock: Clock,
+    /** Where the token's expiry is kept (the registry's one timer for every socket). */
+    private readonly expiries: Deadlines<Connection>,
   ) {}
 
   /** The student, once `connection_init` was accepted. */
@@ -36,22 +33,16 @@ export class Connection {
     return this.#viewer;
   }
 
-  /** The token `connection_init` was accepted with, re-checked before every operation. */
-  get token(): string | undefined {
-    return this.#token;
-  }
-
   /**
-   * Marks the connection as the student's: keeps viewer and token, takes over `releases` (run
-   * at close), and closes the socket with 4403 `Token expired` at the token's expiry instant.
-   * On a connection already released, runs `releases` at once.
+   * Marks the connection as the student's: keeps the viewer, takes over `releases` (run at
+   * close), and closes the socket with 4403 `Token expired` at the token's expiry instant. On a
+   * connection already released, runs `releases` at once.
    */
-  authenticated(viewer: Viewer, token: string, releases: (() => void)[]): void {
+  authenticated(viewer: Viewer, releases: (() => void)[]): void {
     this.#viewer = viewer;
-    this.#token = token;
     this.#releases.push(...releases);
     if (this.#released) return this.release();
-    this.#expireAt(viewer.tokenExpiresAt);
+    this.expiries.set(this, viewer.tokenExpiresAt);
   }
 
   /** Closes the socket with 4403 and the fixed reason, unless it is already closing. */
@@ -64,19 +55,11 @@ export class Connection {
     closeSocket(this.socket, code, reason);
   }
 
-  /** Clears the expiry timer and runs every release once. Called when the socket has closed. */
+  /** Forgets the token's expiry and runs every release once. Called when the socket has closed. */
   release(): void {
     this.#released = true;
-    clearTimeout(this.#expiry);
+    this.expiries.delete(this);
     for (const release of this.#releases.splice(0)) release();
-  }
-
-  #expireAt(deadline: Date): void {
-    // setTimeout fires at once beyond 2^31-1 ms (~24.8 days; external tokens may live that
-    // long): wait in steps of the largest delay it takes, then for the rest.
-    const left = Math.max(0, deadline.getTime() - this.clock.now().getTime());
-    this.#expiry =
-      left > MAX_TIMEOUT_MS ? setTimeout(() => this.#expireAt(deadline), MAX_TIMEOUT_MS) : setTimeout(() => this.forbid('expired'), left);
   }
 }
 
@@ -86,12 +69,16 @@ export class Connection {
  */
 export class ConnectionRegistry implements RevocationListener {
   readonly #bySocket = new Map<WebSocket, Connection>();
+  /** Token expiries of the authenticated sockets (tokens may live for weeks: see Deadlines). */
+  readonly #expiries: Deadlines<Connection>;
 
-  constructor(private readonly clock: Clock) {}
+  constructor(clock: Clock) {
+    this.#expiries = new Deadlines(clock, (connection) => connection.forbid('expired'));
+  }
 
   /** Registers a new socket; its connection is released and forgotten on the socket's own close event. */
   open(socket: WebSocket, ip: string | undefined, userAgent: string | undefined): Connection {
-    const connection = new Connection(socket, ip, userAgent, this.clock);
+    const connection = new Connection(socket, ip, userAgent, this.#expiries);
     this.#bySocket.set(socket, connection);
     socket.once('close', () => {
       this.#bySocket.delete(socket);

@@ -25,8 +25,13 @@ import type { FramedSubscriptions } from './framed-subscriptions.js';
 import { findPresentedToken } from './token-sources.js';
 import type { RememberedAuthentications } from './upgrade-guard.js';
 
-/** What graphql-ws gives each hook beside the message: the socket and its upgrade request. */
-export type Extra = { socket: WebSocket; request: IncomingMessage };
+/**
+ * What graphql-ws gives each hook beside the message: the socket and its upgrade request. The
+ * request (headers, cookies, the query string: where a token may be) is needed by
+ * `connection_init` only, and is let go there: graphql-ws keeps `extra` for the socket's life,
+ * and a request held for hours is a kilobyte or more per connection.
+ */
+export type Extra = { socket: WebSocket; request: IncomingMessage | undefined };
 export type ConnectionParams = Record<string, unknown> | undefined;
 type HookContext = Context<ConnectionParams, Extra>;
 
@@ -61,13 +66,16 @@ export interface HookDeps {
  */
 export async function onConnect(deps: HookDeps, ctx: HookContext): Promise<false | Record<string, unknown>> {
   const { server, defences, connections } = deps;
+  const { request } = ctx.extra;
+  // graphql-ws runs this hook once per socket (a second connection_init closes it with 4429).
+  ctx.extra.request = undefined;
   const connection = connections.get(ctx.extra.socket);
-  if (!connection) return false;
-  const presented = findPresentedToken(ctx.connectionParams, ctx.extra.request, deps.allowQueryToken);
+  if (!connection || !request) return false;
+  const presented = findPresentedToken(ctx.connectionParams, request, deps.allowQueryToken);
   let auth;
   try {
     // One read per connection: the upgrade's, when it carried this very token.
-    auth = deps.remembered.recall(ctx.extra.request, presented?.token) ?? (await server.services.authenticator.authenticate(presented?.token));
+    auth = deps.remembered.recall(request, presented?.token) ?? (await server.services.authenticator.authenticate(presented?.token));
   } catch (err) {
     server.logger.error({ err }, 'could not authenticate WebSocket connection');
     connection.closeWith(CloseCodes.TryAgainLater.code, CloseCodes.TryAgainLater.reason);
@@ -101,7 +109,7 @@ export async function onConnect(deps: HookDeps, ctx: HookContext): Promise<false
     return false;
   }
   // On a socket that closed meanwhile, authenticated() releases both at once.
-  connection.authenticated(viewer, presented.token, [releaseStudentPlace!, leave]);
+  connection.authenticated(viewer, [releaseStudentPlace!, leave]);
   server.logger.debug({ userId: viewer.userId, tokenSource: presented.source }, 'websocket authenticated');
   return { userId: viewer.userId, expiresAt: viewer.tokenExpiresAt.toISOString() };
 }

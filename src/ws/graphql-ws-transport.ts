@@ -5,6 +5,7 @@ import type { Logger } from '../logger.js';
 import type { RefusedSubprotocol } from '../security/request-limits.js';
 import { closeSocket, CloseCodes } from './close-codes.js';
 import type { ConnectionParams, Extra } from './graphql-ws-hooks.js';
+import { KeepAlive } from './keep-alive.js';
 
 /** What {@link serveGraphqlWs} reports through, and how often it pings. */
 export interface GraphqlWsTransportSettings {
@@ -55,6 +56,7 @@ export function serveGraphqlWs(
 ): GraphqlWsTransport {
   const { logger, keepAliveMs } = settings;
   const server = makeServer<ConnectionParams, Extra>(options);
+  const keepAlive = new KeepAlive(keepAliveMs);
   wss.options.handleProtocols = selectSubprotocol;
   wss.on('connection', (socket: WebSocket, request: IncomingMessage) => {
     const ip = settings.addressOf(request);
@@ -67,7 +69,7 @@ export function serveGraphqlWs(
       settings.subprotocolRefused(ip, offered).catch((err: unknown) => logger.warn({ err, ip }, 'could not log a refused subprotocol'));
       return closeSocket(socket, CloseCodes.SubprotocolNotAcceptable.code, CloseCodes.SubprotocolNotAcceptable.reason);
     }
-    const stopKeepAlive = keepAlive(socket, keepAliveMs);
+    const stopKeepAlive = keepAlive.watch(socket);
     const closed = server.opened(
       {
         protocol: socket.protocol,
@@ -87,7 +89,8 @@ export function serveGraphqlWs(
             });
           }),
       },
-      { socket, request },
+      // `request` is let go once connection_init has been handled (see Extra).
+      { socket, request } satisfies Extra,
     );
     socket.once('close', (code: number, reason: Buffer) => {
       stopKeepAlive();
@@ -97,6 +100,7 @@ export function serveGraphqlWs(
 
   return {
     dispose: async (close = CloseCodes.GoingAway) => {
+      keepAlive.close();
       for (const socket of wss.clients) closeSocket(socket, close.code, close.reason);
       wss.removeAllListeners();
       await new Promise<void>((resolve, reject) => wss.close((err) => (err ? reject(err) : resolve())));
@@ -133,20 +137,4 @@ function isServerOnlyMessage(text: string): boolean {
   } catch {
     return false;
   }
-}
-
-/** Pings `socket` every `intervalMs` and cuts it when a ping's pong has not come by the next one; returns the stop. */
-function keepAlive(socket: WebSocket, intervalMs: number): () => void {
-  if (!(intervalMs > 0 && Number.isFinite(intervalMs))) return () => {};
-  let pongWait: NodeJS.Timeout | undefined;
-  const pings = setInterval(() => {
-    if (socket.readyState !== WebSocket.OPEN) return;
-    pongWait = setTimeout(() => socket.terminate(), intervalMs);
-    socket.once('pong', () => clearTimeout(pongWait));
-    socket.ping();
-  }, intervalMs);
-  return () => {
-    clearInterval(pings);
-    clearTimeout(pongWait);
-  };
 }
