@@ -6,8 +6,8 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 describe('Deadlines', () => {
   it('calls back each item once at its instant, earliest first, and never a deleted or moved one early', async () => {
     const due: string[] = [];
-    const deadlines = new Deadlines<string>({ now: () => new Date() }, (item) => due.push(item));
-    const at = (ms: number) => new Date(Date.now() + ms);
+    const deadlines = new Deadlines<string>({ now: () => new Date() }, (items) => due.push(...items));
+    const at = (ms: number) => Date.now() + ms;
     deadlines.set('late', at(60));
     deadlines.set('early', at(10));
     deadlines.set('deleted', at(20));
@@ -24,9 +24,9 @@ describe('Deadlines', () => {
   it('takes the timer firing as the instant it was armed for, whatever a manual clock says', async () => {
     const clock = new ManualClock({ start: '2026-12-07T10:00:00.000Z', running: false });
     const due: string[] = [];
-    const deadlines = new Deadlines<string>(clock, (item) => due.push(item));
-    deadlines.set('a', new Date('2026-12-07T10:00:00.020Z'));
-    deadlines.set('b', new Date('2026-12-07T10:00:05.000Z'));
+    const deadlines = new Deadlines<string>(clock, (items) => due.push(...items), { dueWhenFired: true });
+    deadlines.set('a', Date.parse('2026-12-07T10:00:00.020Z'));
+    deadlines.set('b', Date.parse('2026-12-07T10:00:05.000Z'));
     await sleep(60);
     expect(due).toEqual(['a']);
     deadlines.close();

@@ -1,6 +1,7 @@
 import {
   type DocumentNode,
   type FieldNode,
+  type FragmentDefinitionNode,
   getNullableType,
   getOperationAST,
   type GraphQLField,
@@ -69,7 +70,7 @@ export function compilePayload(schema: GraphQLSchema, document: DocumentNode, op
   };
 }
 
-type Fragments = ReadonlyMap<string, { typeCondition: { name: { value: string } }; selectionSet: SelectionSetNode; directives?: readonly unknown[] }>;
+type Fragments = ReadonlyMap<string, FragmentDefinitionNode>;
 
 /** The fields of `selectionSets` on `type` by response key, in first-seen order; undefined if any part is not compilable. */
 function collect(type: GraphQLObjectType, selectionSets: readonly SelectionSetNode[], fragments: Fragments): Map<string, FieldNode[]> | undefined {
@@ -140,14 +141,15 @@ function renderObject(type: GraphQLObjectType, nodes: readonly FieldNode[], frag
   const selectionSets = nodes.map((n) => n.selectionSet).filter((s) => s !== undefined);
   const fields = collect(type, selectionSets, fragments);
   if (!fields || fields.size === 0) return undefined;
-  const parts: { prefix: string; name: string; render: Render | undefined; constant?: string }[] = [];
+  const parts: { prefix: string; name: string; render: Render }[] = [];
   let first = true;
   for (const [key, fieldNodes] of fields) {
     const name = fieldNodes[0]!.name.value;
     const prefix = `${first ? '{' : ','}${JSON.stringify(key)}:`;
     first = false;
     if (name === '__typename') {
-      parts.push({ prefix, name, render: undefined, constant: JSON.stringify(type.name) });
+      const typename = JSON.stringify(type.name);
+      parts.push({ prefix, name, render: () => typename });
       continue;
     }
     const definition = type.getFields()[name];
@@ -162,7 +164,7 @@ function renderObject(type: GraphQLObjectType, nodes: readonly FieldNode[], frag
     if (typeof source !== 'object') return NOT_COMPILED;
     let json = '';
     for (const part of parts) {
-      const value = part.constant ?? part.render!((source as Record<string, unknown>)[part.name]);
+      const value = part.render((source as Record<string, unknown>)[part.name]);
       if (value === NOT_COMPILED) return value;
       json += part.prefix + value;
     }

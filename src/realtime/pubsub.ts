@@ -30,29 +30,23 @@ export class PubSub<T> {
   publish(topic: string, payload: T): number {
     const set = this.#topics.get(topic);
     if (!set) return 0;
-    // Most topics (a session's ticks) have one listener: no copy of the set for it.
-    if (set.size === 1) {
-      for (const listener of set) {
-        try {
-          listener(payload);
-          return 1;
-        } catch (err) {
-          this.onListenerError(err);
-          return 0;
-        }
-      }
-    }
+    // Most topics (a session's ticks) have one listener: no copy of the set for it. Otherwise a
+    // copy, so that listeners added while delivering do not get this payload.
+    if (set.size === 1) return this.#deliver(set.values().next().value!, payload);
     let delivered = 0;
-    // A copy: listeners added while delivering do not get this payload.
-    for (const listener of [...set]) {
-      try {
-        listener(payload);
-        delivered++;
-      } catch (err) {
-        this.onListenerError(err);
-      }
-    }
+    for (const listener of [...set]) delivered += this.#deliver(listener, payload);
     return delivered;
+  }
+
+  /** 1 if `listener` took `payload`, 0 if it threw (reported to onListenerError). */
+  #deliver(listener: (payload: T) => void, payload: T): number {
+    try {
+      listener(payload);
+      return 1;
+    } catch (err) {
+      this.onListenerError(err);
+      return 0;
+    }
   }
 
   /** Whether anyone listens to `topic`. */

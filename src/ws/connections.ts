@@ -42,7 +42,7 @@ export class Connection {
     this.#viewer = viewer;
     this.#releases.push(...releases);
     if (this.#released) return this.release();
-    this.expiries.set(this, viewer.tokenExpiresAt);
+    this.expiries.set(this, viewer.tokenExpiresAt.getTime());
   }
 
   /** Closes the socket with 4403 and the fixed reason, unless it is already closing. */
@@ -73,7 +73,8 @@ export class ConnectionRegistry implements RevocationListener {
   readonly #expiries: Deadlines<Connection>;
 
   constructor(clock: Clock) {
-    this.#expiries = new Deadlines(clock, (connection) => connection.forbid('expired'));
+    // Due when its timer fires, as a timer per socket was: with a test's frozen clock too.
+    this.#expiries = new Deadlines(clock, (expired) => expired.forEach((c) => c.forbid('expired')), { dueWhenFired: true });
   }
 
   /** Registers a new socket; its connection is released and forgotten on the socket's own close event. */

@@ -53,11 +53,9 @@ export class FramedSubscriptions {
     payload: '',
     more: new Map(),
   };
-  /** A number per document seen, naming it in payload keys. */
-  readonly #documentNumbers = new WeakMap<DocumentNode, number>();
-  #documents = 0;
-  /** Compiled payloads by document and operation name (null: not compilable). */
-  readonly #compiled = new WeakMap<DocumentNode, Map<string, CompiledPayload | null>>();
+  /** Per document seen: a number naming it in payload keys, and its compiled payloads by operation name (null: not compilable). */
+  readonly #documents = new WeakMap<DocumentNode, { number: number; compiled: Map<string, CompiledPayload | null> }>();
+  #documentsSeen = 0;
 
   /** Says where the frames of the operation run with `contextValue` go. */
   target(contextValue: object, target: FrameTarget): void {
@@ -74,10 +72,7 @@ export class FramedSubscriptions {
       return refusal(source.errors ?? [new GraphQLError('Subscription failed')]);
     }
     const frames = new Channel<never>(() => void source.return());
-    const compiled = this.#compile(args);
-    const payload: Payload = compiled
-      ? { key: compiled, render: compiled, args }
-      : { key: `${this.#documentNumber(args.document)}\n${args.operationName ?? ''}\n${JSON.stringify(args.variableValues ?? {})}`, render: undefined, args };
+    const payload = this.#payloadOf(args);
     const prefix = `{"id":${JSON.stringify(target.id)},"type":"${MessageType.Next}","payload":`;
     let started = false;
     const start = () => {
@@ -126,19 +121,15 @@ export class FramedSubscriptions {
     return payload;
   }
 
-  #documentNumber(document: DocumentNode): number {
-    let number = this.#documentNumbers.get(document);
-    if (number === undefined) this.#documentNumbers.set(document, (number = ++this.#documents));
-    return number;
-  }
-
-  #compile({ schema, document, operationName }: ExecutionArgs): CompiledPayload | undefined {
-    let byOperation = this.#compiled.get(document);
-    if (!byOperation) this.#compiled.set(document, (byOperation = new Map()));
-    const name = operationName ?? '';
-    let compiled = byOperation.get(name);
-    if (compiled === undefined) byOperation.set(name, (compiled = compilePayload(schema, document, operationName) ?? null));
-    return compiled ?? undefined;
+  /** How the subscription of `args` renders: compiled (compiled once per document and operation), or executed. */
+  #payloadOf(args: ExecutionArgs): Payload {
+    let document = this.#documents.get(args.document);
+    if (!document) this.#documents.set(args.document, (document = { number: ++this.#documentsSeen, compiled: new Map() }));
+    const name = args.operationName ?? '';
+    let compiled = document.compiled.get(name);
+    if (compiled === undefined) document.compiled.set(name, (compiled = compilePayload(args.schema, args.document, args.operationName) ?? null));
+    if (compiled) return { key: compiled, render: compiled, args };
+    return { key: `${document.number}\n${name}\n${JSON.stringify(args.variableValues ?? {})}`, render: undefined, args };
   }
 }
 
