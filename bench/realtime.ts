@@ -23,6 +23,7 @@ import type { Subscriber, TokenSettings } from './lib/protocol.js';
 import { countsBetween, QueryCounter } from './lib/query-counter.js';
 import { formatTable, LEGEND, type MemoryReading, percentiles, ratiosFor, type RunResult } from './lib/report.js';
 import { freePort, type ServerProcess, startServerProcess } from './lib/server-process.js';
+import { buildStudyclock, STUDYCLOCK_ARGS, studyclockEnv } from './lib/studyclock.js';
 
 const REPO = fileURLToPath(new URL('..', import.meta.url));
 const WARMUP_SUBSCRIBERS = 100;
@@ -63,47 +64,28 @@ function makeStudents(count: number, phase: BenchOptions['phase'], tickOriginMs:
 
 /** The environment of each server: studyclock's own variables (src/config.ts) or the baselines'. */
 function serverEnv(bench: Bench, server: ServerName, port: number): Record<string, string> {
-  const common = { PATH: process.env.PATH ?? '/usr/bin:/bin', JWT_SECRET: bench.tokens.secret, JWT_ISSUER: bench.tokens.issuer, JWT_AUDIENCE: bench.tokens.audience };
-  if (server !== 'studyclock') return { ...common, PORT: String(port), TICK_ORIGIN_MS: String(bench.tickOriginMs) };
-  return {
-    ...common,
-    NODE_ENV: 'production',
-    HOST: '127.0.0.1',
-    PORT: String(port),
-    LOG_LEVEL: 'warn',
-    DATABASE_URL: bench.database!.db.url(bench.database!.counter.port),
-    // The load comes from a handful of loopback addresses: the per-address defaults (50
-    // sockets, 60 upgrades a minute) are for the internet, not for this.
-    WS_MAX_SOCKETS_PER_IP: '100000',
-    WS_CONNECTIONS_PER_IP_PER_MINUTE: '100000',
-    OPERATIONS_PER_CONNECTION_PER_MINUTE: '1000000',
-    OPERATIONS_PER_STUDENT_PER_MINUTE: '1000000',
-    // Warm-up sockets close before the ramp: their sessions must still be RUNNING when their
-    // students reconnect, not paused after the default 15 s grace.
-    DISCONNECT_GRACE_SECONDS: '3600',
-  };
+  if (server === 'studyclock') return studyclockEnv(bench.tokens, bench.database!.db.url(bench.database!.counter.port), port);
+  const { secret, issuer, audience } = bench.tokens;
+  return { PATH: process.env.PATH ?? '/usr/bin:/bin', JWT_SECRET: secret, JWT_ISSUER: issuer, JWT_AUDIENCE: audience, PORT: String(port), TICK_ORIGIN_MS: String(bench.tickOriginMs) };
 }
 
 /** Where the baselines' compiled JavaScript goes (see {@link compileServers}). */
 const BASELINES_JS = 'artifacts/bench/js';
 
 /**
- * Compiles studyclock (`npm run build`: dist/, what the Docker image runs) and the baselines to
- * JavaScript, so that every server runs as plain Node as in production. Run through tsx, every
- * closure the TypeScript creates is renamed at run time (esbuild's keepNames), which puts each
- * function object in dictionary mode: 256 bytes more per closure, a kilobyte or more per
- * connection in all three servers, that no deployment pays.
+ * Compiles studyclock (see {@link buildStudyclock}) and the baselines to JavaScript, so that
+ * every server runs as plain Node as in production.
  */
 function compileServers(servers: readonly ServerName[]): void {
-  const tsc = join(REPO, 'node_modules/typescript/bin/tsc');
-  const run = (args: string[]) => execFileSync(process.execPath, [tsc, ...args], { cwd: REPO, stdio: 'inherit' });
-  if (servers.includes('studyclock')) run(['-p', 'tsconfig.build.json']);
-  if (servers.some((s) => s !== 'studyclock')) run(['-p', 'bench', '--noEmit', 'false', '--outDir', BASELINES_JS]);
+  if (servers.includes('studyclock')) buildStudyclock(REPO);
+  if (servers.some((s) => s !== 'studyclock')) {
+    execFileSync(process.execPath, [join(REPO, 'node_modules/typescript/bin/tsc'), '-p', 'bench', '--noEmit', 'false', '--outDir', BASELINES_JS], { cwd: REPO, stdio: 'inherit' });
+  }
 }
 
 async function startServer(bench: Bench, server: ServerName): Promise<ServerProcess> {
   const port = await freePort();
-  const args = server === 'studyclock' ? ['dist/main.js'] : [`${BASELINES_JS}/servers/${server === 'floor' ? 'floor' : 'graphql-ws'}.js`];
+  const args = server === 'studyclock' ? STUDYCLOCK_ARGS : [`${BASELINES_JS}/servers/${server === 'floor' ? 'floor' : 'graphql-ws'}.js`];
   return startServerProcess({ name: server, args, cwd: REPO, env: serverEnv(bench, server, port), port, readyTimeoutMs: 60_000 });
 }
 

@@ -12,6 +12,12 @@ export interface BenchDatabase {
   url(port?: number): string;
   /** Committed plus rolled-back transactions of this database, per PostgreSQL's statistics. */
   transactions(): Promise<number>;
+  /**
+   * The next transaction id the PostgreSQL server will assign. A transaction gets one at its
+   * first write (reads never do), so the difference between two readings counts the write
+   * transactions in between, on the whole server: every database, not only this one.
+   */
+  nextTransactionId(): Promise<number>;
   /** Drops the database (cutting its connections) and closes the admin connection. Idempotent. */
   drop(): Promise<void>;
 }
@@ -36,6 +42,10 @@ export async function createBenchDatabase(): Promise<BenchDatabase> {
         [name],
       );
       return Number(rows[0]?.n ?? NaN);
+    },
+    nextTransactionId: async () => {
+      const { rows } = await admin.query<{ n: string }>('select pg_snapshot_xmax(pg_current_snapshot())::text as n');
+      return Number(rows[0]!.n);
     },
     drop: () =>
       (dropped ??= (async () => {
@@ -96,7 +106,7 @@ export async function seedStudents(url: string, subscribers: readonly Subscriber
 
 /**
  * Puts every seeded session back to RUNNING from its original instant and forgets last-seen
- * instants, before a new studyclock process starts: whatever the previous one did at shutdown
+ * instants and cluster presence, before a new studyclock process starts: whatever the previous one did at shutdown
  * (a last heartbeat, disconnect handling), the next starts from the same state and its start-up
  * recovery finds nothing to pause.
  */
@@ -106,6 +116,10 @@ export async function resetStudents(url: string, subscribers: readonly Subscribe
   try {
     await client.query('begin');
     await client.query('update users set last_seen_at = null');
+    // Cluster presence a previous run's instances left (their sockets, pending pauses, rows).
+    await client.query('delete from presence_pending');
+    await client.query('delete from ws_connections');
+    await client.query('delete from instances');
     await client.query('delete from study_session_runs');
     for (let i = 0; i < subscribers.length; i += CHUNK) {
       const part = subscribers.slice(i, i + CHUNK);

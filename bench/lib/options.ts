@@ -64,7 +64,8 @@ export const USAGE = `npm run bench:realtime -- [flags]
                                   and print what each connection added (two heap snapshots)
 `;
 
-const positiveInt = (name: string, value: string) => {
+/** `value` as a positive integer (`_` allowed as a digit separator), or an error naming `--name`. */
+export const positiveInt = (name: string, value: string) => {
   const n = Number(value.replaceAll('_', ''));
   if (!Number.isInteger(n) || n < 1) throw new Error(`--${name}: expected a positive integer, got "${value}"`);
   return n;

@@ -1,0 +1,634 @@
+/**
+ * The scale-out benchmark: one studyclock instance (single-process mode, no Redis) against a
+ * cluster of two (two processes on one PostgreSQL and Redis), with the same total of ticking
+ * subscribers, measured the same way in the same run. See bench/README.md ("The scale-out
+ * benchmark") for what is measured and how.
+ *
+ *   npm run bench:scale-out -- --sizes=4000,8000,12000 --window=15
+ */
+import { randomBytes, randomUUID } from 'node:crypto';
+import { type ChildProcess, fork } from 'node:child_process';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { request } from 'node:http';
+import os from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Redis } from 'ioredis';
+import type { ChangeReport, ChurnReport, FromChangeWorker, ToChangeWorker } from './lib/change-protocol.js';
+import { killAllChildren, sleep, stopChild, trackChild, withTimeout } from './lib/children.js';
+import { type BenchDatabase, createBenchDatabase, POSTGRES, resetStudents, seedStudents } from './lib/database.js';
+import { LoadClient, type WindowResult } from './lib/load-client.js';
+import { positiveInt } from './lib/options.js';
+import { cpuSeconds } from './lib/proc.js';
+import type { Subscriber, TokenSettings } from './lib/protocol.js';
+import { countsBetween, QueryCounter, statementGist } from './lib/query-counter.js';
+import { type Percentiles, percentiles } from './lib/report.js';
+import { freePort, type ServerProcess, startServerProcess } from './lib/server-process.js';
+import { buildStudyclock, STUDYCLOCK_ARGS, studyclockEnv } from './lib/studyclock.js';
+
+const REPO = fileURLToPath(new URL('..', import.meta.url));
+const CHANGE_WORKER = fileURLToPath(new URL('./load/changes.ts', import.meta.url));
+const REDIS_URL = process.env.BENCH_REDIS_URL ?? 'redis://127.0.0.1:6379';
+const GOLDEN = (Math.sqrt(5) - 1) / 2;
+const LATE_GRACE_MS = 3_000;
+const METRICS_TOKEN = randomBytes(24).toString('hex');
+/** Heartbeat period studyclock's instances use (CLUSTER_HEARTBEAT_SECONDS's default). */
+const HEARTBEAT_SECONDS = 5;
+/** Sockets one studyclock process can hold: the open-files limit of 20,000 less what it needs besides. */
+const MAX_SOCKETS_PER_INSTANCE = 19_900;
+
+const MODES = ['single', 'cluster'] as const;
+type Mode = (typeof MODES)[number];
+
+interface Options {
+  sizes: number[];
+  modes: Mode[];
+  windowSeconds: number;
+  settleSeconds: number;
+  changeRate: number;
+  redisRate: number;
+  churnRate: number;
+  changeStudents: number;
+  capacityP99Ms: number;
+  perWorker: number;
+  concurrency: number;
+  outDir: string;
+}
+
+const USAGE = `npm run bench:scale-out -- [flags]
+
+  --sizes=2000,8000,14000,18000,24000,30000,36000
+                          ticking subscribers in all (the capacity sweep; a mode stops at its
+                          first size over --capacity-p99 or missing ticks)
+  --modes=single,cluster  one instance without Redis, two instances on PostgreSQL and Redis
+  --window=15             seconds of each measured window
+  --settle=11             seconds between the ramp and the first window
+  --change-rate=500       changes (pause or resume over HTTP) a second in the delivery window
+  --redis-rate=1000       changes a second in the Redis window
+  --churn-rate=25         sockets opened (and closed a second later) a second in the presence window
+  --change-students=1000  sessions the changes go round (each has a subscriber)
+  --capacity-p99=50       tick delivery p99 (ms) a size must stay within to count as held
+  --per-worker=5000       most sockets per load-client process
+  --concurrency=200       handshakes in flight at once, over all load processes
+  --out=artifacts/bench   where the JSON result goes
+`;
+
+function parseOptions(argv: readonly string[]): Options {
+  const options: Options = {
+    sizes: [2_000, 8_000, 14_000, 18_000, 24_000, 30_000, 36_000],
+    modes: [...MODES],
+    windowSeconds: 15,
+    settleSeconds: 11,
+    changeRate: 500,
+    redisRate: 1_000,
+    churnRate: 25,
+    changeStudents: 1_000,
+    capacityP99Ms: 50,
+    perWorker: 5_000,
+    concurrency: 200,
+    outDir: 'artifacts/bench',
+  };
+  const problems: string[] = [];
+  for (const arg of argv) {
+    const [, name, value] = /^--([a-z0-9-]+)=(.*)$/.exec(arg) ?? [];
+    if (name === undefined || value === undefined) {
+      problems.push(`unknown argument "${arg}"`);
+      continue;
+    }
+    try {
+      const int = () => positiveInt(name, value);
+      switch (name) {
+        case 'sizes': options.sizes = value.split(',').map((v) => positiveInt(name, v.trim())); break;
+        case 'modes': {
+          const modes = value.split(',').map((v) => v.trim());
+          const unknown = modes.filter((m) => !(MODES as readonly string[]).includes(m));
+          if (unknown.length > 0) throw new Error(`--modes: unknown ${unknown.join(', ')} (known: ${MODES.join(', ')})`);
+          options.modes = MODES.filter((m) => modes.includes(m));
+          break;
+        }
+        case 'window': options.windowSeconds = int(); break;
+        case 'settle': options.settleSeconds = int(); break;
+        case 'change-rate': options.changeRate = int(); break;
+        case 'redis-rate': options.redisRate = int(); break;
+        case 'churn-rate': options.churnRate = int(); break;
+        case 'change-students': options.changeStudents = int(); break;
+        case 'capacity-p99': options.capacityP99Ms = int(); break;
+        case 'per-worker': options.perWorker = int(); break;
+        case 'concurrency': options.concurrency = int(); break;
+        case 'out': options.outDir = value; break;
+        default: problems.push(`unknown flag --${name}`);
+      }
+    } catch (err) {
+      problems.push((err as Error).message);
+    }
+  }
+  if (problems.length > 0) throw new Error(`${problems.join('\n')}\n\n${USAGE}`);
+  return options;
+}
+
+const log = (line: string) => process.stderr.write(`${new Date().toISOString().slice(11, 19)} ${line}\n`);
+
+/** Everything the runs share. */
+interface Bench {
+  options: Options;
+  tokens: TokenSettings;
+  db: BenchDatabase;
+  counter: QueryCounter;
+  redis: Redis;
+  /** Ticking students (the largest size), then the change students, then the churn students. */
+  ticking: Subscriber[];
+  changing: Subscriber[];
+  churning: Subscriber[];
+  addressBlocks: number;
+}
+
+function students(count: number, originMs: number): Subscriber[] {
+  return Array.from({ length: count }, (_, i) => ({
+    userId: randomUUID(),
+    familyId: randomUUID(),
+    sessionId: randomUUID(),
+    originMs: originMs + Math.floor(((i * GOLDEN) % 1) * 1000),
+  }));
+}
+
+function nextBlock(bench: Bench): number {
+  const block = ++bench.addressBlocks;
+  if (block > 255) throw new Error('out of source-address blocks (127.1.0.0/16)');
+  return block;
+}
+
+/** The change process (bench/load/changes.ts): one per run. */
+class ChangeProcess {
+  readonly #child: ChildProcess;
+  readonly #failure: Promise<never>;
+  #closing = false;
+  /** Settles once the process has loaded. */
+  readonly ready: Promise<void>;
+
+  constructor() {
+    this.#child = trackChild(fork(CHANGE_WORKER, [], { cwd: REPO, execArgv: ['--import', 'tsx'], serialization: 'advanced', stdio: ['ignore', 'inherit', 'inherit', 'ipc'] }));
+    this.ready = this.ask(undefined, 'ready', 30_000).then(() => {});
+    this.ready.catch(() => {});
+    this.#failure = new Promise<never>((_, reject) => {
+      this.#child.on('message', (m: FromChangeWorker) => m.type === 'fatal' && reject(new Error(`change process: ${m.message}`)));
+      this.#child.once('exit', (code, signal) => !this.#closing && reject(new Error(`change process exited (${signal ?? code})`)));
+    });
+    this.#failure.catch(() => {});
+  }
+
+  async ask<T extends FromChangeWorker>(message: ToChangeWorker | undefined, reply: T['type'], timeoutMs: number): Promise<T> {
+    const answer = new Promise<T>((resolve) => {
+      const onMessage = (m: FromChangeWorker) => {
+        if (m.type !== reply) return;
+        this.#child.off('message', onMessage);
+        resolve(m as T);
+      };
+      this.#child.on('message', onMessage);
+    });
+    if (message) this.#child.send(message);
+    return withTimeout(Promise.race([answer, this.#failure]), timeoutMs, `change process: ${reply}`);
+  }
+
+  async close(): Promise<void> {
+    this.#closing = true;
+    if (this.#child.connected) await this.ask({ type: 'close' }, 'closed', 10_000).catch(() => {});
+    await stopChild(this.#child, 1_000);
+  }
+}
+
+interface Instance {
+  server: ServerProcess;
+  load: LoadClient;
+}
+
+/** Redis's own CPU seconds so far (user + system), from INFO. */
+async function redisCpuSeconds(redis: Redis): Promise<number> {
+  const info = await redis.info('cpu');
+  const read = (key: string) => Number(new RegExp(`^${key}:([\\d.]+)`, 'm').exec(info)?.[1] ?? NaN);
+  return read('used_cpu_user') + read('used_cpu_sys');
+}
+
+/** Redis's commands that serve the cluster stream (appends, blocking reads, the reader's checks for a gap). */
+const STREAM_COMMANDS = /^(xadd|xread|xrange|xrevrange|xinfo|xlen|xtrim)/;
+
+/** Redis's own count of the commands it ran so far, all of them and the stream's, from INFO commandstats. */
+async function redisCommands(redis: Redis): Promise<{ calls: number; streamCalls: number }> {
+  const info = await redis.info('commandstats');
+  let calls = 0;
+  let streamCalls = 0;
+  for (const [, command, n] of info.matchAll(/^cmdstat_([a-z|]+):calls=(\d+)/gm)) {
+    calls += Number(n);
+    if (STREAM_COMMANDS.test(command!)) streamCalls += Number(n);
+  }
+  return { calls, streamCalls };
+}
+
+function scrapeMetrics(port: number): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const req = request({ host: '127.0.0.1', port, path: '/metrics', headers: { authorization: `Bearer ${METRICS_TOKEN}` }, timeout: 5_000 }, (res) => {
+      let text = '';
+      res.setEncoding('utf8');
+      res.on('data', (chunk: string) => (text += chunk));
+      res.on('end', () => (res.statusCode === 200 ? resolve(text) : reject(new Error(`/metrics answered ${res.statusCode}`))));
+    });
+    req.on('error', reject);
+    req.on('timeout', () => req.destroy(new Error('/metrics timed out')));
+    req.end();
+  });
+}
+
+/** The cumulative buckets of studyclock_cluster_delivery_lag_seconds: upper bound (s) → count. */
+function lagBuckets(metrics: string): [number, number][] {
+  const out: [number, number][] = [];
+  for (const [, le, n] of metrics.matchAll(/^studyclock_cluster_delivery_lag_seconds_bucket\{le="([^"]+)"\} (\d+)/gm)) {
+    out.push([le === '+Inf' ? Infinity : Number(le), Number(n)]);
+  }
+  return out;
+}
+
+/** p50 and p99 of the lag recorded between two scrapes, as bucket upper bounds in ms. */
+function lagPercentiles(before: [number, number][], after: [number, number][]): { count: number; p50AtMostMs: number; p99AtMostMs: number } {
+  const counts = after.map(([le, n], i) => [le, n - (before[i]?.[1] ?? 0)] as const);
+  const total = counts.at(-1)?.[1] ?? 0;
+  const at = (q: number) => (counts.find(([, n]) => n >= q * total)?.[0] ?? NaN) * 1000;
+  return { count: total, p50AtMostMs: at(0.5), p99AtMostMs: at(0.99) };
+}
+
+/** What one measured window read off the processes. */
+interface Snapshot {
+  at: number;
+  /** The PostgreSQL server's next transaction id (see {@link BenchDatabase.nextTransactionId}). */
+  nextXid: number;
+  cpu: number[];
+  redisCpu: number;
+  redisCommands: { calls: number; streamCalls: number };
+  statements: Map<string, number>;
+}
+
+async function snapshot(bench: Bench, instances: Instance[]): Promise<Snapshot> {
+  return { at: Date.now(), nextXid: await bench.db.nextTransactionId(), cpu: instances.map((i) => cpuSeconds(i.server.pid)), redisCpu: await redisCpuSeconds(bench.redis), redisCommands: await redisCommands(bench.redis), statements: bench.counter.snapshot() };
+}
+
+/**
+ * Writes between two snapshots, per second: write transactions on the whole PostgreSQL server
+ * (each one commit; the figure the goal is about), and the statements that wrote the presence
+ * tables (and last-seen), by gist.
+ */
+function presenceWrites(from: Snapshot, to: Snapshot): { transactionsPerSecond: number; statementsPerSecond: number; byStatement: Record<string, number> } {
+  const seconds = (to.at - from.at) / 1000;
+  const byStatement: Record<string, number> = {};
+  for (const [sql, n] of countsBetween(from.statements, to.statements)) {
+    const gist = statementGist(sql);
+    if (!/^(insert into|update|delete from) "?(instances|ws_connections|presence_pending|users)"?$/.test(gist)) continue;
+    if (gist.includes('users') && !sql.includes('last_seen_at')) continue;
+    byStatement[gist] = (byStatement[gist] ?? 0) + n / seconds;
+  }
+  return { transactionsPerSecond: (to.nextXid - from.nextXid) / seconds, statementsPerSecond: Object.values(byStatement).reduce((a, b) => a + b, 0), byStatement };
+}
+
+interface TickWindow {
+  subscribers: number;
+  missedPercent: number;
+  latencyMs: Percentiles;
+  jitterMs: Percentiles;
+  /** CPU µs per subscriber-tick, per instance (its CPU over the ticks its own subscribers received). */
+  cpuPerSubscriberTickMicros: number[];
+  cpuUtilisationPercent: number[];
+  redisCpuPercent: number;
+  presenceWrites: ReturnType<typeof presenceWrites>;
+}
+
+interface ChangeWindow {
+  rate: number;
+  perSecond: number;
+  changes: number;
+  errors: Record<string, number>;
+  lost: number;
+  duplicates: number;
+  sentToFrameMs: Percentiles;
+  answeredToFrameMs: Percentiles;
+  sentToAnswerMs: Percentiles;
+  /** The watching instance's own histogram (cluster mode): its stream entry's publish → delivery. */
+  serverLag?: ReturnType<typeof lagPercentiles>;
+  redisCpuPercent: number;
+  /**
+   * The stream's share of it, by its share of the commands Redis ran (the rest: the rate limits,
+   * a few per mutation): a command's cost is mostly reading and answering it.
+   */
+  redisStreamCpuPercent: number;
+  /** Stream commands per change (the append, the readers' share of a blocking read). */
+  streamCommandsPerChange: number;
+  cpuUtilisationPercent: number[];
+}
+
+interface ChurnWindow {
+  connectsPerSecond: number;
+  disconnectsPerSecond: number;
+  failures: Record<string, number>;
+  presenceWrites: ReturnType<typeof presenceWrites>;
+  /** Connects + disconnects a second + one heartbeat per instance per 5 s (cluster mode). */
+  goalPerSecond: number;
+}
+
+interface Run {
+  mode: Mode;
+  instances: number;
+  subscribers: number;
+  error?: string;
+  ramp?: { connected: number; failed: number; seconds: number };
+  ticks?: TickWindow;
+  changes?: ChangeWindow[];
+  churn?: ChurnWindow;
+  held?: boolean;
+}
+
+function windowPercent(from: Snapshot, to: Snapshot, value: (s: Snapshot) => number): number {
+  return ((value(to) - value(from)) / ((to.at - from.at) / 1000)) * 100;
+}
+
+async function measureTicks(bench: Bench, instances: Instance[]): Promise<TickWindow> {
+  const { windowSeconds } = bench.options;
+  const fromMs = Date.now() + 500;
+  const toMs = fromMs + windowSeconds * 1000;
+  for (const { load } of instances) load.measure(fromMs, toMs);
+  await sleep(fromMs - Date.now());
+  const start = await snapshot(bench, instances);
+  await sleep(toMs - Date.now());
+  const end = await snapshot(bench, instances);
+  await sleep(LATE_GRACE_MS);
+  const reports: WindowResult[] = [];
+  for (const { load } of instances) reports.push(await load.report(60_000));
+  const expected = reports.reduce((a, r) => a + r.expected, 0);
+  const received = reports.reduce((a, r) => a + r.received, 0);
+  const all = (pick: (r: WindowResult) => Float64Array) => Float64Array.from(reports.flatMap((r) => [...pick(r)]));
+  return {
+    subscribers: reports.reduce((a, r) => a + r.subscribers, 0),
+    missedPercent: expected === 0 ? NaN : ((expected - received) / expected) * 100,
+    latencyMs: percentiles(all((r) => r.latenciesMs)),
+    jitterMs: percentiles(all((r) => r.jittersMs)),
+    cpuPerSubscriberTickMicros: instances.map((_, i) => ((end.cpu[i]! - start.cpu[i]!) * 1e6) / reports[i]!.received),
+    cpuUtilisationPercent: instances.map((_, i) => windowPercent(start, end, (s) => s.cpu[i]!)),
+    redisCpuPercent: windowPercent(start, end, (s) => s.redisCpu),
+    presenceWrites: presenceWrites(start, end),
+  };
+}
+
+async function measureChanges(bench: Bench, instances: Instance[], changes: ChangeProcess, rate: number, mode: Mode): Promise<ChangeWindow> {
+  const fromMs = Date.now() + 500;
+  const toMs = fromMs + bench.options.windowSeconds * 1000;
+  const watcher = instances.at(-1)!.server;
+  const lagBefore = mode === 'cluster' ? lagBuckets(await scrapeMetrics(watcher.port)) : undefined;
+  const report = changes.ask<ChangeReport>({ type: 'changes', rate, fromMs, toMs }, 'changes', bench.options.windowSeconds * 1000 + 120_000);
+  await sleep(fromMs - Date.now());
+  const start = await snapshot(bench, instances);
+  await sleep(toMs - Date.now());
+  const end = await snapshot(bench, instances);
+  const r = await report;
+  const lagAfter = lagBefore ? lagBuckets(await scrapeMetrics(watcher.port)) : undefined;
+  return {
+    rate,
+    perSecond: r.perSecond,
+    changes: r.changes,
+    errors: r.errors,
+    lost: r.lost,
+    duplicates: r.duplicates,
+    sentToFrameMs: percentiles(r.sentToFrameMs),
+    answeredToFrameMs: percentiles(r.answeredToFrameMs),
+    sentToAnswerMs: percentiles(r.sentToAnswerMs),
+    serverLag: lagBefore && lagAfter ? lagPercentiles(lagBefore, lagAfter) : undefined,
+    redisCpuPercent: windowPercent(start, end, (s) => s.redisCpu),
+    redisStreamCpuPercent:
+      windowPercent(start, end, (s) => s.redisCpu) *
+      ((end.redisCommands.streamCalls - start.redisCommands.streamCalls) / Math.max(1, end.redisCommands.calls - start.redisCommands.calls)),
+    streamCommandsPerChange: (end.redisCommands.streamCalls - start.redisCommands.streamCalls) / r.changes,
+    cpuUtilisationPercent: instances.map((_, i) => windowPercent(start, end, (s) => s.cpu[i]!)),
+  };
+}
+
+async function measureChurn(bench: Bench, instances: Instance[], changes: ChangeProcess): Promise<ChurnWindow> {
+  const { windowSeconds, churnRate } = bench.options;
+  const fromMs = Date.now() + 500;
+  const toMs = fromMs + windowSeconds * 1000;
+  const report = changes.ask<ChurnReport>({ type: 'churn', students: bench.churning, rate: churnRate, fromMs, toMs, holdMs: 1_000 }, 'churn', windowSeconds * 1000 + 60_000);
+  await sleep(fromMs - Date.now());
+  const start = await snapshot(bench, instances);
+  // The last sockets opened close a second after the window: the snapshot waits for them.
+  await sleep(toMs + 1_500 - Date.now());
+  const end = await snapshot(bench, instances);
+  const r = await report;
+  const seconds = (end.at - start.at) / 1000;
+  const connectsPerSecond = r.opened / seconds;
+  const disconnectsPerSecond = r.closed / seconds;
+  return {
+    connectsPerSecond,
+    disconnectsPerSecond,
+    failures: r.failures,
+    presenceWrites: presenceWrites(start, end),
+    goalPerSecond: connectsPerSecond + disconnectsPerSecond + instances.length / HEARTBEAT_SECONDS,
+  };
+}
+
+async function startInstances(bench: Bench, mode: Mode, redisPrefix: string): Promise<ServerProcess[]> {
+  const count = mode === 'cluster' ? 2 : 1;
+  return Promise.all(
+    Array.from({ length: count }, async (_, i) => {
+      const port = await freePort();
+      const cluster: Record<string, string> = mode === 'cluster' ? { REDIS_URL, REDIS_KEY_PREFIX: redisPrefix, INSTANCE_ID: `bench-${'ab'[i]}` } : {};
+      const env = studyclockEnv(bench.tokens, bench.db.url(bench.counter.port), port, { METRICS_TOKEN, ...cluster });
+      return startServerProcess({ name: `studyclock ${mode} ${i}`, args: STUDYCLOCK_ARGS, cwd: REPO, env, port, readyTimeoutMs: 60_000 });
+    }),
+  );
+}
+
+/** One mode at one size: instances up, subscribers on, the windows, everything down. */
+async function measure(bench: Bench, mode: Mode, n: number, full: boolean): Promise<Run> {
+  const tag = `[${mode} N=${n}]`;
+  const count = mode === 'cluster' ? 2 : 1;
+  const run: Run = { mode, instances: count, subscribers: n };
+  await resetStudents(bench.db.url(), [...bench.ticking, ...bench.changing, ...bench.churning]);
+  const servers = await startInstances(bench, mode, `studyclock-bench-${randomBytes(4).toString('hex')}:`);
+  const instances: Instance[] = [];
+  const changes = new ChangeProcess();
+  try {
+    log(`${tag} ${servers.length} instance(s) up: pids ${servers.map((s) => s.pid).join(', ')}`);
+    const share = Math.ceil(n / count);
+    for (const [i, server] of servers.entries()) {
+      const block = nextBlock(bench);
+      const load = await LoadClient.start({
+        cwd: REPO,
+        url: server.url,
+        protocol: 'graphql-transport-ws',
+        subscribers: bench.ticking.slice(i * share, Math.min(n, (i + 1) * share)),
+        perWorker: bench.options.perWorker,
+        concurrency: Math.ceil(bench.options.concurrency / count),
+        connectTimeoutMs: 30_000,
+        tokens: bench.tokens,
+        localAddress: (worker) => `127.1.${block}.${worker + 1}`,
+      });
+      instances.push({ server, load });
+    }
+    const rampStart = Date.now();
+    const ramps = await Promise.all(instances.map(({ load }) => load.ramp(120_000 + n * 20)));
+    run.ramp = { connected: ramps.reduce((a, r) => a + r.connected, 0), failed: ramps.reduce((a, r) => a + r.failed, 0), seconds: (Date.now() - rampStart) / 1000 };
+    log(`${tag} ${run.ramp.connected} subscribed in ${run.ramp.seconds.toFixed(1)} s${run.ramp.failed ? `, ${run.ramp.failed} failed: ${JSON.stringify(ramps.map((r) => r.failures))}` : ''}`);
+    // The change subscribers watch the last instance; the changes go to the first (in cluster
+    // mode, every change crosses instances).
+    await changes.ready;
+    await changes.ask(
+      { type: 'start', wsUrl: instances.at(-1)!.server.url, httpUrl: `http://127.0.0.1:${instances[0]!.server.port}/graphql`, watched: bench.changing, tokens: bench.tokens, localAddress: `127.1.${nextBlock(bench)}.1` },
+      'watching',
+      120_000,
+    );
+    // Out of the tick window: a change student's ticks would count in its instance's CPU but not in its received ticks.
+    await changes.ask({ type: 'pause-all' }, 'paused', 120_000);
+    await sleep(bench.options.settleSeconds * 1000);
+
+    run.ticks = await measureTicks(bench, instances);
+    const t = run.ticks;
+    run.held = t.missedPercent <= 0.1 && t.latencyMs.p99 <= bench.options.capacityP99Ms;
+    log(`${tag} ticks: missed ${t.missedPercent.toFixed(3)} %, p50/p99 ${t.latencyMs.p50.toFixed(1)}/${t.latencyMs.p99.toFixed(1)} ms, CPU µs/sub-tick ${t.cpuPerSubscriberTickMicros.map((v) => v.toFixed(1)).join(' ')}${run.held ? '' : ' (not held)'}`);
+    if (full) {
+      run.changes = [];
+      for (const rate of [bench.options.changeRate, bench.options.redisRate]) {
+        const c = await measureChanges(bench, instances, changes, rate, mode);
+        run.changes.push(c);
+        log(`${tag} ${rate} changes/s asked, ${c.perSecond.toFixed(0)} sent: lost ${c.lost}, errors ${JSON.stringify(c.errors)}, sent→frame p50/p99 ${c.sentToFrameMs.p50.toFixed(1)}/${c.sentToFrameMs.p99.toFixed(1)} ms, Redis CPU ${c.redisCpuPercent.toFixed(1)} %`);
+      }
+      run.churn = await measureChurn(bench, instances, changes);
+      log(`${tag} churn: ${run.churn.connectsPerSecond.toFixed(1)} connects/s, write transactions ${run.churn.presenceWrites.transactionsPerSecond.toFixed(1)}/s (goal ≤ ${run.churn.goalPerSecond.toFixed(1)})`);
+    }
+    return run;
+  } finally {
+    await changes.close();
+    for (const { load } of instances) await load.close();
+    await Promise.all(servers.map((s) => s.stop()));
+  }
+}
+
+const f = (v: number | undefined, digits = 1) => (v === undefined || !Number.isFinite(v) ? '–' : v.toFixed(digits));
+
+function formatReport(runs: Run[], options: Options): string {
+  const lines: string[] = [];
+  lines.push(`ticking alone (window ${options.windowSeconds} s; held = missed ≤ 0.1 % and p99 ≤ ${options.capacityP99Ms} ms)`);
+  lines.push('mode     inst  subscribers  missed %  p50 ms  p99 ms  jitter p99  CPU µs/sub-tick per instance  CPU % per instance  held');
+  for (const r of runs) {
+    if (!r.ticks) {
+      lines.push(`${r.mode.padEnd(8)} ${String(r.instances).padStart(4)}  ${String(r.subscribers).padStart(11)}  failed: ${r.error ?? 'no window'}`);
+      continue;
+    }
+    const t = r.ticks;
+    lines.push(
+      `${r.mode.padEnd(8)} ${String(r.instances).padStart(4)}  ${String(t.subscribers).padStart(11)}  ${f(t.missedPercent, 3).padStart(8)}  ${f(t.latencyMs.p50).padStart(6)}  ${f(t.latencyMs.p99).padStart(6)}  ${f(t.jitterMs.p99).padStart(10)}  ${t.cpuPerSubscriberTickMicros.map((v) => f(v)).join(' / ').padStart(28)}  ${t.cpuUtilisationPercent.map((v) => f(v, 0)).join(' / ').padStart(18)}  ${r.held ? 'yes' : 'no'}`,
+    );
+  }
+  const bySize = new Map<number, Partial<Record<Mode, Run>>>();
+  for (const r of runs) (bySize.get(r.subscribers) ?? bySize.set(r.subscribers, {}).get(r.subscribers)!)[r.mode] = r;
+  lines.push('', 'cluster ÷ single, CPU per subscriber-tick (mean of the instances): goal ≤ 1.05');
+  for (const [n, m] of bySize) {
+    const mean = (r?: Run) => (r?.ticks ? r.ticks.cpuPerSubscriberTickMicros.reduce((a, b) => a + b, 0) / r.ticks.cpuPerSubscriberTickMicros.length : NaN);
+    if (m.single?.ticks && m.cluster?.ticks) lines.push(`  N=${n}: ${f(mean(m.cluster) / mean(m.single), 2)}`);
+  }
+  const capacity = (mode: Mode) => {
+    let held = 0;
+    for (const r of runs.filter((x) => x.mode === mode)) if (r.held) held = Math.max(held, r.subscribers);
+    return held;
+  };
+  const [one, two] = [capacity('single'), capacity('cluster')];
+  lines.push('', `capacity (largest size held): single ${one}, cluster of two ${two}; ratio ${one > 0 ? f(two / one, 2) : '–'} (goal ≥ 1.7)`);
+  for (const r of runs.filter((x) => x.changes)) {
+    lines.push('', `${r.mode} with ${r.subscribers} ticking: changes (${r.mode === 'cluster' ? 'HTTP on instance A, subscribers on B' : 'HTTP and subscribers on the one instance'})`);
+    lines.push('  asked/s  sent/s  lost  dup  errors  sent→frame p50/p99  answered→frame p50/p99  sent→answer p50/p99  server lag p50/p99 ≤  Redis CPU %  of it stream %  stream cmds/change');
+    for (const c of r.changes!) {
+      const errors = Object.values(c.errors).reduce((a, b) => a + b, 0);
+      const lag = c.serverLag ? `${f(c.serverLag.p50AtMostMs, 0)}/${f(c.serverLag.p99AtMostMs, 0)}` : '–';
+      lines.push(
+        `  ${String(c.rate).padStart(7)}  ${f(c.perSecond, 0).padStart(6)}  ${String(c.lost).padStart(4)}  ${String(c.duplicates).padStart(3)}  ${String(errors).padStart(6)}  ${`${f(c.sentToFrameMs.p50)}/${f(c.sentToFrameMs.p99)}`.padStart(18)}  ${`${f(c.answeredToFrameMs.p50)}/${f(c.answeredToFrameMs.p99)}`.padStart(22)}  ${`${f(c.sentToAnswerMs.p50)}/${f(c.sentToAnswerMs.p99)}`.padStart(19)}  ${lag.padStart(20)}  ${f(c.redisCpuPercent).padStart(11)}  ${f(c.redisStreamCpuPercent, 2).padStart(14)}  ${f(c.streamCommandsPerChange, 2).padStart(17)}`,
+      );
+    }
+    const last = r.changes!.at(-1)!;
+    if (r.mode === 'cluster') {
+      const projected = (last.redisStreamCpuPercent / last.perSecond) * options.redisRate;
+      lines.push(`  Redis for the stream at ${options.redisRate} changes/s: ${f(projected, 2)} % of a core (its share measured at ${f(last.perSecond, 0)} changes/s, scaled; goal < 5 %)`);
+    }
+    const ch = r.churn!;
+    const statements = (w: ChurnWindow['presenceWrites']) => JSON.stringify(Object.fromEntries(Object.entries(w.byStatement).map(([k, v]) => [k, Number(v.toFixed(2))])));
+    lines.push(`  presence: ${f(ch.connectsPerSecond)} connects/s, ${f(ch.disconnectsPerSecond)} disconnects/s → ${f(ch.presenceWrites.transactionsPerSecond)} PostgreSQL write transactions/s (goal ≤ ${f(ch.goalPerSecond)}); write statements/s ${f(ch.presenceWrites.statementsPerSecond)}: ${statements(ch.presenceWrites)}`);
+    if (r.ticks) lines.push(`  while only ticking: ${f(r.ticks.presenceWrites.transactionsPerSecond, 2)} write transactions/s (heartbeats: ${f(r.instances / HEARTBEAT_SECONDS, 2)}/s); statements ${statements(r.ticks.presenceWrites)}`);
+  }
+  return lines.join('\n');
+}
+
+async function main(): Promise<void> {
+  if (process.argv.includes('--help')) return void process.stdout.write(USAGE);
+  const options = parseOptions(process.argv.slice(2));
+  const startedAt = new Date();
+  const originMs = Math.floor(Date.now() / 1000) * 1000 - 600_000;
+  log('compiling studyclock to JavaScript');
+  buildStudyclock(REPO);
+  const db = await createBenchDatabase();
+  const counter = await QueryCounter.start(POSTGRES.port);
+  const redis = new Redis(REDIS_URL, { lazyConnect: true, maxRetriesPerRequest: 1 });
+  await redis.connect();
+  const bench: Bench = {
+    options,
+    tokens: { secret: randomBytes(48).toString('base64url'), issuer: 'studyclock', audience: 'studyclock-api', ttlSeconds: 3_600 },
+    db,
+    counter,
+    redis,
+    ticking: students(Math.max(...options.sizes), originMs),
+    changing: students(options.changeStudents, originMs),
+    churning: students(options.churnRate * 2, originMs),
+    addressBlocks: 0,
+  };
+  const cleanup = async () => {
+    killAllChildren();
+    redis.disconnect();
+    await counter.close().catch(() => {});
+    await db.drop().catch((err: unknown) => log(`could not drop ${db.name}: ${String(err)}`));
+  };
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => void withTimeout(cleanup(), 15_000, 'cleanup').finally(() => process.exit(130)));
+  try {
+    // The first start migrates the schema; then the students go straight into PostgreSQL.
+    const migrate = await startInstances(bench, 'single', 'unused:');
+    await migrate[0]!.stop();
+    await seedStudents(db.url(), [...bench.ticking, ...bench.changing, ...bench.churning]);
+    log(`database ${db.name}: ${bench.ticking.length + bench.changing.length + bench.churning.length} students seeded`);
+    const runs: Run[] = [];
+    const stopped = new Set<Mode>();
+    for (const [i, n] of options.sizes.entries()) {
+      for (const mode of options.modes) {
+        if (stopped.has(mode)) continue;
+        const perInstance = Math.ceil(n / (mode === 'cluster' ? 2 : 1)) + options.changeStudents;
+        if (perInstance > MAX_SOCKETS_PER_INSTANCE) {
+          stopped.add(mode);
+          log(`[${mode} N=${n}] skipped: ${perInstance} sockets on one instance is over its ${MAX_SOCKETS_PER_INSTANCE}`);
+          continue;
+        }
+        const run = await measure(bench, mode, n, i === 0).catch((err: unknown): Run => {
+          log(`[${mode} N=${n}] failed: ${err instanceof Error ? err.message : String(err)}`);
+          return { mode, instances: mode === 'cluster' ? 2 : 1, subscribers: n, error: err instanceof Error ? err.message : String(err) };
+        });
+        runs.push(run);
+        if (!run.held) stopped.add(mode);
+      }
+    }
+    const report = formatReport(runs, options);
+    const outDir = join(REPO, options.outDir);
+    mkdirSync(outDir, { recursive: true });
+    const file = join(outDir, `scale-out-${startedAt.toISOString().replace(/[:.]/g, '-')}.json`);
+    const machine = { cpus: os.cpus().length, cpuModel: os.cpus()[0]?.model ?? 'unknown', node: process.version };
+    writeFileSync(file, `${JSON.stringify({ startedAt, wallSeconds: (Date.now() - startedAt.getTime()) / 1000, options, machine, runs }, null, 2)}\n`);
+    process.stdout.write(`\n${report}\n\nresults in ${file}\n`);
+  } finally {
+    await cleanup();
+  }
+}
+
+main().then(
+  () => process.exit(0),
+  (err: unknown) => {
+    log(err instanceof Error ? (err.stack ?? err.message) : String(err));
+    killAllChildren();
+    process.exit(1);
+  },
+);
