@@ -7,14 +7,14 @@
  *
  *   npm run bench:realtime -- --sizes=1000,5000 --window=15 --servers=floor,graphql-ws,studyclock
  */
-import { randomBytes, randomUUID } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { killAllChildren, sleep, withTimeout } from './lib/children.js';
-import { type BenchDatabase, createBenchDatabase, POSTGRES, resetStudents, seedStudents } from './lib/database.js';
+import { cleanUpOnStop, killAllChildren, log, runMain, sleep } from './lib/children.js';
+import { type BenchDatabase, createBenchDatabase, makeStudents, POSTGRES, resetStudents, seedStudents } from './lib/database.js';
 import { censusGrowth, type CpuProfile, heapCensus, readHeapAfterGc, startCpuProfile, topSelfTime } from './lib/inspector.js';
 import { LoadClient } from './lib/load-client.js';
 import { type BenchOptions, parseOptions, type ServerName, USAGE } from './lib/options.js';
@@ -31,9 +31,6 @@ const WARMUP_SUBSCRIBERS = 100;
 const LATE_GRACE_MS = 3_000;
 /** A subscription without its first frame after this long has failed. */
 const CONNECT_TIMEOUT_MS = 30_000;
-const GOLDEN = (Math.sqrt(5) - 1) / 2;
-
-const log = (line: string) => process.stderr.write(`${new Date().toISOString().slice(11, 19)} ${line}\n`);
 
 /** Everything one benchmark run shares between its servers. */
 interface Bench {
@@ -46,20 +43,6 @@ interface Bench {
   database?: { db: BenchDatabase; counter: QueryCounter; seeded: boolean };
   /** Source-address blocks handed out so far (each load client gets a fresh 127.1.<block>.x). */
   addressBlocks: number;
-}
-
-/**
- * The students, their phases fixed for the whole run. With `spread`, student i's run started at
- * the fractional part of i·φ of a second after the ticker's origin: any first N of them are
- * spread evenly over the second (a golden-ratio sequence), so every size sees the same spread.
- */
-function makeStudents(count: number, phase: BenchOptions['phase'], tickOriginMs: number): Subscriber[] {
-  return Array.from({ length: count }, (_, i) => ({
-    userId: randomUUID(),
-    familyId: randomUUID(),
-    sessionId: randomUUID(),
-    originMs: phase === 'aligned' ? tickOriginMs : tickOriginMs + Math.floor(((i * GOLDEN) % 1) * 1000),
-  }));
 }
 
 /** The environment of each server: studyclock's own variables (src/config.ts) or the baselines'. */
@@ -248,7 +231,7 @@ async function main(): Promise<void> {
     options,
     tokens: { secret: randomBytes(48).toString('base64url'), issuer: 'studyclock', audience: 'studyclock-api', ttlSeconds: 3_600 },
     tickOriginMs,
-    students: makeStudents(Math.max(...options.sizes), options.phase, tickOriginMs),
+    students: makeStudents(Math.max(...options.sizes), tickOriginMs, options.phase),
     addressBlocks: 0,
   };
   const cleanup = async () => {
@@ -256,16 +239,7 @@ async function main(): Promise<void> {
     await bench.database?.counter.close().catch(() => {});
     await bench.database?.db.drop().catch((err: unknown) => log(`could not drop ${bench.database?.db.name}: ${String(err)}`));
   };
-  let stopping = false;
-  const stop = (why: string, code: number) => {
-    if (stopping) return;
-    stopping = true;
-    log(`${why}: stopping every child process and dropping the database`);
-    void withTimeout(cleanup(), 15_000, 'cleanup').finally(() => process.exit(code));
-  };
-  for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => stop(signal, 130));
-  process.on('uncaughtException', (err) => stop(err.stack ?? err.message, 1));
-  process.on('unhandledRejection', (err) => stop(String(err), 1));
+  cleanUpOnStop(cleanup);
 
   try {
     log('compiling the servers to JavaScript');
@@ -308,11 +282,4 @@ async function main(): Promise<void> {
   }
 }
 
-main().then(
-  () => process.exit(0),
-  (err: unknown) => {
-    log(err instanceof Error ? (err.stack ?? err.message) : String(err));
-    killAllChildren();
-    process.exit(1);
-  },
-);
+runMain(main);

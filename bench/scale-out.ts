@@ -6,7 +6,7 @@
  *
  *   npm run bench:scale-out -- --sizes=4000,8000,12000 --window=15
  */
-import { randomBytes, randomUUID } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { type ChildProcess, fork } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { request } from 'node:http';
@@ -15,9 +15,9 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Redis } from 'ioredis';
 import type { ChangeReport, ChurnReport, FromChangeWorker, ToChangeWorker } from './lib/change-protocol.js';
-import { killAllChildren, sleep, stopChild, trackChild, withTimeout } from './lib/children.js';
-import { type BenchDatabase, createBenchDatabase, POSTGRES, resetStudents, seedStudents } from './lib/database.js';
-import { LoadClient, type WindowResult } from './lib/load-client.js';
+import { cleanUpOnStop, killAllChildren, log, nextMessage, runMain, sleep, stopChild, trackChild, withTimeout } from './lib/children.js';
+import { type BenchDatabase, createBenchDatabase, makeStudents, POSTGRES, resetStudents, seedStudents } from './lib/database.js';
+import { concatSamples, LoadClient, type WindowResult } from './lib/load-client.js';
 import { positiveInt } from './lib/options.js';
 import { cpuSeconds } from './lib/proc.js';
 import type { Subscriber, TokenSettings } from './lib/protocol.js';
@@ -29,7 +29,6 @@ import { buildStudyclock, STUDYCLOCK_ARGS, studyclockEnv } from './lib/studycloc
 const REPO = fileURLToPath(new URL('..', import.meta.url));
 const CHANGE_WORKER = fileURLToPath(new URL('./load/changes.ts', import.meta.url));
 const REDIS_URL = process.env.BENCH_REDIS_URL ?? 'redis://127.0.0.1:6379';
-const GOLDEN = (Math.sqrt(5) - 1) / 2;
 const LATE_GRACE_MS = 3_000;
 const METRICS_TOKEN = randomBytes(24).toString('hex');
 /** Heartbeat period studyclock's instances use (CLUSTER_HEARTBEAT_SECONDS's default). */
@@ -126,8 +125,6 @@ function parseOptions(argv: readonly string[]): Options {
   return options;
 }
 
-const log = (line: string) => process.stderr.write(`${new Date().toISOString().slice(11, 19)} ${line}\n`);
-
 /** Everything the runs share. */
 interface Bench {
   options: Options;
@@ -140,15 +137,6 @@ interface Bench {
   changing: Subscriber[];
   churning: Subscriber[];
   addressBlocks: number;
-}
-
-function students(count: number, originMs: number): Subscriber[] {
-  return Array.from({ length: count }, (_, i) => ({
-    userId: randomUUID(),
-    familyId: randomUUID(),
-    sessionId: randomUUID(),
-    originMs: originMs + Math.floor(((i * GOLDEN) % 1) * 1000),
-  }));
 }
 
 function nextBlock(bench: Bench): number {
@@ -177,14 +165,7 @@ class ChangeProcess {
   }
 
   async ask<T extends FromChangeWorker>(message: ToChangeWorker | undefined, reply: T['type'], timeoutMs: number): Promise<T> {
-    const answer = new Promise<T>((resolve) => {
-      const onMessage = (m: FromChangeWorker) => {
-        if (m.type !== reply) return;
-        this.#child.off('message', onMessage);
-        resolve(m as T);
-      };
-      this.#child.on('message', onMessage);
-    });
+    const answer = nextMessage<FromChangeWorker, T>(this.#child, reply);
     if (message) this.#child.send(message);
     return withTimeout(Promise.race([answer, this.#failure]), timeoutMs, `change process: ${reply}`);
   }
@@ -360,7 +341,7 @@ async function measureTicks(bench: Bench, instances: Instance[]): Promise<TickWi
   for (const { load } of instances) reports.push(await load.report(60_000));
   const expected = reports.reduce((a, r) => a + r.expected, 0);
   const received = reports.reduce((a, r) => a + r.received, 0);
-  const all = (pick: (r: WindowResult) => Float64Array) => Float64Array.from(reports.flatMap((r) => [...pick(r)]));
+  const all = (pick: (r: WindowResult) => Float64Array) => concatSamples(reports.map(pick));
   return {
     subscribers: reports.reduce((a, r) => a + r.subscribers, 0),
     missedPercent: expected === 0 ? NaN : ((expected - received) / expected) * 100,
@@ -575,9 +556,9 @@ async function main(): Promise<void> {
     db,
     counter,
     redis,
-    ticking: students(Math.max(...options.sizes), originMs),
-    changing: students(options.changeStudents, originMs),
-    churning: students(options.churnRate * 2, originMs),
+    ticking: makeStudents(Math.max(...options.sizes), originMs),
+    changing: makeStudents(options.changeStudents, originMs),
+    churning: makeStudents(options.churnRate * 2, originMs),
     addressBlocks: 0,
   };
   const cleanup = async () => {
@@ -586,7 +567,7 @@ async function main(): Promise<void> {
     await counter.close().catch(() => {});
     await db.drop().catch((err: unknown) => log(`could not drop ${db.name}: ${String(err)}`));
   };
-  for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => void withTimeout(cleanup(), 15_000, 'cleanup').finally(() => process.exit(130)));
+  cleanUpOnStop(cleanup);
   try {
     // The first start migrates the schema; then the students go straight into PostgreSQL.
     const migrate = await startInstances(bench, 'single', 'unused:');
@@ -624,11 +605,4 @@ async function main(): Promise<void> {
   }
 }
 
-main().then(
-  () => process.exit(0),
-  (err: unknown) => {
-    log(err instanceof Error ? (err.stack ?? err.message) : String(err));
-    killAllChildren();
-    process.exit(1);
-  },
-);
+runMain(main);

@@ -1,4 +1,4 @@
-import { randomBytes } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import pg from 'pg';
 import type { Subscriber } from './protocol.js';
 
@@ -56,6 +56,23 @@ export async function createBenchDatabase(): Promise<BenchDatabase> {
         }
       })()),
   };
+}
+
+const GOLDEN = (Math.sqrt(5) - 1) / 2;
+
+/**
+ * `count` new students, each with a log-in and a session. Spread (the default), student i's run
+ * started the fractional part of i·φ of a second after `originMs`: any first N of them are
+ * spread evenly over the second (a golden-ratio sequence), so every size sees the same spread.
+ * Aligned, every run started at `originMs`.
+ */
+export function makeStudents(count: number, originMs: number, phase: 'spread' | 'aligned' = 'spread'): Subscriber[] {
+  return Array.from({ length: count }, (_, i) => ({
+    userId: randomUUID(),
+    familyId: randomUUID(),
+    sessionId: randomUUID(),
+    originMs: phase === 'aligned' ? originMs : originMs + Math.floor(((i * GOLDEN) % 1) * 1000),
+  }));
 }
 
 const CHUNK = 5_000;

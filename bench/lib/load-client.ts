@@ -1,6 +1,6 @@
 import { type ChildProcess, fork } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { stopChild, trackChild, withTimeout } from './children.js';
+import { nextMessage, stopChild, trackChild, withTimeout } from './children.js';
 import type { ClientProtocol, ConnectedMessage, FromWorker, ReportMessage, Subscriber, TokenSettings, ToWorker } from './protocol.js';
 
 const WORKER = fileURLToPath(new URL('../load/worker.ts', import.meta.url));
@@ -148,8 +148,8 @@ export class LoadClient {
       subscribers: all.reduce((a, r) => a + r.subscribers, 0),
       expected: all.reduce((a, r) => a + r.expected, 0),
       received: all.reduce((a, r) => a + r.received, 0),
-      latenciesMs: concat(all.map((r) => r.latenciesMs)),
-      jittersMs: concat(all.map((r) => r.jittersMs)),
+      latenciesMs: concatSamples(all.map((r) => r.latenciesMs)),
+      jittersMs: concatSamples(all.map((r) => r.jittersMs)),
       closedAfterConnect,
     };
   }
@@ -171,18 +171,12 @@ export class LoadClient {
   }
 
   #next<T extends FromWorker>(worker: ChildProcess, type: T['type']): Promise<T> {
-    return new Promise((resolve) => {
-      const onMessage = (m: FromWorker) => {
-        if (m.type !== type) return;
-        worker.off('message', onMessage);
-        resolve(m as T);
-      };
-      worker.on('message', onMessage);
-    });
+    return nextMessage<FromWorker, T>(worker, type);
   }
 }
 
-function concat(parts: Float64Array[]): Float64Array {
+/** The samples of several reports, one after the other. */
+export function concatSamples(parts: Float64Array[]): Float64Array {
   const out = new Float64Array(parts.reduce((a, p) => a + p.length, 0));
   let offset = 0;
   for (const part of parts) {
