@@ -19,6 +19,7 @@ import { cleanUpOnStop, killAllChildren, log, nextMessage, runMain, sleep, stopC
 import { type BenchDatabase, createBenchDatabase, makeStudents, POSTGRES, resetStudents, seedStudents } from './lib/database.js';
 import { concatSamples, LoadClient, type WindowResult } from './lib/load-client.js';
 import { positiveInt } from './lib/options.js';
+import { type CpuProfile, startCpuProfile, topSelfTime } from './lib/inspector.js';
 import { cpuSeconds } from './lib/proc.js';
 import type { Subscriber, TokenSettings } from './lib/protocol.js';
 import { countsBetween, QueryCounter, statementGist } from './lib/query-counter.js';
@@ -51,6 +52,8 @@ interface Options {
   capacityP99Ms: number;
   perWorker: number;
   concurrency: number;
+  /** Whether each instance's tick window is CPU-profiled. */
+  profile: boolean;
   outDir: string;
 }
 
@@ -69,6 +72,8 @@ const USAGE = `npm run bench:scale-out -- [flags]
   --capacity-p99=50       tick delivery p99 (ms) a size must stay within to count as held
   --per-worker=5000       most sockets per load-client process
   --concurrency=200       handshakes in flight at once, over all load processes
+  --profile=no            yes: CPU-profile every instance's tick window (.cpuprofile beside the
+                          JSON, top functions printed); a profiled run's CPU figures run high
   --out=artifacts/bench   where the JSON result goes
 `;
 
@@ -85,6 +90,7 @@ function parseOptions(argv: readonly string[]): Options {
     capacityP99Ms: 50,
     perWorker: 5_000,
     concurrency: 200,
+    profile: false,
     outDir: 'artifacts/bench',
   };
   const problems: string[] = [];
@@ -114,6 +120,10 @@ function parseOptions(argv: readonly string[]): Options {
         case 'capacity-p99': options.capacityP99Ms = int(); break;
         case 'per-worker': options.perWorker = int(); break;
         case 'concurrency': options.concurrency = int(); break;
+        case 'profile':
+          if (value !== 'yes' && value !== 'no') throw new Error('--profile: yes or no');
+          options.profile = value === 'yes';
+          break;
         case 'out': options.outDir = value; break;
         default: problems.push(`unknown flag --${name}`);
       }
@@ -137,6 +147,8 @@ interface Bench {
   changing: Subscriber[];
   churning: Subscriber[];
   addressBlocks: number;
+  /** The tick windows' CPU profiles (with --profile), by run and instance. */
+  profiles: { name: string; profile: CpuProfile }[];
 }
 
 function nextBlock(bench: Bench): number {
@@ -429,7 +441,8 @@ async function measure(bench: Bench, mode: Mode, n: number, full: boolean): Prom
   await resetStudents(bench.db.url(), [...bench.ticking, ...bench.changing, ...bench.churning]);
   const servers = await startInstances(bench, mode, `studyclock-bench-${randomBytes(4).toString('hex')}:`);
   const instances: Instance[] = [];
-  const changes = new ChangeProcess();
+  // Only the first size measures changes and churn: the others measure ticking alone.
+  const changes = full ? new ChangeProcess() : undefined;
   try {
     log(`${tag} ${servers.length} instance(s) up: pids ${servers.map((s) => s.pid).join(', ')}`);
     const share = Math.ceil(n / count);
@@ -452,23 +465,27 @@ async function measure(bench: Bench, mode: Mode, n: number, full: boolean): Prom
     const ramps = await Promise.all(instances.map(({ load }) => load.ramp(120_000 + n * 20)));
     run.ramp = { connected: ramps.reduce((a, r) => a + r.connected, 0), failed: ramps.reduce((a, r) => a + r.failed, 0), seconds: (Date.now() - rampStart) / 1000 };
     log(`${tag} ${run.ramp.connected} subscribed in ${run.ramp.seconds.toFixed(1)} s${run.ramp.failed ? `, ${run.ramp.failed} failed: ${JSON.stringify(ramps.map((r) => r.failures))}` : ''}`);
-    // The change subscribers watch the last instance; the changes go to the first (in cluster
-    // mode, every change crosses instances).
-    await changes.ready;
-    await changes.ask(
-      { type: 'start', wsUrl: instances.at(-1)!.server.url, httpUrl: `http://127.0.0.1:${instances[0]!.server.port}/graphql`, watched: bench.changing, tokens: bench.tokens, localAddress: `127.1.${nextBlock(bench)}.1` },
-      'watching',
-      120_000,
-    );
-    // Out of the tick window: a change student's ticks would count in its instance's CPU but not in its received ticks.
-    await changes.ask({ type: 'pause-all' }, 'paused', 120_000);
+    if (changes) {
+      // The change subscribers watch the last instance; the changes go to the first (in cluster
+      // mode, every change crosses instances).
+      await changes.ready;
+      await changes.ask(
+        { type: 'start', wsUrl: instances.at(-1)!.server.url, httpUrl: `http://127.0.0.1:${instances[0]!.server.port}/graphql`, watched: bench.changing, tokens: bench.tokens, localAddress: `127.1.${nextBlock(bench)}.1` },
+        'watching',
+        120_000,
+      );
+      // Out of the tick window: a change student's ticks would count in its instance's CPU but not in its received ticks.
+      await changes.ask({ type: 'pause-all' }, 'paused', 120_000);
+    }
     await sleep(bench.options.settleSeconds * 1000);
 
+    const stopProfiles = bench.options.profile ? await Promise.all(instances.map(({ server }) => startCpuProfile(server.inspectorUrl))) : [];
     run.ticks = await measureTicks(bench, instances);
+    for (const [i, stop] of stopProfiles.entries()) bench.profiles.push({ name: `${mode}-${n}-${'ab'[i]}`, profile: await stop() });
     const t = run.ticks;
     run.held = t.missedPercent <= 0.1 && t.latencyMs.p99 <= bench.options.capacityP99Ms;
     log(`${tag} ticks: missed ${t.missedPercent.toFixed(3)} %, p50/p99 ${t.latencyMs.p50.toFixed(1)}/${t.latencyMs.p99.toFixed(1)} ms, CPU µs/sub-tick ${t.cpuPerSubscriberTickMicros.map((v) => v.toFixed(1)).join(' ')}${run.held ? '' : ' (not held)'}`);
-    if (full) {
+    if (changes) {
       run.changes = [];
       for (const rate of [bench.options.changeRate, bench.options.redisRate]) {
         const c = await measureChanges(bench, instances, changes, rate, mode);
@@ -480,7 +497,7 @@ async function measure(bench: Bench, mode: Mode, n: number, full: boolean): Prom
     }
     return run;
   } finally {
-    await changes.close();
+    await changes?.close();
     for (const { load } of instances) await load.close();
     await Promise.all(servers.map((s) => s.stop()));
   }
@@ -560,6 +577,7 @@ async function main(): Promise<void> {
     changing: makeStudents(options.changeStudents, originMs),
     churning: makeStudents(options.churnRate * 2, originMs),
     addressBlocks: 0,
+    profiles: [],
   };
   const cleanup = async () => {
     killAllChildren();
@@ -579,7 +597,7 @@ async function main(): Promise<void> {
     for (const [i, n] of options.sizes.entries()) {
       for (const mode of options.modes) {
         if (stopped.has(mode)) continue;
-        const perInstance = Math.ceil(n / (mode === 'cluster' ? 2 : 1)) + options.changeStudents;
+        const perInstance = Math.ceil(n / (mode === 'cluster' ? 2 : 1)) + (i === 0 ? options.changeStudents : 0);
         if (perInstance > MAX_SOCKETS_PER_INSTANCE) {
           stopped.add(mode);
           log(`[${mode} N=${n}] skipped: ${perInstance} sockets on one instance is over its ${MAX_SOCKETS_PER_INSTANCE}`);
@@ -600,6 +618,11 @@ async function main(): Promise<void> {
     const machine = { cpus: os.cpus().length, cpuModel: os.cpus()[0]?.model ?? 'unknown', node: process.version };
     writeFileSync(file, `${JSON.stringify({ startedAt, wallSeconds: (Date.now() - startedAt.getTime()) / 1000, options, machine, runs }, null, 2)}\n`);
     process.stdout.write(`\n${report}\n\nresults in ${file}\n`);
+    for (const { name, profile } of bench.profiles) {
+      const profileFile = file.replace(/\.json$/, `-${name}.cpuprofile`);
+      writeFileSync(profileFile, JSON.stringify(profile));
+      process.stdout.write(`\n${name}: functions by own CPU in the tick window (${profileFile})\n${topSelfTime(profile).join('\n')}\n`);
+    }
   } finally {
     await cleanup();
   }

@@ -22,6 +22,8 @@ const RESUME = 'mutation Resume($id: ID!) { resumeSession(sessionId: $id) { stat
 const LOST_AFTER_MS = 5_000;
 /** Mutations in flight at once; a change due while all are busy waits (and is measured from when it went). */
 const IN_FLIGHT = 64;
+/** Change subscriptions opened at once. */
+const WATCH_CONCURRENCY = 50;
 
 type Status = 'RUNNING' | 'PAUSED';
 
@@ -261,7 +263,18 @@ process.on('message', (message: ToChangeWorker) => {
       case 'start': {
         start = message;
         watched = message.watched.map((subscriber) => ({ subscriber, token: signAccessToken(message.tokens, subscriber.userId, subscriber.familyId), transitions: [], duplicates: 0 }));
-        const failures = (await Promise.all(watched.map((w) => watch(message, w)))).filter((f) => f !== undefined);
+        // A few at a time, like the load clients' ramp: a thousand handshakes at once would wait
+        // for the instance's database pool longer than its connect timeout while it ticks.
+        const failures: string[] = [];
+        let next = 0;
+        await Promise.all(
+          Array.from({ length: WATCH_CONCURRENCY }, async () => {
+            while (next < watched.length) {
+              const failure = await watch(message, watched[next++]!);
+              if (failure !== undefined) failures.push(failure);
+            }
+          }),
+        );
         if (failures.length > 0) throw new Error(`${failures.length} change subscriptions failed, first: ${failures[0]}`);
         return { type: 'watching', subscriptions: watched.length };
       }

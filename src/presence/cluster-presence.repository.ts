@@ -1,4 +1,4 @@
-import { type Kysely, sql, type Transaction } from 'kysely';
+import { type Kysely, type OnConflictBuilder, type RawBuilder, sql, type Transaction } from 'kysely';
 import type { Database } from '../db/database.js';
 import { findRunningSinceLastSeen } from './presence.repository.js';
 
@@ -20,35 +20,84 @@ async function lockStudent(trx: Transaction<Database>, userId: string): Promise<
 
 const liveSince = (livenessSeconds: number) => sql<Date>`now() - make_interval(secs => ${livenessSeconds})`;
 
-/** The student's sockets on live instances, leaving out those of `exceptInstance`. */
-async function liveSockets(trx: Db, userId: string, liveness: Liveness, exceptInstance?: string): Promise<number> {
+/** What {@link liveSockets} leaves out: the sockets of an instance, or one socket. */
+interface Except {
+  instance?: string;
+  socket?: string;
+}
+
+/** The student's sockets on live instances, leaving out `except`. */
+async function liveSockets(trx: Db, userId: string, liveness: Liveness, except: Except = {}): Promise<number> {
   let query = trx
     .selectFrom('ws_connections as c')
     .innerJoin('instances as i', 'i.id', 'c.instance_id')
     .select(({ fn }) => fn.countAll<string>().as('n'))
     .where('c.user_id', '=', userId)
     .where('i.heartbeat_at', '>', liveSince(liveness.livenessSeconds));
-  if (exceptInstance !== undefined) query = query.where('c.instance_id', '<>', exceptInstance);
+  if (except.instance !== undefined) query = query.where('c.instance_id', '<>', except.instance);
+  if (except.socket !== undefined) query = query.where('c.id', '<>', except.socket);
   return Number((await query.executeTakeFirstOrThrow()).n);
 }
 
+// Each presence event is one write statement (data-modifying CTEs): a connect writes its
+// socket row and cancels a pending pause, a last disconnect deletes its row, records the
+// pending pause and the last-seen instant. Under churn that is one write per connect and per
+// disconnect, not two and three (issue 12's budget for presence writes).
+
+/** The pause of a student lost at `lost`, due `graceSeconds` later (or after now). */
+const pendingPause = (lost: Date | RawBuilder<Date>, graceSeconds: number) => ({
+  lost_at: lost,
+  due_at: sql<Date>`greatest(${lost}, now()) + make_interval(secs => ${graceSeconds})`,
+});
+
+/** A pause already pending keeps the earlier loss and the later due instant. */
+const keepEarlierLoss = (oc: OnConflictBuilder<Database, 'presence_pending'>) =>
+  oc.column('user_id').doUpdateSet({
+    lost_at: sql<Date>`least(presence_pending.lost_at, excluded.lost_at)`,
+    due_at: sql<Date>`greatest(presence_pending.due_at, excluded.due_at)`,
+  });
+
 /**
  * Marks the student absent as of `lostAt` (default `now()`), their pause due `graceSeconds`
- * later, and writes their last-seen instant. A pause already pending keeps the earlier loss.
+ * later, and writes their last-seen instant.
  */
 async function markAbsent(trx: Transaction<Database>, userId: string, graceSeconds: number, lostAt?: Date): Promise<void> {
   const lost = lostAt ?? sql<Date>`now()`;
   await trx
-    .insertInto('presence_pending')
-    .values({ user_id: userId, lost_at: lost, due_at: sql<Date>`greatest(${lost}, now()) + make_interval(secs => ${graceSeconds})` })
-    .onConflict((oc) =>
-      oc.column('user_id').doUpdateSet({
-        lost_at: sql<Date>`least(presence_pending.lost_at, excluded.lost_at)`,
-        due_at: sql<Date>`greatest(presence_pending.due_at, excluded.due_at)`,
-      }),
+    .with('pending', (db) =>
+      db
+        .insertInto('presence_pending')
+        .values({ user_id: userId, ...pendingPause(lost, graceSeconds) })
+        .onConflict(keepEarlierLoss),
     )
+    .updateTable('users')
+    .set({ last_seen_at: lost })
+    .where('id', '=', userId)
     .execute();
-  await trx.updateTable('users').set({ last_seen_at: lost }).where('id', '=', userId).execute();
+}
+
+/**
+ * Deletes the student's last socket row and marks them absent as of `lostAt` (default
+ * `now()`), as {@link markAbsent}; nothing when the row is already gone (another instance
+ * retired it and decided for them). True when they were marked.
+ */
+async function closeLastSocket(trx: Transaction<Database>, socketId: string, graceSeconds: number, lostAt?: Date): Promise<boolean> {
+  const lost = lostAt ?? sql<Date>`now()`;
+  const { due_at } = pendingPause(lost, graceSeconds);
+  const result = await trx
+    .with('gone', (db) => db.deleteFrom('ws_connections').where('id', '=', socketId).returning('user_id'))
+    .with('pending', (db) =>
+      db
+        .insertInto('presence_pending')
+        .columns(['user_id', 'lost_at', 'due_at'])
+        .expression((eb) => eb.selectFrom('gone').select(['user_id', sql<Date>`cast(${lost} as timestamptz)`.as('lost_at'), due_at.as('due_at')]))
+        .onConflict(keepEarlierLoss),
+    )
+    .updateTable('users')
+    .set({ last_seen_at: lost })
+    .where('id', 'in', (eb) => eb.selectFrom('gone').select('user_id'))
+    .executeTakeFirst();
+  return result.numUpdatedRows > 0n;
 }
 
 /**
@@ -96,8 +145,11 @@ export async function openSocket(
   return db.transaction().execute(async (trx) => {
     await lockStudent(trx, socket.userId);
     if ((await liveSockets(trx, socket.userId, liveness)) >= maxSockets) return false;
-    await trx.insertInto('ws_connections').values({ id: socket.id, user_id: socket.userId, instance_id: socket.instanceId }).execute();
-    await trx.deleteFrom('presence_pending').where('user_id', '=', socket.userId).execute();
+    await trx
+      .with('cancelled', (db) => db.deleteFrom('presence_pending').where('user_id', '=', socket.userId))
+      .insertInto('ws_connections')
+      .values({ id: socket.id, user_id: socket.userId, instance_id: socket.instanceId })
+      .execute();
     return true;
   });
 }
@@ -115,11 +167,9 @@ export async function closeSocketRow(
 ): Promise<boolean> {
   return db.transaction().execute(async (trx) => {
     await lockStudent(trx, socket.userId);
-    const deleted = await trx.deleteFrom('ws_connections').where('id', '=', socket.id).executeTakeFirst();
-    if (deleted.numDeletedRows === 0n) return false;
-    if ((await liveSockets(trx, socket.userId, liveness)) > 0) return false;
-    await markAbsent(trx, socket.userId, graceSeconds, closedAt);
-    return true;
+    if ((await liveSockets(trx, socket.userId, liveness, { socket: socket.id })) === 0) return closeLastSocket(trx, socket.id, graceSeconds, closedAt);
+    await trx.deleteFrom('ws_connections').where('id', '=', socket.id).execute();
+    return false;
   });
 }
 
@@ -149,7 +199,7 @@ export async function retireInstance(db: Kysely<Database>, instanceId: string, l
       await lockStudent(trx, userId);
       const deleted = await trx.deleteFrom('ws_connections').where('instance_id', '=', instanceId).where('user_id', '=', userId).executeTakeFirst();
       if (deleted.numDeletedRows === 0n) return;
-      if ((await liveSockets(trx, userId, liveness, instanceId)) > 0) return;
+      if ((await liveSockets(trx, userId, liveness, { instance: instanceId })) > 0) return;
       await markAbsent(trx, userId, graceSeconds, lostAt);
       absent++;
     });
