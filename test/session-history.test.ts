@@ -112,6 +112,46 @@ describe('a session driven by its student', () => {
   });
 });
 
+describe('racing transitions', () => {
+  // A transition reads the session, then writes it by one compare-and-set statement; a loser
+  // reads again. Whatever order the race takes, the stretches must match the stored state.
+  it('keep one stretch per resume, each closed by the pause after it, under 30 racing pauses and resumes', async () => {
+    const { student, subjectId } = await studentWithSubject();
+    const id = await start(student, { subjectId, type: 'FREE' });
+    t.clock.advanceSeconds(3);
+    const answers = await Promise.all(
+      Array.from({ length: 30 }, (_, i) => student.client.request(i % 2 === 0 ? PAUSE_SESSION : RESUME_SESSION, { id })),
+    );
+    const won = answers.filter((a) => !a.errors).length;
+    for (const a of answers.filter((x) => x.errors)) expect(a.errors!.map((e) => e.extensions?.code)).toEqual(['INVALID_SESSION_STATE']);
+    const stored = await t.db.handle.db.selectFrom('study_sessions').select(['status', 'version', 'accumulated_ms']).where('id', '=', id).executeTakeFirstOrThrow();
+    const stretches = await runs(id);
+    // The first stretch and one more per winning resume; only a RUNNING session has an open one.
+    const resumes = answers.filter((a, i) => i % 2 === 1 && !a.errors).length;
+    expect(stretches).toHaveLength(1 + resumes);
+    expect(stretches.filter(([, end]) => end === null)).toHaveLength(stored.status === 'RUNNING' ? 1 : 0);
+    expect(stretches.slice(0, -1).every(([, end]) => end !== null)).toBe(true);
+    // The version counts the start and every winner: no write was lost or made twice.
+    const versionAfterStart = 1;
+    expect(stored.version).toBe(versionAfterStart + won);
+    const closed = stretches.filter(([, end]) => end !== null).reduce((ms, [from, to]) => ms + Date.parse(to!) - Date.parse(from), 0);
+    expect(stored.accumulated_ms).toBe(closed);
+  });
+
+  it('fails a pause whose running stretch is missing as a whole, writing nothing', async () => {
+    const { student, subjectId } = await studentWithSubject();
+    const id = await start(student, { subjectId, type: 'FREE' });
+    const before = await t.db.handle.db.selectFrom('study_sessions').selectAll().where('id', '=', id).executeTakeFirstOrThrow();
+    await t.db.handle.db.deleteFrom('study_session_runs').where('session_id', '=', id).execute();
+    t.clock.advanceSeconds(4);
+    const err = await student.client.fail(PAUSE_SESSION, { id });
+    expect(err.extensions).toEqual({ code: 'INTERNAL_SERVER_ERROR' });
+    expect(err.message).toBe('Internal server error');
+    expect(await t.db.handle.db.selectFrom('study_sessions').selectAll().where('id', '=', id).executeTakeFirstOrThrow()).toEqual(before);
+    expect(await runs(id)).toEqual([]);
+  });
+});
+
 describe('a POMODORO whose time runs out', () => {
   it('ends its stretch at the completion instant when the sweeper completes it, not when the sweep ran', async () => {
     const { student, subjectId } = await studentWithSubject();

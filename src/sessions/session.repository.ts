@@ -106,63 +106,70 @@ export async function insertSession(
       ...timerColumns(session.timer),
     })
     .execute();
-  await recordRuns(trx, { id: session.id, userId: session.userId, subjectId: session.subjectId }, null, session.timer);
+  await openFirstRun(trx, { id: session.id, userId: session.userId, subjectId: session.subjectId }, session.timer);
 }
 
 /**
  * Writes a new timer state (and, when `note` is given, the note with it) if the row is still at
  * the record's version (compare-and-set), so a concurrent change is never overwritten, and
- * records in the same transaction the running stretch it ends or begins (see `runChange`).
- * Returns the new version, or null if it did not write. Taking a transaction is the point: a
- * state change and its history commit together.
+ * records the running stretch it ends or begins (see `runChange`) in the same statement: one
+ * round trip, atomic with or without a surrounding transaction. Returns the new version, or
+ * null if it did not write.
+ *
+ * A RUNNING session always has its one open stretch (written with it, or by the migration's
+ * backfill). Ending a stretch that is not there would silently lose history, so the statement
+ * then fails as a whole (division by zero: the count of stretches it closed) and writes nothing.
  */
-export async function updateTimer(
-  trx: Transaction<Database>,
-  record: SessionRecord,
-  next: TimerState,
-  changes: { note?: string | null } = {},
-): Promise<number | null> {
-  const row = await trx
-    .updateTable('study_sessions')
-    .set({ ...timerColumns(next), ...('note' in changes && { note: changes.note }), version: record.version + 1 })
-    .where('id', '=', record.id)
-    .where('version', '=', record.version)
-    .returning('version')
-    .executeTakeFirst();
-  if (!row) return null;
-  await recordRuns(trx, { id: record.id, userId: record.userId, subjectId: record.subject.id }, record.timer, next);
-  return row.version;
+export async function updateTimer(db: Db, record: SessionRecord, next: TimerState, changes: { note?: string | null } = {}): Promise<number | null> {
+  const session = db.with('s', (q) =>
+    q
+      .updateTable('study_sessions')
+      .set({ ...timerColumns(next), ...('note' in changes && { note: changes.note }), version: record.version + 1 })
+      .where('id', '=', record.id)
+      .where('version', '=', record.version)
+      .returning('version'),
+  );
+  // A BREAK has no stretches: the table holds study time, and statistics count everything in it.
+  const { endsAt, startsAt } = next.type === 'BREAK' ? { endsAt: null, startsAt: null } : runChange(record.timer, next);
+  // No transition both ends and begins a stretch (runChange).
+  const query = endsAt
+    ? session
+        .with('closed', (q) =>
+          q
+            .updateTable('study_session_runs')
+            .set({ ended_at: endsAt })
+            .where('session_id', '=', record.id)
+            .where('ended_at', 'is', null)
+            .where(({ exists, selectFrom }) => exists(selectFrom('s').select('version')))
+            .returning('session_id'),
+        )
+        .selectFrom('s')
+        .select(['version', sql<number>`1 / (select count(*) from closed)::int`.as('closed')])
+    : startsAt
+      ? session
+          .with('opened', (q) =>
+            q
+              .insertInto('study_session_runs')
+              .columns(['session_id', 'user_id', 'subject_id', 'started_at'])
+              .expression(({ selectFrom }) =>
+                selectFrom('s').select([sql<string>`${record.id}::uuid`.as('session_id'), sql<string>`${record.userId}::uuid`.as('user_id'), sql<string>`${record.subject.id}::uuid`.as('subject_id'), sql<Date>`${startsAt}::timestamptz`.as('started_at')]),
+              ),
+          )
+          .selectFrom('s')
+          .select('version')
+      : session.selectFrom('s').select('version');
+  const row = await query.executeTakeFirst();
+  return row?.version ?? null;
 }
 
-/**
- * Closes and opens rows of `study_session_runs` for the change `prev` → `next`. A BREAK has
- * none: the table holds study time, and statistics count everything in it.
- */
-async function recordRuns(
-  trx: Transaction<Database>,
-  session: { id: string; userId: string; subjectId: string },
-  prev: TimerState | null,
-  next: TimerState,
-): Promise<void> {
-  if (next.type === 'BREAK') return;
-  const { endsAt, startsAt } = runChange(prev, next);
-  if (endsAt) {
-    const closed = await trx
-      .updateTable('study_session_runs')
-      .set({ ended_at: endsAt })
-      .where('session_id', '=', session.id)
-      .where('ended_at', 'is', null)
-      .executeTakeFirst();
-    // A RUNNING session always has its open stretch (written with it, or by the migration's
-    // backfill); anything else is a bug that would silently lose history: fail the change.
-    if (closed.numUpdatedRows !== 1n) throw new Error(`session ${session.id} had ${closed.numUpdatedRows} open runs, expected 1`);
-  }
-  if (startsAt) {
-    await trx
-      .insertInto('study_session_runs')
-      .values({ session_id: session.id, user_id: session.userId, subject_id: session.subjectId, started_at: startsAt })
-      .execute();
-  }
+/** Opens the first running stretch of a session just inserted as RUNNING (a BREAK has none). */
+async function openFirstRun(trx: Transaction<Database>, session: { id: string; userId: string; subjectId: string }, timer: TimerState): Promise<void> {
+  const { startsAt } = timer.type === 'BREAK' ? { startsAt: null } : runChange(null, timer);
+  if (!startsAt) return;
+  await trx
+    .insertInto('study_session_runs')
+    .values({ session_id: session.id, user_id: session.userId, subject_id: session.subjectId, started_at: startsAt })
+    .execute();
 }
 
 function timerColumns(t: TimerState) {
