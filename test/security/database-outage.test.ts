@@ -471,15 +471,15 @@ describe('a server whose network to PostgreSQL goes silent', () => {
     await expect(student.client.ok(ME)).resolves.toEqual({ me: { id: expect.any(String), email: student.email } });
   });
 
-  it('leaves a transition cut off before its update fully undone, and its row lock released', async () => {
+  it('leaves a transition cut off before its write unapplied, and no row locked', async () => {
     const before = await sessionRow(direct.handle.db, sessionId);
-    // After `begin` and `select … for update`: the server holds the row lock for a client that is gone.
+    // After the session was read: nothing is held between the read and the write.
     const cutOff = proxy.silenceAt((text) => text.includes('update "study_sessions"'), { deliver: false });
     const { value: res, ms } = await timed(() => student.client.request(PAUSE_SESSION, { id: sessionId }));
     await cutOff;
     expect({ status: res.status, errors: res.errors }).toEqual({ status: 503, errors: [expect.objectContaining(UNAVAILABLE)] });
     expect(ms).toBeLessThan(QUERY_DEADLINE_MS + MARGIN_MS);
-    // Still silent: PostgreSQL ends the abandoned transaction (idle_in_transaction_session_timeout).
+    // Still silent: nothing of the abandoned request holds the row.
     await eventually(async () => !(await isRowLocked(direct.handle.db, sessionId)), STATEMENT_TIMEOUT_MS + MARGIN_MS, 'the lock to go');
     expect(await sessionRow(direct.handle.db, sessionId)).toEqual(before);
     proxy.restore();
@@ -488,10 +488,11 @@ describe('a server whose network to PostgreSQL goes silent', () => {
     expect(await sessionRow(direct.handle.db, sessionId)).toMatchObject({ status: 'PAUSED', version: before.version + 1 });
   });
 
-  it('leaves a transition whose commit went through but whose answer was lost fully applied', async () => {
+  it('leaves a transition whose write went through but whose answer was lost fully applied', async () => {
     await student.client.ok(RESUME_SESSION, { id: sessionId });
     const before = await sessionRow(direct.handle.db, sessionId);
-    const lost = proxy.silenceAt((text) => /\bcommit\b/i.test(text), { deliver: true });
+    // A transition's write is one statement (the session and its running stretch), committed on its own.
+    const lost = proxy.silenceAt((text) => /\bupdate "study_sessions"/i.test(text), { deliver: true });
     const { value: res } = await timed(() => student.client.request(PAUSE_SESSION, { id: sessionId }));
     await lost;
     // The client cannot know: SERVICE_UNAVAILABLE, although the pause was committed whole.
