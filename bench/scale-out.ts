@@ -20,9 +20,9 @@ import { type BenchDatabase, createBenchDatabase, makeStudents, POSTGRES, resetS
 import { concatSamples, LoadClient, type WindowResult } from './lib/load-client.js';
 import { positiveInt } from './lib/options.js';
 import { type CpuProfile, startCpuProfile, topSelfTime } from './lib/inspector.js';
-import { cpuSeconds } from './lib/proc.js';
+import { processCpuSeconds } from './lib/proc.js';
 import type { Subscriber, TokenSettings } from './lib/protocol.js';
-import { countsBetween, QueryCounter, statementGist } from './lib/query-counter.js';
+import { countsBetween, QueryCounter } from './lib/query-counter.js';
 import { type Percentiles, percentiles } from './lib/report.js';
 import { freePort, type ServerProcess, startServerProcess } from './lib/server-process.js';
 import { buildStudyclock, STUDYCLOCK_ARGS, studyclockEnv } from './lib/studyclock.js';
@@ -253,31 +253,38 @@ interface Snapshot {
   /** The PostgreSQL server's next transaction id (see {@link BenchDatabase.nextTransactionId}). */
   nextXid: number;
   cpu: number[];
+  /** System (kernel) CPU seconds per instance: part of `cpu`. */
+  kernelCpu: number[];
   redisCpu: number;
   redisCommands: { calls: number; streamCalls: number };
   statements: Map<string, number>;
 }
 
 async function snapshot(bench: Bench, instances: Instance[]): Promise<Snapshot> {
-  return { at: Date.now(), nextXid: await bench.db.nextTransactionId(), cpu: instances.map((i) => cpuSeconds(i.server.pid)), redisCpu: await redisCpuSeconds(bench.redis), redisCommands: await redisCommands(bench.redis), statements: bench.counter.snapshot() };
+  const cpu = instances.map((i) => processCpuSeconds(i.server.pid));
+  return { at: Date.now(), nextXid: await bench.db.nextTransactionId(), cpu: cpu.map((c) => c.user + c.system), kernelCpu: cpu.map((c) => c.system), redisCpu: await redisCpuSeconds(bench.redis), redisCommands: await redisCommands(bench.redis), statements: bench.counter.snapshot() };
 }
 
 /**
  * Writes between two snapshots, per second: write transactions on the whole PostgreSQL server
  * (each one commit; the figure the goal is about), and the statements that wrote the presence
- * tables (and last-seen), by gist.
+ * tables (and last-seen), each named by the writes it makes (a data-modifying `with` makes
+ * several: `delete from "presence_pending" + insert into "ws_connections"`).
  */
 function presenceWrites(from: Snapshot, to: Snapshot): { transactionsPerSecond: number; statementsPerSecond: number; byStatement: Record<string, number> } {
   const seconds = (to.at - from.at) / 1000;
   const byStatement: Record<string, number> = {};
   for (const [sql, n] of countsBetween(from.statements, to.statements)) {
-    const gist = statementGist(sql);
-    if (!/^(insert into|update|delete from) "?(instances|ws_connections|presence_pending|users)"?$/.test(gist)) continue;
-    if (gist.includes('users') && !sql.includes('last_seen_at')) continue;
-    byStatement[gist] = (byStatement[gist] ?? 0) + n / seconds;
+    const writes = [...sql.matchAll(PRESENCE_WRITE)].map((m) => `${m[1]!.toLowerCase()} "${m[2]}"`);
+    if (writes.length === 0) continue;
+    const name = writes.join(' + ');
+    byStatement[name] = (byStatement[name] ?? 0) + n / seconds;
   }
   return { transactionsPerSecond: (to.nextXid - from.nextXid) / seconds, statementsPerSecond: Object.values(byStatement).reduce((a, b) => a + b, 0), byStatement };
 }
+
+/** A write to a presence table, or of a student's last-seen instant, anywhere in a statement. */
+const PRESENCE_WRITE = /\b(insert into|update|delete from) "(instances|ws_connections|presence_pending|users(?=" set "last_seen_at"))"/gi;
 
 interface TickWindow {
   subscribers: number;
@@ -286,6 +293,8 @@ interface TickWindow {
   jitterMs: Percentiles;
   /** CPU µs per subscriber-tick, per instance (its CPU over the ticks its own subscribers received). */
   cpuPerSubscriberTickMicros: number[];
+  /** Of each instance's CPU, the share spent in the kernel on its behalf (socket writes, wake-ups). */
+  kernelSharePercent: number[];
   cpuUtilisationPercent: number[];
   redisCpuPercent: number;
   presenceWrites: ReturnType<typeof presenceWrites>;
@@ -360,6 +369,7 @@ async function measureTicks(bench: Bench, instances: Instance[]): Promise<TickWi
     latencyMs: percentiles(all((r) => r.latenciesMs)),
     jitterMs: percentiles(all((r) => r.jittersMs)),
     cpuPerSubscriberTickMicros: instances.map((_, i) => ((end.cpu[i]! - start.cpu[i]!) * 1e6) / reports[i]!.received),
+    kernelSharePercent: instances.map((_, i) => ((end.kernelCpu[i]! - start.kernelCpu[i]!) / (end.cpu[i]! - start.cpu[i]!)) * 100),
     cpuUtilisationPercent: instances.map((_, i) => windowPercent(start, end, (s) => s.cpu[i]!)),
     redisCpuPercent: windowPercent(start, end, (s) => s.redisCpu),
     presenceWrites: presenceWrites(start, end),
@@ -484,7 +494,7 @@ async function measure(bench: Bench, mode: Mode, n: number, full: boolean): Prom
     for (const [i, stop] of stopProfiles.entries()) bench.profiles.push({ name: `${mode}-${n}-${'ab'[i]}`, profile: await stop() });
     const t = run.ticks;
     run.held = t.missedPercent <= 0.1 && t.latencyMs.p99 <= bench.options.capacityP99Ms;
-    log(`${tag} ticks: missed ${t.missedPercent.toFixed(3)} %, p50/p99 ${t.latencyMs.p50.toFixed(1)}/${t.latencyMs.p99.toFixed(1)} ms, CPU µs/sub-tick ${t.cpuPerSubscriberTickMicros.map((v) => v.toFixed(1)).join(' ')}${run.held ? '' : ' (not held)'}`);
+    log(`${tag} ticks: missed ${t.missedPercent.toFixed(3)} %, p50/p99 ${t.latencyMs.p50.toFixed(1)}/${t.latencyMs.p99.toFixed(1)} ms, CPU µs/sub-tick ${t.cpuPerSubscriberTickMicros.map((v) => v.toFixed(1)).join(' ')} (kernel ${t.kernelSharePercent.map((v) => `${v.toFixed(0)} %`).join(' ')})${run.held ? '' : ' (not held)'}`);
     if (changes) {
       run.changes = [];
       for (const rate of [bench.options.changeRate, bench.options.redisRate]) {

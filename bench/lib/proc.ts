@@ -20,8 +20,14 @@ function readStat(path: string): { name: string; user: number; system: number } 
 
 /** CPU time (user + system, all threads) a process has used so far, in seconds, from /proc/<pid>/stat. */
 export function cpuSeconds(pid: number): number {
-  const { user, system } = readStat(`/proc/${pid}/stat`);
+  const { user, system } = processCpuSeconds(pid);
   return user + system;
+}
+
+/** CPU time a process has used so far, user and system (the kernel's work for it: socket writes) apart, all threads, in seconds. */
+export function processCpuSeconds(pid: number): { user: number; system: number } {
+  const { user, system } = readStat(`/proc/${pid}/stat`);
+  return { user, system };
 }
 
 /**
