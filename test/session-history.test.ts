@@ -120,7 +120,7 @@ describe('racing transitions', () => {
     const id = await start(student, { subjectId, type: 'FREE' });
     t.clock.advanceSeconds(3);
     const answers = await Promise.all(
-      Array.from({ length: 30 }, (_, i) => student.client.request(i % 2 === 0 ? PAUSE_SESSION : RESUME_SESSION, { id })),
+      Array.from({ length: 30 }, (_, i) => (i % 2 === 0 ? student.client.request(PAUSE_SESSION, { id }) : student.client.request(RESUME_SESSION, { id }))),
     );
     const won = answers.filter((a) => !a.errors).length;
     for (const a of answers.filter((x) => x.errors)) expect(a.errors!.map((e) => e.extensions?.code)).toEqual(['INVALID_SESSION_STATE']);
