@@ -26,8 +26,7 @@ export function cpuSeconds(pid: number): number {
 
 /** CPU time a process has used so far, user and system (the kernel's work for it: socket writes) apart, all threads, in seconds. */
 export function processCpuSeconds(pid: number): { user: number; system: number } {
-  const { user, system } = readStat(`/proc/${pid}/stat`);
-  return { user, system };
+  return readStat(`/proc/${pid}/stat`);
 }
 
 /**

@@ -12,6 +12,7 @@ import { Agent, request } from 'node:http';
 import { performance } from 'node:perf_hooks';
 import { WebSocket } from 'ws';
 import type { ChangeReport, ChurnReport, FromChangeWorker, StartChanges, ToChangeWorker } from '../lib/change-protocol.js';
+import { inLanes } from '../lib/lanes.js';
 import type { Subscriber, TokenSettings } from '../lib/protocol.js';
 import { signAccessToken } from '../lib/tokens.js';
 
@@ -198,17 +199,17 @@ function matchChanges(changes: Change[], seconds: number): ChangeReport {
 
 /** Pauses every watched session that is not PAUSED, 32 at a time, and waits until every subscriber shows PAUSED. */
 async function pauseAll(): Promise<number> {
-  const queue = watched.filter((w) => w.status !== 'PAUSED');
   const failures: string[] = [];
-  const lane = async () => {
-    for (let w = queue.pop(); w; w = queue.pop()) {
+  await inLanes(
+    watched.filter((w) => w.status !== 'PAUSED'),
+    32,
+    async (w) => {
       const change: Change = { watched: w, target: 'PAUSED', sentAt: now() };
       await mutate(start!.httpUrl, change);
       if (change.error !== undefined) failures.push(change.error);
       w.wanted = 'PAUSED';
-    }
-  };
-  await Promise.all(Array.from({ length: 32 }, lane));
+    },
+  );
   if (failures.length > 0) throw new Error(`${failures.length} pauses failed, first: ${failures[0]}`);
   const deadline = now() + 30_000;
   while (watched.some((w) => w.status !== 'PAUSED')) {
@@ -266,15 +267,10 @@ process.on('message', (message: ToChangeWorker) => {
         // A few at a time, like the load clients' ramp: a thousand handshakes at once would wait
         // for the instance's database pool longer than its connect timeout while it ticks.
         const failures: string[] = [];
-        let next = 0;
-        await Promise.all(
-          Array.from({ length: WATCH_CONCURRENCY }, async () => {
-            while (next < watched.length) {
-              const failure = await watch(message, watched[next++]!);
-              if (failure !== undefined) failures.push(failure);
-            }
-          }),
-        );
+        await inLanes(watched, WATCH_CONCURRENCY, async (w) => {
+          const failure = await watch(message, w);
+          if (failure !== undefined) failures.push(failure);
+        });
         if (failures.length > 0) throw new Error(`${failures.length} change subscriptions failed, first: ${failures[0]}`);
         return { type: 'watching', subscriptions: watched.length };
       }

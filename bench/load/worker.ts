@@ -8,6 +8,7 @@
  */
 import { performance } from 'node:perf_hooks';
 import { WebSocket } from 'ws';
+import { inLanes } from '../lib/lanes.js';
 import type { ConnectCommand, FromWorker, MeasureCommand, Subscriber, ToWorker } from '../lib/protocol.js';
 import { signAccessToken } from '../lib/tokens.js';
 
@@ -139,27 +140,21 @@ function open(command: ConnectCommand, subscription: Subscription): Promise<stri
 
 async function connectAll(command: ConnectCommand): Promise<void> {
   for (const subscriber of command.subscribers) subscriptions.push({ subscriber, lastTick: -1, lastArrival: 0 });
-  let next = 0;
   let connected = 0;
   let failed = 0;
   let lastFirstFrameAt = 0;
   const failures: Record<string, number> = {};
   const progress = setInterval(() => send({ type: 'progress', connected, failed }), 1_000);
-  // `concurrency` lanes, each opening its next subscription once the previous one is done.
-  const lane = async () => {
-    while (next < subscriptions.length) {
-      const subscription = subscriptions[next++]!;
-      const failure = await open(command, subscription);
-      if (failure === undefined) {
-        connected++;
-        lastFirstFrameAt = Math.max(lastFirstFrameAt, subscription.firstFrameAt!);
-      } else {
-        failed++;
-        failures[failure] = (failures[failure] ?? 0) + 1;
-      }
+  await inLanes(subscriptions, command.concurrency, async (subscription) => {
+    const failure = await open(command, subscription);
+    if (failure === undefined) {
+      connected++;
+      lastFirstFrameAt = Math.max(lastFirstFrameAt, subscription.firstFrameAt!);
+    } else {
+      failed++;
+      failures[failure] = (failures[failure] ?? 0) + 1;
     }
-  };
-  await Promise.all(Array.from({ length: Math.max(1, command.concurrency) }, lane));
+  });
   clearInterval(progress);
   send({ type: 'connected', connected, failed, failures, lastFirstFrameAt });
 }
