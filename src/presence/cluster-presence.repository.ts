@@ -1,4 +1,4 @@
-import { type Kysely, type OnConflictBuilder, type RawBuilder, sql, type Transaction } from 'kysely';
+import { type Kysely, type QueryCreator, type RawBuilder, sql, type Transaction } from 'kysely';
 import type { Database } from '../db/database.js';
 import { findRunningSinceLastSeen } from './presence.repository.js';
 
@@ -44,59 +44,57 @@ async function liveSockets(trx: Db, userId: string, liveness: Liveness, except: 
 // pending pause and the last-seen instant. Under churn that is one write per connect and per
 // disconnect, not two and three (issue 12's budget for presence writes).
 
-/** The pause of a student lost at `lost`, due `graceSeconds` later (or after now). */
-const pendingPause = (lost: Date | RawBuilder<Date>, graceSeconds: number) => ({
-  lost_at: lost,
-  due_at: sql<Date>`greatest(${lost}, now()) + make_interval(secs => ${graceSeconds})`,
-});
-
-/** A pause already pending keeps the earlier loss and the later due instant. */
-const keepEarlierLoss = (oc: OnConflictBuilder<Database, 'presence_pending'>) =>
-  oc.column('user_id').doUpdateSet({
-    lost_at: sql<Date>`least(presence_pending.lost_at, excluded.lost_at)`,
-    due_at: sql<Date>`greatest(presence_pending.due_at, excluded.due_at)`,
-  });
+/** Students `absent` names, for {@link absentAsOf}. */
+type WithAbsent = QueryCreator<Database & { absent: { user_id: string } }>;
 
 /**
- * Marks the student absent as of `lostAt` (default `now()`), their pause due `graceSeconds`
- * later, and writes their last-seen instant.
+ * The statement that marks the students of `absent` absent as of `lost`: their pause due
+ * `graceSeconds` later (a pause already pending keeps the earlier loss and the later due
+ * instant), and their last-seen instant.
  */
-async function markAbsent(trx: Transaction<Database>, userId: string, graceSeconds: number, lostAt?: Date): Promise<void> {
-  const lost = lostAt ?? sql<Date>`now()`;
-  await trx
-    .with('pending', (db) =>
-      db
-        .insertInto('presence_pending')
-        .values({ user_id: userId, ...pendingPause(lost, graceSeconds) })
-        .onConflict(keepEarlierLoss),
-    )
-    .updateTable('users')
-    .set({ last_seen_at: lost })
-    .where('id', '=', userId)
-    .execute();
-}
-
-/**
- * Deletes the student's last socket row and marks them absent as of `lostAt` (default
- * `now()`), as {@link markAbsent}; nothing when the row is already gone (another instance
- * retired it and decided for them). True when they were marked.
- */
-async function closeLastSocket(trx: Transaction<Database>, socketId: string, graceSeconds: number, lostAt?: Date): Promise<boolean> {
-  const lost = lostAt ?? sql<Date>`now()`;
-  const { due_at } = pendingPause(lost, graceSeconds);
-  const result = await trx
-    .with('gone', (db) => db.deleteFrom('ws_connections').where('id', '=', socketId).returning('user_id'))
+function absentAsOf(q: WithAbsent, lost: Date | RawBuilder<Date>, graceSeconds: number) {
+  return q
     .with('pending', (db) =>
       db
         .insertInto('presence_pending')
         .columns(['user_id', 'lost_at', 'due_at'])
-        .expression((eb) => eb.selectFrom('gone').select(['user_id', sql<Date>`cast(${lost} as timestamptz)`.as('lost_at'), due_at.as('due_at')]))
-        .onConflict(keepEarlierLoss),
+        .expression((eb) =>
+          eb
+            .selectFrom('absent')
+            .select(['user_id', sql<Date>`cast(${lost} as timestamptz)`.as('lost_at'), sql<Date>`greatest(${lost}, now()) + make_interval(secs => ${graceSeconds})`.as('due_at')]),
+        )
+        .onConflict((oc) =>
+          oc.column('user_id').doUpdateSet({
+            lost_at: sql<Date>`least(presence_pending.lost_at, excluded.lost_at)`,
+            due_at: sql<Date>`greatest(presence_pending.due_at, excluded.due_at)`,
+          }),
+        ),
     )
     .updateTable('users')
     .set({ last_seen_at: lost })
-    .where('id', 'in', (eb) => eb.selectFrom('gone').select('user_id'))
-    .executeTakeFirst();
+    .where('id', 'in', (eb) => eb.selectFrom('absent').select('user_id'));
+}
+
+/** Marks the student absent as of `lostAt` (default `now()`), as {@link absentAsOf}. */
+async function markAbsent(trx: Transaction<Database>, userId: string, graceSeconds: number, lostAt?: Date): Promise<void> {
+  await absentAsOf(
+    trx.with('absent', (db) => db.selectNoFrom(sql<string>`${userId}::uuid`.as('user_id'))),
+    lostAt ?? sql<Date>`now()`,
+    graceSeconds,
+  ).execute();
+}
+
+/**
+ * Deletes the student's last socket row and marks them absent as of `lostAt` (default
+ * `now()`), in the same statement; nothing when the row is already gone (another instance
+ * retired it and decided for them). True when they were marked.
+ */
+async function closeLastSocket(trx: Transaction<Database>, socketId: string, graceSeconds: number, lostAt?: Date): Promise<boolean> {
+  const result = await absentAsOf(
+    trx.with('absent', (db) => db.deleteFrom('ws_connections').where('id', '=', socketId).returning('user_id')),
+    lostAt ?? sql<Date>`now()`,
+    graceSeconds,
+  ).executeTakeFirst();
   return result.numUpdatedRows > 0n;
 }
 

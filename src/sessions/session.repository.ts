@@ -1,4 +1,4 @@
-import { type Kysely, sql, type Transaction } from 'kysely';
+import { type Kysely, type QueryCreator, sql, type Transaction } from 'kysely';
 import type { Database } from '../db/database.js';
 import { type BreakSettings, toBreakSettings } from '../users/user-settings.model.js';
 import type { SessionRecord } from './session.model.js';
@@ -88,25 +88,48 @@ export async function findActiveSession(
 }
 
 /**
- * Inserts a session and opens its first running stretch, in the caller's transaction. Throws
+ * Inserts a session and opens its first running stretch, in one statement. Throws
  * unique_violation on `study_sessions_one_active_per_user` when the owner already has an
  * unfinished one.
  */
 export async function insertSession(
-  trx: Transaction<Database>,
+  db: Db,
   session: { id: string; userId: string; subjectId: string; startedAt: Date; timer: TimerState },
 ): Promise<void> {
-  await trx
-    .insertInto('study_sessions')
-    .values({
-      id: session.id,
-      user_id: session.userId,
-      subject_id: session.subjectId,
-      started_at: session.startedAt,
-      ...timerColumns(session.timer),
-    })
-    .execute();
-  await openFirstRun(trx, { id: session.id, userId: session.userId, subjectId: session.subjectId }, session.timer);
+  const inserted = db.with('s', (q) =>
+    q
+      .insertInto('study_sessions')
+      .values({
+        id: session.id,
+        user_id: session.userId,
+        subject_id: session.subjectId,
+        started_at: session.startedAt,
+        ...timerColumns(session.timer),
+      })
+      .returning('version'),
+  );
+  const { startsAt } = stretchChange(null, session.timer);
+  await (startsAt ? inserted.with('opened', (q) => openStretch(q, session, startsAt)) : inserted).selectFrom('s').select('version').execute();
+}
+
+/** The running stretch a change `prev` → `next` ends or begins (see `runChange`); a BREAK has none: the table holds study time, and statistics count everything in it. */
+function stretchChange(prev: TimerState | null, next: TimerState): { endsAt: Date | null; startsAt: Date | null } {
+  return next.type === 'BREAK' ? { endsAt: null, startsAt: null } : runChange(prev, next);
+}
+
+/** Inserts the session's new running stretch, beginning at `startsAt`, if the statement's `s` wrote the session's row. */
+function openStretch(q: QueryCreator<Database & { s: { version: number } }>, session: { id: string; userId: string; subjectId: string }, startsAt: Date) {
+  return q
+    .insertInto('study_session_runs')
+    .columns(['session_id', 'user_id', 'subject_id', 'started_at'])
+    .expression(({ selectFrom }) =>
+      selectFrom('s').select([
+        sql<string>`${session.id}::uuid`.as('session_id'),
+        sql<string>`${session.userId}::uuid`.as('user_id'),
+        sql<string>`${session.subjectId}::uuid`.as('subject_id'),
+        sql<Date>`${startsAt}::timestamptz`.as('started_at'),
+      ]),
+    );
 }
 
 /**
@@ -129,8 +152,7 @@ export async function updateTimer(db: Db, record: SessionRecord, next: TimerStat
       .where('version', '=', record.version)
       .returning('version'),
   );
-  // A BREAK has no stretches: the table holds study time, and statistics count everything in it.
-  const { endsAt, startsAt } = next.type === 'BREAK' ? { endsAt: null, startsAt: null } : runChange(record.timer, next);
+  const { endsAt, startsAt } = stretchChange(record.timer, next);
   // No transition both ends and begins a stretch (runChange).
   const query = endsAt
     ? session
@@ -147,29 +169,12 @@ export async function updateTimer(db: Db, record: SessionRecord, next: TimerStat
         .select(['version', sql<number>`1 / (select count(*) from closed)::int`.as('closed')])
     : startsAt
       ? session
-          .with('opened', (q) =>
-            q
-              .insertInto('study_session_runs')
-              .columns(['session_id', 'user_id', 'subject_id', 'started_at'])
-              .expression(({ selectFrom }) =>
-                selectFrom('s').select([sql<string>`${record.id}::uuid`.as('session_id'), sql<string>`${record.userId}::uuid`.as('user_id'), sql<string>`${record.subject.id}::uuid`.as('subject_id'), sql<Date>`${startsAt}::timestamptz`.as('started_at')]),
-              ),
-          )
+          .with('opened', (q) => openStretch(q, { id: record.id, userId: record.userId, subjectId: record.subject.id }, startsAt))
           .selectFrom('s')
           .select('version')
       : session.selectFrom('s').select('version');
   const row = await query.executeTakeFirst();
   return row?.version ?? null;
-}
-
-/** Opens the first running stretch of a session just inserted as RUNNING (a BREAK has none). */
-async function openFirstRun(trx: Transaction<Database>, session: { id: string; userId: string; subjectId: string }, timer: TimerState): Promise<void> {
-  const { startsAt } = timer.type === 'BREAK' ? { startsAt: null } : runChange(null, timer);
-  if (!startsAt) return;
-  await trx
-    .insertInto('study_session_runs')
-    .values({ session_id: session.id, user_id: session.userId, subject_id: session.subjectId, started_at: startsAt })
-    .execute();
 }
 
 function timerColumns(t: TimerState) {
