@@ -15,14 +15,14 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { cleanUpOnStop, killAllChildren, log, runMain, sleep } from './lib/children.js';
 import { type BenchDatabase, createBenchDatabase, makeStudents, POSTGRES, resetStudents, seedStudents } from './lib/database.js';
-import { censusGrowth, type CpuProfile, heapCensus, readHeapAfterGc, startCpuProfile, topSelfTime } from './lib/inspector.js';
+import { censusGrowth, type CpuProfile, heapCensus, startCpuProfile, topSelfTime } from './lib/inspector.js';
 import { LoadClient } from './lib/load-client.js';
 import { type BenchOptions, parseOptions, type ServerName, USAGE } from './lib/options.js';
-import { cpuSeconds, openFds, openFilesLimit, rssBytes, threadCpuSeconds } from './lib/proc.js';
+import { cpuSeconds, openFilesLimit, threadCpuSeconds } from './lib/proc.js';
 import type { Subscriber, TokenSettings } from './lib/protocol.js';
 import { countsBetween, QueryCounter } from './lib/query-counter.js';
-import { formatTable, LEGEND, type MemoryReading, percentiles, ratiosFor, type RunResult } from './lib/report.js';
-import { freePort, type ServerProcess, startServerProcess } from './lib/server-process.js';
+import { formatTable, LEGEND, percentiles, ratiosFor, type RunResult } from './lib/report.js';
+import { freePort, readMemory, type ServerProcess, startServerProcess } from './lib/server-process.js';
 import { buildStudyclock, STUDYCLOCK_ARGS, studyclockEnv } from './lib/studyclock.js';
 
 const REPO = fileURLToPath(new URL('..', import.meta.url));
@@ -70,11 +70,6 @@ async function startServer(bench: Bench, server: ServerName): Promise<ServerProc
   const port = await freePort();
   const args = server === 'studyclock' ? STUDYCLOCK_ARGS : [`${BASELINES_JS}/servers/${server === 'floor' ? 'floor' : 'graphql-ws'}.js`];
   return startServerProcess({ name: server, args, cwd: REPO, env: serverEnv(bench, server, port), port, readyTimeoutMs: 60_000 });
-}
-
-async function readMemory(server: ServerProcess): Promise<MemoryReading> {
-  const heap = await readHeapAfterGc(server.inspectorUrl);
-  return { heapUsedBytes: heap.usedBytes, backingStoreBytes: heap.backingStoreBytes, rssBytes: rssBytes(server.pid), openFds: openFds(server.pid) };
 }
 
 function loadClient(bench: Bench, server: ServerProcess, name: ServerName, subscribers: Subscriber[]): Promise<LoadClient> {

@@ -20,7 +20,7 @@ import { type BenchDatabase, createBenchDatabase, makeStudents, POSTGRES, resetS
 import { concatSamples, LoadClient, type WindowResult } from './lib/load-client.js';
 import { positiveInt } from './lib/options.js';
 import { type CpuProfile, startCpuProfile, topSelfTime } from './lib/inspector.js';
-import { processCpuSeconds } from './lib/proc.js';
+import { cpuSeconds, machineCpuSeconds, processCpuSeconds } from './lib/proc.js';
 import type { Subscriber, TokenSettings } from './lib/protocol.js';
 import { countsBetween, QueryCounter } from './lib/query-counter.js';
 import { type Percentiles, percentiles } from './lib/report.js';
@@ -256,13 +256,19 @@ interface Snapshot {
   /** System (kernel) CPU seconds per instance: part of `cpu`. */
   kernelCpu: number[];
   redisCpu: number;
+  /** The load clients' worker processes, all together. */
+  loadCpu: number;
+  /** The whole machine, over all its cores. */
+  machine: { busy: number; idle: number };
   redisCommands: { calls: number; streamCalls: number };
   statements: Map<string, number>;
 }
 
 async function snapshot(bench: Bench, instances: Instance[]): Promise<Snapshot> {
   const cpu = instances.map((i) => processCpuSeconds(i.server.pid));
-  return { at: Date.now(), nextXid: await bench.db.nextTransactionId(), cpu: cpu.map((c) => c.user + c.system), kernelCpu: cpu.map((c) => c.system), redisCpu: await redisCpuSeconds(bench.redis), redisCommands: await redisCommands(bench.redis), statements: bench.counter.snapshot() };
+  const loadCpu = instances.flatMap((i) => i.load.pids).reduce((a, pid) => a + cpuSeconds(pid), 0);
+  const machine = machineCpuSeconds();
+  return { at: Date.now(), nextXid: await bench.db.nextTransactionId(), cpu: cpu.map((c) => c.user + c.system), kernelCpu: cpu.map((c) => c.system), redisCpu: await redisCpuSeconds(bench.redis), loadCpu, machine, redisCommands: await redisCommands(bench.redis), statements: bench.counter.snapshot() };
 }
 
 /**
@@ -297,6 +303,13 @@ interface TickWindow {
   kernelSharePercent: number[];
   cpuUtilisationPercent: number[];
   redisCpuPercent: number;
+  /**
+   * Where the machine's CPU went in the window, in % of one core: all of it busy (of
+   * `cores × 100`), the instances, the load clients, Redis, and the rest (PostgreSQL, this
+   * script, the system). Whether a size failed because one process ran out of its core or the
+   * machine ran out of cores.
+   */
+  machine: { cores: number; busyPercent: number; instancesPercent: number; loadClientsPercent: number; redisPercent: number; restPercent: number };
   presenceWrites: ReturnType<typeof presenceWrites>;
 }
 
@@ -372,8 +385,23 @@ async function measureTicks(bench: Bench, instances: Instance[]): Promise<TickWi
     kernelSharePercent: instances.map((_, i) => ((end.kernelCpu[i]! - start.kernelCpu[i]!) / (end.cpu[i]! - start.cpu[i]!)) * 100),
     cpuUtilisationPercent: instances.map((_, i) => windowPercent(start, end, (s) => s.cpu[i]!)),
     redisCpuPercent: windowPercent(start, end, (s) => s.redisCpu),
+    machine: machineShare(start, end),
     presenceWrites: presenceWrites(start, end),
   };
+}
+
+function machineShare(start: Snapshot, end: Snapshot): TickWindow['machine'] {
+  const busy = end.machine.busy - start.machine.busy;
+  const all = busy + end.machine.idle - start.machine.idle;
+  const cores = os.cpus().length;
+  // /proc/stat's counters are the machine's CPU seconds over all cores: scaled to the window's
+  // wall time by their own total, so that a late read of one counter cannot skew the shares.
+  const percent = (seconds: number) => (seconds / (all / cores)) * 100;
+  const instancesPercent = percent(end.cpu.reduce((a, c, i) => a + c - start.cpu[i]!, 0));
+  const loadClientsPercent = percent(end.loadCpu - start.loadCpu);
+  const redisPercent = percent(end.redisCpu - start.redisCpu);
+  const busyPercent = percent(busy);
+  return { cores, busyPercent, instancesPercent, loadClientsPercent, redisPercent, restPercent: busyPercent - instancesPercent - loadClientsPercent - redisPercent };
 }
 
 async function measureChanges(bench: Bench, instances: Instance[], changes: ChangeProcess, rate: number, mode: Mode): Promise<ChangeWindow> {
@@ -494,7 +522,7 @@ async function measure(bench: Bench, mode: Mode, n: number, full: boolean): Prom
     for (const [i, stop] of stopProfiles.entries()) bench.profiles.push({ name: `${mode}-${n}-${'ab'[i]}`, profile: await stop() });
     const t = run.ticks;
     run.held = t.missedPercent <= 0.1 && t.latencyMs.p99 <= bench.options.capacityP99Ms;
-    log(`${tag} ticks: missed ${t.missedPercent.toFixed(3)} %, p50/p99 ${t.latencyMs.p50.toFixed(1)}/${t.latencyMs.p99.toFixed(1)} ms, CPU µs/sub-tick ${t.cpuPerSubscriberTickMicros.map((v) => v.toFixed(1)).join(' ')} (kernel ${t.kernelSharePercent.map((v) => `${v.toFixed(0)} %`).join(' ')})${run.held ? '' : ' (not held)'}`);
+    log(`${tag} ticks: missed ${t.missedPercent.toFixed(3)} %, p50/p99 ${t.latencyMs.p50.toFixed(1)}/${t.latencyMs.p99.toFixed(1)} ms, CPU µs/sub-tick ${t.cpuPerSubscriberTickMicros.map((v) => v.toFixed(1)).join(' ')} (kernel ${t.kernelSharePercent.map((v) => `${v.toFixed(0)} %`).join(' ')}), machine ${machineLine(t.machine)}${run.held ? '' : ' (not held)'}`);
     if (changes) {
       run.changes = [];
       for (const rate of [bench.options.changeRate, bench.options.redisRate]) {
@@ -515,6 +543,10 @@ async function measure(bench: Bench, mode: Mode, n: number, full: boolean): Prom
 
 const f = (v: number | undefined, digits = 1) => (v === undefined || !Number.isFinite(v) ? '–' : v.toFixed(digits));
 
+function machineLine(m: TickWindow['machine']): string {
+  return `${f(m.busyPercent, 0)} % of ${m.cores * 100} % busy (instances ${f(m.instancesPercent, 0)}, load clients ${f(m.loadClientsPercent, 0)}, Redis ${f(m.redisPercent, 0)}, the rest ${f(m.restPercent, 0)})`;
+}
+
 function formatReport(runs: Run[], options: Options): string {
   const lines: string[] = [];
   lines.push(`ticking alone (window ${options.windowSeconds} s; held = missed ≤ 0.1 % and p99 ≤ ${options.capacityP99Ms} ms)`);
@@ -529,6 +561,8 @@ function formatReport(runs: Run[], options: Options): string {
       `${r.mode.padEnd(8)} ${String(r.instances).padStart(4)}  ${String(t.subscribers).padStart(11)}  ${f(t.missedPercent, 3).padStart(8)}  ${f(t.latencyMs.p50).padStart(6)}  ${f(t.latencyMs.p99).padStart(6)}  ${f(t.jitterMs.p99).padStart(10)}  ${t.cpuPerSubscriberTickMicros.map((v) => f(v)).join(' / ').padStart(28)}  ${t.cpuUtilisationPercent.map((v) => f(v, 0)).join(' / ').padStart(18)}  ${r.held ? 'yes' : 'no'}`,
     );
   }
+  lines.push('', 'where the machine\'s CPU went in each tick window (% of one core; the rest: PostgreSQL, this script, the system)');
+  for (const r of runs) if (r.ticks) lines.push(`  ${r.mode.padEnd(8)} ${String(r.ticks.subscribers).padStart(6)}: ${machineLine(r.ticks.machine)}`);
   const bySize = new Map<number, Partial<Record<Mode, Run>>>();
   for (const r of runs) (bySize.get(r.subscribers) ?? bySize.set(r.subscribers, {}).get(r.subscribers)!)[r.mode] = r;
   lines.push('', 'cluster ÷ single, CPU per subscriber-tick (mean of the instances): goal ≤ 1.05');

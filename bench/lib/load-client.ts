@@ -1,7 +1,7 @@
 import { type ChildProcess, fork } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { nextMessage, stopChild, trackChild, withTimeout } from './children.js';
-import type { ClientProtocol, ConnectedMessage, FromWorker, ReportMessage, Subscriber, TokenSettings, ToWorker } from './protocol.js';
+import type { ClientProtocol, ConnectedMessage, CycledMessage, FromWorker, HandshakeSettings, ReportMessage, Subscriber, TokenSettings, ToWorker } from './protocol.js';
 
 const WORKER = fileURLToPath(new URL('../load/worker.ts', import.meta.url));
 
@@ -88,13 +88,16 @@ export class LoadClient {
     return this.#workers.length;
   }
 
+  /** The worker processes' ids (for their CPU time). */
+  get pids(): number[] {
+    return this.#workers.map((w) => w.pid!);
+  }
+
   /**
    * Opens every subscription (connect, authenticate, subscribe, first frame) and resolves when
    * each has its first frame or has failed. `onProgress` hears the running totals about once a second.
    */
   async ramp(timeoutMs: number, onProgress?: (connected: number, failed: number) => void): Promise<RampResult> {
-    const { subscribers, concurrency } = this.#options;
-    const share = Math.ceil(subscribers.length / this.#workers.length);
     const progress = this.#workers.map(() => ({ connected: 0, failed: 0 }));
     const startedAt = Date.now();
     const results = this.#workers.map((worker, i) => {
@@ -105,16 +108,7 @@ export class LoadClient {
       };
       worker.on('message', onMessage);
       const done = this.#next<ConnectedMessage>(worker, 'connected').finally(() => worker.off('message', onMessage));
-      this.#send(worker, {
-        type: 'connect',
-        url: this.#options.url,
-        protocol: this.#options.protocol,
-        subscribers: subscribers.slice(i * share, (i + 1) * share),
-        localAddress: this.#options.localAddress(i),
-        concurrency: Math.ceil(concurrency / this.#workers.length),
-        connectTimeoutMs: this.#options.connectTimeoutMs,
-        tokens: this.#options.tokens,
-      });
+      this.#send(worker, { type: 'connect', ...this.#handshake(i) });
       return done;
     });
     const all = await withTimeout(Promise.race([Promise.all(results), this.#failure]), timeoutMs, 'ramp');
@@ -127,6 +121,24 @@ export class LoadClient {
       failures,
       seconds: (lastFirstFrameAt - startedAt) / 1000,
     };
+  }
+
+  /**
+   * `cycles` connect–subscribe–first frame–close cycles over the subscribers, spread over the
+   * workers (each its share of the subscribers and of the cycles); resolves when all are done.
+   */
+  async cycle(cycles: number, timeoutMs: number): Promise<{ completed: number; failed: number; failures: Record<string, number>; seconds: number }> {
+    const perWorker = Math.ceil(cycles / this.#workers.length);
+    const startedAt = Date.now();
+    const results = this.#workers.map((worker, i) => {
+      const done = this.#next<CycledMessage>(worker, 'cycled');
+      this.#send(worker, { type: 'cycle', cycles: Math.min(perWorker, cycles - i * perWorker), ...this.#handshake(i) });
+      return done;
+    });
+    const all = await withTimeout(Promise.race([Promise.all(results), this.#failure]), timeoutMs, 'cycles');
+    const failures: Record<string, number> = {};
+    for (const r of all) for (const [reason, n] of Object.entries(r.failures)) failures[reason] = (failures[reason] ?? 0) + n;
+    return { completed: all.reduce((a, r) => a + r.completed, 0), failed: all.reduce((a, r) => a + r.failed, 0), failures, seconds: (Date.now() - startedAt) / 1000 };
   }
 
   /** Tells every worker which ticks to count: those scheduled in [fromMs, toMs). */
@@ -164,6 +176,21 @@ export class LoadClient {
         await withTimeout(exited, 10_000, 'closing a load worker').catch(() => stopChild(worker, 1_000));
       }),
     );
+  }
+
+  /** Worker `i`'s share of the subscribers and of the handshakes in flight, and how to open them. */
+  #handshake(i: number): HandshakeSettings {
+    const { subscribers, concurrency } = this.#options;
+    const share = Math.ceil(subscribers.length / this.#workers.length);
+    return {
+      url: this.#options.url,
+      protocol: this.#options.protocol,
+      subscribers: subscribers.slice(i * share, (i + 1) * share),
+      localAddress: this.#options.localAddress(i),
+      concurrency: Math.ceil(concurrency / this.#workers.length),
+      connectTimeoutMs: this.#options.connectTimeoutMs,
+      tokens: this.#options.tokens,
+    };
   }
 
   #send(worker: ChildProcess, message: ToWorker): void {

@@ -51,10 +51,31 @@ export function threadCpuSeconds(pid: number): Record<string, { user: number; sy
   return byName;
 }
 
+/**
+ * The whole machine's CPU seconds so far, summed over its cores, busy (user, nice, system, irq,
+ * softirq, steal) and idle (idle, iowait) apart, from /proc/stat: how much of the machine a
+ * window left unused, whoever used the rest.
+ */
+export function machineCpuSeconds(): { busy: number; idle: number } {
+  const line = readFileSync('/proc/stat', 'utf8').split('\n', 1)[0]!;
+  const [user, nice, system, idle, iowait, irq, softirq, steal] = line.trim().split(/\s+/).slice(1, 9).map((v) => Number(v) / ticksPerSecond()) as number[];
+  return { busy: user! + nice! + system! + irq! + softirq! + steal!, idle: idle! + iowait! };
+}
+
 /** Resident set size of a process in bytes, from /proc/<pid>/status (VmRSS). */
 export function rssBytes(pid: number): number {
-  const match = /^VmRSS:\s+(\d+) kB$/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
-  return match ? Number(match[1]) * 1024 : NaN;
+  return statusKib(pid, 'VmRSS') * 1024;
+}
+
+/** The most resident memory a process has had at any time, in bytes (VmHWM). */
+export function peakRssBytes(pid: number): number {
+  return statusKib(pid, 'VmHWM') * 1024;
+}
+
+/** A `kB` field of /proc/<pid>/status. */
+function statusKib(pid: number, field: string): number {
+  const match = new RegExp(`^${field}:\\s+(\\d+) kB$`, 'm').exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+  return match ? Number(match[1]) : NaN;
 }
 
 /** File descriptors a process has open, from /proc/<pid>/fd. */

@@ -28,9 +28,8 @@ export interface TokenSettings {
   ttlSeconds: number;
 }
 
-/** Orchestrator → worker: open these subscriptions. */
-export interface ConnectCommand {
-  type: 'connect';
+/** How a worker opens a subscription (connect, authenticate, subscribe, first frame). */
+export interface HandshakeSettings {
   url: string;
   protocol: ClientProtocol;
   subscribers: Subscriber[];
@@ -43,6 +42,21 @@ export interface ConnectCommand {
   tokens: TokenSettings;
 }
 
+/** Orchestrator → worker: open these subscriptions and keep them. */
+export interface ConnectCommand extends HandshakeSettings {
+  type: 'connect';
+}
+
+/**
+ * Orchestrator → worker: `cycles` times, open a subscription (round the subscribers in order:
+ * with more subscribers than handshakes in flight, no two at once are the same student's), and
+ * once its first frame is in, close it and wait for the close.
+ */
+export interface CycleCommand extends HandshakeSettings {
+  type: 'cycle';
+  cycles: number;
+}
+
 /** Orchestrator → worker: count ticks scheduled in [fromMs, toMs). */
 export interface MeasureCommand {
   type: 'measure';
@@ -51,7 +65,7 @@ export interface MeasureCommand {
 }
 
 /** Every message a worker accepts. */
-export type ToWorker = ConnectCommand | MeasureCommand | { type: 'report' } | { type: 'close' };
+export type ToWorker = ConnectCommand | CycleCommand | MeasureCommand | { type: 'report' } | { type: 'close' };
 
 /** Worker → orchestrator: the ramp is over (every subscription has its first frame or failed). */
 export interface ConnectedMessage {
@@ -62,6 +76,15 @@ export interface ConnectedMessage {
   failures: Record<string, number>;
   /** Wall-clock instant of the last first frame (ms since the epoch). */
   lastFirstFrameAt: number;
+}
+
+/** Worker → orchestrator: the cycles are over. */
+export interface CycledMessage {
+  type: 'cycled';
+  /** Cycles whose subscription had its first frame and then closed. */
+  completed: number;
+  failed: number;
+  failures: Record<string, number>;
 }
 
 /** Worker → orchestrator: what its subscribers received in the measured window. */
@@ -86,6 +109,7 @@ export type FromWorker =
   | { type: 'ready' }
   | { type: 'progress'; connected: number; failed: number }
   | ConnectedMessage
+  | CycledMessage
   | ReportMessage
   | { type: 'closed' }
   | { type: 'fatal'; message: string };

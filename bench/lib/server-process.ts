@@ -2,6 +2,9 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { request } from 'node:http';
 import { createServer } from 'node:net';
 import { sleep, stopChild, trackChild, withTimeout } from './children.js';
+import { readHeapAfterGc } from './inspector.js';
+import { openFds, rssBytes } from './proc.js';
+import type { MemoryReading } from './report.js';
 
 /** A server under test, running as a child process with its V8 inspector on 127.0.0.1. */
 export interface ServerProcess {
@@ -112,4 +115,10 @@ function healthy(port: number): Promise<boolean> {
     req.on('timeout', () => req.destroy());
     req.end();
   });
+}
+
+/** A server's memory right after a full garbage collection: its V8 heap, Buffers, RSS and open files. */
+export async function readMemory(server: ServerProcess): Promise<MemoryReading> {
+  const heap = await readHeapAfterGc(server.inspectorUrl);
+  return { heapUsedBytes: heap.usedBytes, backingStoreBytes: heap.backingStoreBytes, rssBytes: rssBytes(server.pid), openFds: openFds(server.pid) };
 }

@@ -9,7 +9,7 @@
 import { performance } from 'node:perf_hooks';
 import { WebSocket } from 'ws';
 import { inLanes } from '../lib/lanes.js';
-import type { ConnectCommand, FromWorker, MeasureCommand, Subscriber, ToWorker } from '../lib/protocol.js';
+import type { ConnectCommand, CycleCommand, FromWorker, HandshakeSettings, MeasureCommand, Subscriber, ToWorker } from '../lib/protocol.js';
 import { signAccessToken } from '../lib/tokens.js';
 
 const SUBSCRIBE_QUERY =
@@ -79,7 +79,7 @@ function onTick(subscription: Subscription, tick: number, arrival: number): void
 }
 
 /** Opens one subscription; resolves with a failure reason, or undefined once its first frame is in. */
-function open(command: ConnectCommand, subscription: Subscription): Promise<string | undefined> {
+function open(command: HandshakeSettings, subscription: Subscription): Promise<string | undefined> {
   return new Promise((resolve) => {
     const graphqlWs = command.protocol === 'graphql-transport-ws';
     const token = signAccessToken(command.tokens, subscription.subscriber.userId, subscription.subscriber.familyId);
@@ -159,6 +159,34 @@ async function connectAll(command: ConnectCommand): Promise<void> {
   send({ type: 'connected', connected, failed, failures, lastFirstFrameAt });
 }
 
+/** Closes a socket from this side and resolves once the close handshake is over. */
+function closeAndWait(socket: WebSocket): Promise<void> {
+  return new Promise((resolve) => {
+    if (socket.readyState === WebSocket.CLOSED) return resolve();
+    socket.once('close', () => resolve());
+    socket.close(1000);
+  });
+}
+
+async function cycle(command: CycleCommand): Promise<void> {
+  let completed = 0;
+  let failed = 0;
+  const failures: Record<string, number> = {};
+  const cycles = Array.from({ length: command.cycles }, (_, i) => i);
+  await inLanes(cycles, command.concurrency, async (i) => {
+    const subscription: Subscription = { subscriber: command.subscribers[i % command.subscribers.length]!, lastTick: -1, lastArrival: 0 };
+    const failure = await open(command, subscription);
+    if (failure !== undefined) {
+      failed++;
+      failures[failure] = (failures[failure] ?? 0) + 1;
+      return;
+    }
+    await closeAndWait(subscription.socket!);
+    completed++;
+  });
+  send({ type: 'cycled', completed, failed, failures });
+}
+
 function report(): void {
   if (!window) throw new Error('report before measure');
   const { fromMs, toMs } = window;
@@ -191,6 +219,9 @@ process.on('message', (message: ToWorker) => {
     switch (message.type) {
       case 'connect':
         connectAll(message).catch((err: unknown) => send({ type: 'fatal', message: String(err) }));
+        break;
+      case 'cycle':
+        cycle(message).catch((err: unknown) => send({ type: 'fatal', message: String(err) }));
         break;
       case 'measure':
         window = message;
