@@ -52,6 +52,8 @@ interface Options {
   capacityP99Ms: number;
   perWorker: number;
   concurrency: number;
+  /** DATABASE_POOL_MAX of every instance. */
+  poolMax: number;
   /** Whether each instance's tick window is CPU-profiled. */
   profile: boolean;
   outDir: string;
@@ -72,6 +74,7 @@ const USAGE = `npm run bench:scale-out -- [flags]
   --capacity-p99=50       tick delivery p99 (ms) a size must stay within to count as held
   --per-worker=5000       most sockets per load-client process
   --concurrency=200       handshakes in flight at once, over all load processes
+  --pool-max=10           DATABASE_POOL_MAX of every instance (studyclock's default: 10)
   --profile=no            yes: CPU-profile every instance's tick window (.cpuprofile beside the
                           JSON, top functions printed); a profiled run's CPU figures run high
   --out=artifacts/bench   where the JSON result goes
@@ -90,6 +93,7 @@ function parseOptions(argv: readonly string[]): Options {
     capacityP99Ms: 50,
     perWorker: 5_000,
     concurrency: 200,
+    poolMax: 10,
     profile: false,
     outDir: 'artifacts/bench',
   };
@@ -120,6 +124,7 @@ function parseOptions(argv: readonly string[]): Options {
         case 'capacity-p99': options.capacityP99Ms = int(); break;
         case 'per-worker': options.perWorker = int(); break;
         case 'concurrency': options.concurrency = int(); break;
+        case 'pool-max': options.poolMax = int(); break;
         case 'profile':
           if (value !== 'yes' && value !== 'no') throw new Error('--profile: yes or no');
           options.profile = value === 'yes';
@@ -247,6 +252,36 @@ function lagPercentiles(before: [number, number][], after: [number, number][]): 
   return { count: total, p50AtMostMs: at(0.5), p99AtMostMs: at(0.99) };
 }
 
+/**
+ * An instance's event loop and garbage collector over a window, from its /metrics (prom-client's
+ * default series): the loop's delay p99 and max (the histogram restarts at every scrape, so
+ * the window's own), and the collector's pauses by kind (cumulative: the window's difference).
+ * Tells a tail made by a stall in the server from one made by the load clients or the machine.
+ */
+interface LoopReading {
+  lagP99Ms: number;
+  lagMaxMs: number;
+  /** By kind (major, minor, incremental, weakcb): pauses and their total in the window. */
+  gc: Record<string, { count: number; ms: number }>;
+}
+
+function gcTotals(metrics: string): Record<string, { count: number; ms: number }> {
+  const totals: Record<string, { count: number; ms: number }> = {};
+  for (const [, stat, kind, value] of metrics.matchAll(/^nodejs_gc_duration_seconds_(sum|count)\{kind="([a-z]+)"\} ([\d.e+-]+)/gm)) {
+    const total = (totals[kind!] ??= { count: 0, ms: 0 });
+    if (stat === 'sum') total.ms = Number(value) * 1000;
+    else total.count = Number(value);
+  }
+  return totals;
+}
+
+function loopReading(before: string, after: string): LoopReading {
+  const gauge = (name: string) => Number(new RegExp(`^${name} ([\\d.e+-]+)`, 'm').exec(after)?.[1] ?? NaN) * 1000;
+  const [from, to] = [gcTotals(before), gcTotals(after)];
+  const gc = Object.fromEntries(Object.entries(to).map(([kind, t]) => [kind, { count: t.count - (from[kind]?.count ?? 0), ms: t.ms - (from[kind]?.ms ?? 0) }]));
+  return { lagP99Ms: gauge('nodejs_eventloop_lag_p99_seconds'), lagMaxMs: gauge('nodejs_eventloop_lag_max_seconds'), gc };
+}
+
 /** What one measured window read off the processes. */
 interface Snapshot {
   at: number;
@@ -310,6 +345,8 @@ interface TickWindow {
    * machine ran out of cores.
    */
   machine: { cores: number; busyPercent: number; instancesPercent: number; loadClientsPercent: number; redisPercent: number; restPercent: number };
+  /** Per instance: its event loop and garbage collector in the window. */
+  loops: LoopReading[];
   presenceWrites: ReturnType<typeof presenceWrites>;
 }
 
@@ -367,9 +404,11 @@ async function measureTicks(bench: Bench, instances: Instance[]): Promise<TickWi
   const toMs = fromMs + windowSeconds * 1000;
   for (const { load } of instances) load.measure(fromMs, toMs);
   await sleep(fromMs - Date.now());
+  const metricsBefore = await Promise.all(instances.map(({ server }) => scrapeMetrics(server.port)));
   const start = await snapshot(bench, instances);
   await sleep(toMs - Date.now());
   const end = await snapshot(bench, instances);
+  const metricsAfter = await Promise.all(instances.map(({ server }) => scrapeMetrics(server.port)));
   await sleep(LATE_GRACE_MS);
   const reports: WindowResult[] = [];
   for (const { load } of instances) reports.push(await load.report(60_000));
@@ -386,6 +425,7 @@ async function measureTicks(bench: Bench, instances: Instance[]): Promise<TickWi
     cpuUtilisationPercent: instances.map((_, i) => windowPercent(start, end, (s) => s.cpu[i]!)),
     redisCpuPercent: windowPercent(start, end, (s) => s.redisCpu),
     machine: machineShare(start, end),
+    loops: instances.map((_, i) => loopReading(metricsBefore[i]!, metricsAfter[i]!)),
     presenceWrites: presenceWrites(start, end),
   };
 }
@@ -465,7 +505,7 @@ async function startInstances(bench: Bench, mode: Mode, redisPrefix: string): Pr
     Array.from({ length: count }, async (_, i) => {
       const port = await freePort();
       const cluster: Record<string, string> = mode === 'cluster' ? { REDIS_URL, REDIS_KEY_PREFIX: redisPrefix, INSTANCE_ID: `bench-${'ab'[i]}` } : {};
-      const env = studyclockEnv(bench.tokens, bench.db.url(bench.counter.port), port, { METRICS_TOKEN, ...cluster });
+      const env = studyclockEnv(bench.tokens, bench.db.url(bench.counter.port), port, { METRICS_TOKEN, DATABASE_POOL_MAX: String(bench.options.poolMax), ...cluster });
       return startServerProcess({ name: `studyclock ${mode} ${i}`, args: STUDYCLOCK_ARGS, cwd: REPO, env, port, readyTimeoutMs: 60_000 });
     }),
   );
@@ -522,6 +562,7 @@ async function measure(bench: Bench, mode: Mode, n: number, full: boolean): Prom
     for (const [i, stop] of stopProfiles.entries()) bench.profiles.push({ name: `${mode}-${n}-${'ab'[i]}`, profile: await stop() });
     const t = run.ticks;
     run.held = t.missedPercent <= 0.1 && t.latencyMs.p99 <= bench.options.capacityP99Ms;
+    for (const [i, l] of t.loops.entries()) log(`${tag} instance ${'ab'[i]}: ${loopLine(l)}`);
     log(`${tag} ticks: missed ${t.missedPercent.toFixed(3)} %, p50/p99 ${t.latencyMs.p50.toFixed(1)}/${t.latencyMs.p99.toFixed(1)} ms, CPU µs/sub-tick ${t.cpuPerSubscriberTickMicros.map((v) => v.toFixed(1)).join(' ')} (kernel ${t.kernelSharePercent.map((v) => `${v.toFixed(0)} %`).join(' ')}), machine ${machineLine(t.machine)}${run.held ? '' : ' (not held)'}`);
     if (changes) {
       run.changes = [];
@@ -543,6 +584,14 @@ async function measure(bench: Bench, mode: Mode, n: number, full: boolean): Prom
 
 const f = (v: number | undefined, digits = 1) => (v === undefined || !Number.isFinite(v) ? '–' : v.toFixed(digits));
 
+function loopLine(l: LoopReading): string {
+  const gc = Object.entries(l.gc)
+    .filter(([, g]) => g.count > 0)
+    .map(([kind, g]) => `${kind} ${g.count}× ${f(g.ms, 0)} ms`)
+    .join(', ');
+  return `loop delay p99/max ${f(l.lagP99Ms)}/${f(l.lagMaxMs)} ms, GC ${gc || 'none'}`;
+}
+
 function machineLine(m: TickWindow['machine']): string {
   return `${f(m.busyPercent, 0)} % of ${m.cores * 100} % busy (instances ${f(m.instancesPercent, 0)}, load clients ${f(m.loadClientsPercent, 0)}, Redis ${f(m.redisPercent, 0)}, the rest ${f(m.restPercent, 0)})`;
 }
@@ -563,6 +612,8 @@ function formatReport(runs: Run[], options: Options): string {
   }
   lines.push('', 'where the machine\'s CPU went in each tick window (% of one core; the rest: PostgreSQL, this script, the system)');
   for (const r of runs) if (r.ticks) lines.push(`  ${r.mode.padEnd(8)} ${String(r.ticks.subscribers).padStart(6)}: ${machineLine(r.ticks.machine)}`);
+  lines.push('', 'each instance\'s event loop and garbage collector in each tick window');
+  for (const r of runs) for (const [i, l] of (r.ticks?.loops ?? []).entries()) lines.push(`  ${r.mode.padEnd(8)} ${String(r.ticks!.subscribers).padStart(6)} ${'ab'[i]}: ${loopLine(l)}`);
   const bySize = new Map<number, Partial<Record<Mode, Run>>>();
   for (const r of runs) (bySize.get(r.subscribers) ?? bySize.set(r.subscribers, {}).get(r.subscribers)!)[r.mode] = r;
   lines.push('', 'cluster ÷ single, CPU per subscriber-tick (mean of the instances): goal ≤ 1.05');

@@ -19,7 +19,7 @@ export function httpRateLimit(rateLimits: RequestLimits): RequestHandler {
     void (async () => {
       const refusal =
         (await rateLimits.refusedAddress(req.ip)) ??
-        (await rateLimits.connectionOperations(`address:${req.ip ?? 'unknown'}`, operationsInRequest(req), { transport: 'http', ip: req.ip }));
+        (await rateLimits.addressOperations(req.ip, operationsInRequest(req), { transport: 'http', ip: req.ip }));
       if (!refusal) return next();
       res.status(429).set('Retry-After', String(refusal.retryAfterSeconds)).type('json').send(rateLimitedBody(refusal));
     })().catch(next);

@@ -1,10 +1,18 @@
 import type { Kysely } from 'kysely';
 import type { Database } from '../db/database.js';
 
-/** Records that these students had a live connection at `at` (one statement for the batch). */
+/**
+ * Records that these students had a live connection at `at`: one statement with one array
+ * parameter for the batch. With `in (…)`, 18,000 connected students were 18,000 parameters,
+ * each a node to build and compile: tens of milliseconds of the event loop every heartbeat.
+ */
 export async function touchLastSeen(db: Kysely<Database>, userIds: readonly string[], at: Date): Promise<void> {
   if (userIds.length === 0) return;
-  await db.updateTable('users').set({ last_seen_at: at }).where('id', 'in', [...userIds]).execute();
+  await db
+    .updateTable('users')
+    .set({ last_seen_at: at })
+    .where((eb) => eb('id', '=', eb.fn.any(eb.val([...userIds]))))
+    .execute();
 }
 
 /**

@@ -33,6 +33,27 @@ export interface RequestLimitSettings {
 const MINUTE = 60;
 
 /**
+ * One socket's operations in its current minute (OPERATIONS_PER_CONNECTION_PER_MINUTE), kept
+ * on the socket: a socket lives on one instance, so its count needs no shared store (no Redis
+ * command per subscribe), and it goes with the socket (no key and timer left for a minute).
+ * A window starts at the first operation after the previous one ended, as the limiters' do.
+ */
+export class OperationWindow {
+  #endsAt = 0;
+  #consumed = 0;
+
+  /** Counts `points` at `nowMs`: the points of the window so far, and ms until it ends. */
+  consume(points: number, nowMs: number): { consumedPoints: number; msBeforeNext: number } {
+    if (nowMs >= this.#endsAt) {
+      this.#endsAt = nowMs + MINUTE * 1000;
+      this.#consumed = 0;
+    }
+    this.#consumed += points;
+    return { consumedPoints: this.#consumed, msBeforeNext: this.#endsAt - nowMs };
+  }
+}
+
+/**
  * The rate limits of requests and upgrades (rate-limiter-flexible, in Redis when REDIS_URL is
  * set, in memory otherwise): bad tokens per address, upgrade attempts per address, operations
  * per connection and per student, and the log throttles of refused scrapes and subprotocols. Refusals are counted
@@ -95,13 +116,17 @@ export class RequestLimits {
     return refusal(over);
   }
 
-  /**
-   * Counts `points` operations of one connection against OPERATIONS_PER_CONNECTION_PER_MINUTE:
-   * `connection` is a socket's own id, or over HTTP the client address.
-   */
-  async connectionOperations(connection: string, points: number, context: LimitContext): Promise<Refusal | undefined> {
-    const over = await consume(this.#connectionOperations, connection, points);
+  /** Counts `points` operations of an HTTP client address against OPERATIONS_PER_CONNECTION_PER_MINUTE (on every instance together). */
+  async addressOperations(ip: string | undefined, points: number, context: LimitContext): Promise<Refusal | undefined> {
+    const over = await consume(this.#connectionOperations, `address:${addressKey(ip)}`, points);
     return over && this.#operationsRefused(over, 'operations_per_connection', this.settings.operationsPerConnectionPerMinute, points, context);
+  }
+
+  /** Counts `points` operations of one socket, in its own `window`, against OPERATIONS_PER_CONNECTION_PER_MINUTE. */
+  socketOperations(window: OperationWindow, points: number, context: LimitContext): Refusal | undefined {
+    const state = window.consume(points, Date.now());
+    if (state.consumedPoints <= this.settings.operationsPerConnectionPerMinute) return undefined;
+    return this.#operationsRefused(state, 'operations_per_connection', this.settings.operationsPerConnectionPerMinute, points, context);
   }
 
   /** Counts `points` operations of a student, whatever the transport, against OPERATIONS_PER_STUDENT_PER_MINUTE. */
@@ -110,7 +135,7 @@ export class RequestLimits {
     return over && this.#operationsRefused(over, 'operations_per_student', this.settings.operationsPerStudentPerMinute, points, { ...context, userId });
   }
 
-  #operationsRefused(over: RateLimiterRes, limit: string, allowed: number, points: number, context: LimitContext): Refusal {
+  #operationsRefused(over: Pick<RateLimiterRes, 'consumedPoints' | 'msBeforeNext'>, limit: string, allowed: number, points: number, context: LimitContext): Refusal {
     this.counters.record('operationsRefused');
     // Only the request that crossed the limit is logged: those after it in the window are counted.
     if (over.consumedPoints - points <= allowed) logSecurityEvent(this.logger, 'rate_limit.exceeded', { limit, ...context });
@@ -158,7 +183,7 @@ export function rateLimitedBody(refusal: Refusal): string {
   return JSON.stringify({ errors: [{ message, extensions }] });
 }
 
-function refusal(res: RateLimiterRes): Refusal {
+function refusal(res: Pick<RateLimiterRes, 'msBeforeNext'>): Refusal {
   return { retryAfterSeconds: Math.max(1, Math.ceil(res.msBeforeNext / 1000)) };
 }
 

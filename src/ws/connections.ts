@@ -1,9 +1,9 @@
-import { randomUUID } from 'node:crypto';
 import { WebSocket } from 'ws';
 import type { Viewer } from '../auth/authenticator.js';
 import type { HeldLogins, RevocationListener } from '../auth/revocations.js';
 import type { Clock } from '../clock.js';
 import { Deadlines } from '../realtime/deadlines.js';
+import { OperationWindow } from '../security/request-limits.js';
 import { closeSocket, CloseCodes, type ForbiddenReason, ForbiddenReasons } from './close-codes.js';
 
 /**
@@ -12,8 +12,8 @@ import { closeSocket, CloseCodes, type ForbiddenReason, ForbiddenReasons } from 
  * socket closes, whatever closed it.
  */
 export class Connection {
-  /** Names the socket for its operations-per-connection limit. */
-  readonly id = randomUUID();
+  /** The socket's operations this minute (OPERATIONS_PER_CONNECTION_PER_MINUTE). */
+  readonly operations = new OperationWindow();
   #viewer: Viewer | undefined;
   #releases: (() => void)[] = [];
   #released = false;
@@ -81,7 +81,8 @@ export class ConnectionRegistry implements RevocationListener {
   open(socket: WebSocket, ip: string | undefined, userAgent: string | undefined): Connection {
     const connection = new Connection(socket, ip, userAgent, this.#expiries);
     this.#bySocket.set(socket, connection);
-    socket.once('close', () => {
+    // `on`, not `once`: a socket closes once, and `once` would cost a wrapper per socket.
+    socket.on('close', () => {
       this.#bySocket.delete(socket);
       connection.release();
     });

@@ -67,11 +67,15 @@ export interface HookDeps {
 export async function onConnect(deps: HookDeps, ctx: HookContext): Promise<false | Record<string, unknown>> {
   const { server, defences, connections } = deps;
   const { request } = ctx.extra;
-  // graphql-ws runs this hook once per socket (a second connection_init closes it with 4429).
+  const { connectionParams } = ctx;
+  // graphql-ws runs this hook once per socket (a second connection_init closes it with 4429),
+  // and keeps its context for the socket's life: the request and the params (the token, a few
+  // hundred bytes a socket) are let go here, so no credential stays in memory with the socket.
   ctx.extra.request = undefined;
+  (ctx as { connectionParams?: ConnectionParams }).connectionParams = undefined;
   const connection = connections.get(ctx.extra.socket);
   if (!connection || !request) return false;
-  const presented = findPresentedToken(ctx.connectionParams, request, deps.allowQueryToken);
+  const presented = findPresentedToken(connectionParams, request, deps.allowQueryToken);
   let auth;
   try {
     // One read per connection: the upgrade's, when it carried this very token.
@@ -131,7 +135,7 @@ export async function onSubscribe(
   const connection = deps.connections.get(ctx.extra.socket);
   if (!connection?.viewer) return [unauthenticated('missing').toGraphQLError()];
   const limitContext = { transport: 'ws', ip: connection.ip, userId: connection.viewer.userId } as const;
-  const tooFast = await defences.requests.connectionOperations(`socket:${connection.id}`, 1, limitContext);
+  const tooFast = defences.requests.socketOperations(connection.operations, 1, limitContext);
   if (tooFast) return [rateLimited(tooFast).toGraphQLError()];
   // The token was verified at connection_init; what can change since is checked from memory:
   // its expiry here, and revocations (log-out, reuse, disabled user), which close the socket

@@ -92,7 +92,8 @@ export function serveGraphqlWs(
       // `request` is let go once connection_init has been handled (see Extra).
       { socket, request } satisfies Extra,
     );
-    socket.once('close', (code: number, reason: Buffer) => {
+    // `on`, not `once`: a socket closes once, and `once` would cost a wrapper per socket.
+    socket.on('close', (code: number, reason: Buffer) => {
       stopKeepAlive();
       closed(code, String(reason)).catch((err: unknown) => logger.error({ err, ip }, 'could not release a closed WebSocket'));
     });

@@ -137,7 +137,7 @@ export function upgradeListener(
       .then((releaseAddressPlace) => {
         if (!releaseAddressPlace) return; // refused: the answer is on its way
         if (socket.destroyed) return void releaseAddressPlace();
-        socket.once('close', releaseAddressPlace);
+        socket.on('close', releaseAddressPlace); // closes once; `once` would cost a wrapper per socket
         socket.off('error', onSocketError);
         accept(request, socket, head);
       })

@@ -532,7 +532,7 @@ describe('the Redis store', () => {
   let b: TestServer;
   beforeAll(async () => {
     await redis.connect();
-    const env = { REDIS_URL: 'redis://127.0.0.1:6379', REDIS_KEY_PREFIX: prefix, OPERATIONS_PER_CONNECTION_PER_MINUTE: '3' };
+    const env = { REDIS_URL: 'redis://127.0.0.1:6379', REDIS_KEY_PREFIX: prefix, OPERATIONS_PER_CONNECTION_PER_MINUTE: '3', TRUST_PROXY: 'loopback' };
     // One after the other: an embedded database starting blocks the event loop for seconds,
     // long enough for the other server's Redis connect timeout to fire, and that server would
     // then count in memory until its client reconnects (the designed fallback, not under test).
@@ -562,5 +562,23 @@ describe('the Redis store', () => {
     const ttl = await redis.ttl(key);
     expect(ttl).toBeGreaterThan(0);
     expect(ttl).toBeLessThanOrEqual(60);
+  });
+
+  it('keeps a socket’s own operation count with the socket: no Redis key, and the limit still holds', async () => {
+    const email = `student-${randomUUID()}@example.com`;
+    const signUp = await post(a, newAddress(), SIGN_UP, { input: { email, password: PASSWORD } });
+    const student = studentFrom(a.client(), email, signUp.data!.signUp);
+    const conversation = converse(await openSocket(a, { 'x-forwarded-for': newAddress() }));
+    await conversation.init({ token: student.accessToken });
+    // After the upgrade (its address's attempts are a key of their own): what the operations add.
+    const before = new Set(await redis.keys(`${prefix}*`));
+    for (let i = 0; i < 3; i++) expect(await conversation.run(ME)).toMatchObject({ type: 'next', payload: { data: { me: { id: student.userId } } } });
+    const refused = await conversation.run(ME);
+    expect(refused.payload).toEqual(rateLimitedBody(refused.payload[0].extensions.retryAfterSeconds).errors);
+    // The student's count is shared (every instance sees it); the socket's is not a key at all.
+    const added = (await redis.keys(`${prefix}*`)).filter((k) => !before.has(k));
+    expect(added).toEqual([`${prefix}student-operations:${student.userId}`]);
+    // Refused by the socket's limit, checked first, the fourth never reached the student's.
+    expect(await redis.get(added[0]!)).toBe('3');
   });
 });
