@@ -4,7 +4,8 @@ import type { Database } from '../db/database.js';
 /**
  * Records that these students had a live connection at `at`: one statement with one array
  * parameter for the batch. With `in (…)`, 18,000 connected students were 18,000 parameters,
- * each a node to build and compile: tens of milliseconds of the event loop every heartbeat.
+ * each a node to build and compile (measured: 1.3 ms warm, 25 ms cold, against 0.1 ms) and a
+ * parameter for PostgreSQL to parse.
  */
 export async function touchLastSeen(db: Kysely<Database>, userIds: readonly string[], at: Date): Promise<void> {
   if (userIds.length === 0) return;
