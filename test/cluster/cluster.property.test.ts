@@ -12,19 +12,24 @@ import {
   type Student,
 } from '../support/fixtures.js';
 import type { TimerSubscription } from '../__generated__/graphql.js';
-import { CLUSTER_ADMIN_URL, CLUSTER_REDIS_URL, clusterKeyPrefix, startClusterMember } from '../support/cluster.js';
+import { CLUSTER_ADMIN_URL, CLUSTER_REDIS_URL, clusterKeyPrefix, type ProcessMember, startClusterMember, startProcessMember } from '../support/cluster.js';
 import { ManualClock } from '../support/manual-clock.js';
+import type { GraphQLTestClient } from '../support/graphql-client.js';
 import type { TestServer } from '../support/server.js';
+import { stopServerProcesses } from '../support/server-process.js';
 import { TcpProxy } from '../support/tcp-proxy.js';
-import { type Collected, collect, connectStudent, disposeSockets, eventually } from '../support/ws-client.js';
+import { type Collected, collect, connectStudent, disposeSockets, eventually, type WsTestClient } from '../support/ws-client.js';
 
-// Model-based property over a cluster of three instances on one PostgreSQL and Redis, C
-// reaching Redis through a proxy: random interleavings of start, pause, resume and stop on
-// random instances (over HTTP), subscribers opened and closed on random instances (graphql-ws),
-// Redis cut from C and restored, and the clock moved. Checked against a model written here from
-// the README's rules (not from src/sessions/timer.ts):
+// Model-based property over a cluster of four instances on one PostgreSQL and Redis, C
+// reaching Redis through a proxy and K a real process of its own: random interleavings of start,
+// pause, resume and stop on random instances (over HTTP), subscribers opened and closed on random
+// instances (graphql-ws), Redis cut from C and restored, K killed (SIGKILL) and a new K started,
+// and the clock moved (K's with it). Checked against a model written here from the README's rules
+// (not from src/sessions/timer.ts):
 //
-//   - every mutation is accepted or refused as the model says;
+//   - every mutation is accepted or refused as the model says, a change made on K just before
+//     it was killed included;
+//   - K's subscribers see their socket end abnormally (1006: no close frame) when it is killed;
 //   - no subscriber's elapsedSeconds ever goes down (versions are not visible to clients, so a
 //     duplicate cannot be told here from two changes the reconcile coalesced into equal-looking
 //     frames: test/cluster/fan-out.test.ts asserts exactly one frame per change);
@@ -32,7 +37,8 @@ import { type Collected, collect, connectStudent, disposeSockets, eventually } f
 //     equals the database's, and the database's elapsed time equals the model clock's, exactly
 //     (the clock is frozen between steps, so "±1 s" is 0 here).
 //
-// Instance crashes are not part of it: test/cluster/presence.test.ts kills a real process.
+// The grace is an hour, so nobody is paused for being absent: who is paused after a crash, and
+// when, is test/cluster/presence.test.ts's (it runs on real time; this runs on the model's).
 // Shrinking against live servers is slow: a failure ends the run and fast-check prints the seed;
 // CLUSTER_PROPERTY_SEED=<seed> replays it.
 const NUM_RUNS = 15;
@@ -44,11 +50,18 @@ const prefix = clusterKeyPrefix();
 let shared: TestDatabase;
 let redisProxy: TcpProxy;
 let members: TestServer[];
+/** The fourth instance, the one that is killed; undefined while it is down. */
+let k: ProcessMember | undefined;
+let kStarts = 0;
+const env = { CLUSTER_RECONCILE_SECONDS: String(RECONCILE_SECONDS), DISCONNECT_GRACE_SECONDS: '3600' };
+
+async function startK(): Promise<void> {
+  k = await startProcessMember({ name: `k${++kStarts}`, shared, prefix, clock, env });
+}
 
 beforeAll(async () => {
   shared = await createTestDatabase({ adminUrl: CLUSTER_ADMIN_URL });
   redisProxy = await TcpProxy.start(CLUSTER_REDIS_URL);
-  const env = { CLUSTER_RECONCILE_SECONDS: String(RECONCILE_SECONDS), DISCONNECT_GRACE_SECONDS: '3600' };
   members = [
     await startClusterMember({ name: 'a', shared, prefix, clock, env }),
     await startClusterMember({ name: 'b', shared, prefix, clock, env }),
@@ -58,6 +71,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await disposeSockets();
   await Promise.all(members.map((m) => m.close()));
+  await stopServerProcesses();
   await redisProxy?.close();
   await shared?.dispose();
 });
@@ -67,15 +81,25 @@ type Step =
   | { kind: 'advance'; ms: number }
   | { kind: 'watch'; on: number }
   | { kind: 'unwatch'; which: number }
-  | { kind: 'cut' | 'restore' };
+  | { kind: 'cut' | 'restore' }
+  | { kind: 'kill' | 'revive' };
 
+/** Instance 3 is K; while K is down, a step on it goes to A. */
+const K = 3;
+// Kills and starts of K rarer than the rest: a start costs seconds.
 const stepArb: fc.Arbitrary<Step> = fc.oneof(
-  fc.record({ kind: fc.constantFrom('start', 'pause', 'resume', 'stop'), on: fc.integer({ min: 0, max: 2 }) }),
-  fc.record({ kind: fc.constant('advance'), ms: fc.integer({ min: 1, max: 90_000 }) }),
-  fc.record({ kind: fc.constant('watch'), on: fc.integer({ min: 0, max: 2 }) }),
-  fc.record({ kind: fc.constant('unwatch'), which: fc.nat(5) }),
-  fc.record({ kind: fc.constantFrom('cut', 'restore') }),
+  { arbitrary: fc.record({ kind: fc.constantFrom('start', 'pause', 'resume', 'stop'), on: fc.integer({ min: 0, max: K }) }), weight: 3 },
+  { arbitrary: fc.record({ kind: fc.constant('advance'), ms: fc.integer({ min: 1, max: 90_000 }) }), weight: 3 },
+  { arbitrary: fc.record({ kind: fc.constant('watch'), on: fc.integer({ min: 0, max: K }) }), weight: 3 },
+  { arbitrary: fc.record({ kind: fc.constant('unwatch'), which: fc.nat(5) }), weight: 3 },
+  { arbitrary: fc.record({ kind: fc.constantFrom('cut', 'restore') }), weight: 3 },
+  { arbitrary: fc.record({ kind: fc.constantFrom('kill', 'revive') }), weight: 1 },
 ) as fc.Arbitrary<Step>;
+
+/** The instance a step on `on` goes to. */
+function instance(on: number): { origin: string; client(): GraphQLTestClient } {
+  return on === K && k ? k : members[on % K]!;
+}
 
 /** The model of one student's current session: FREE, as the README describes it. */
 interface Model {
@@ -88,19 +112,30 @@ type Timer = TimerSubscription['timerUpdated'];
 interface Watcher {
   sessionId: string;
   sub: Collected<TimerSubscription>;
-  close(): Promise<void>;
+  ws: WsTestClient;
+  /** The K it is on, if on K. */
+  on: ProcessMember | undefined;
 }
 
 /** What the runs exercised, so that a generator gone lame fails the test rather than passing it. */
-const exercised = { accepted: 0, refused: 0, checkedSubscribers: 0, changesWhileCut: 0 };
+const exercised = { accepted: 0, refused: 0, checkedSubscribers: 0, changesWhileCut: 0, kills: 0, killedSubscribers: 0 };
+
+/** No subscriber's time ever goes back. */
+function expectMonotonic(w: Watcher): void {
+  const frames = w.sub.results.map((r) => r.data!.timerUpdated);
+  for (let i = 1; i < frames.length; i++) {
+    expect(frames[i]!.elapsedSeconds).toBeGreaterThanOrEqual(frames[i - 1]!.elapsedSeconds);
+  }
+}
 
 async function runOnce(steps: Step[]): Promise<void> {
+  if (!k) await startK();
   let cut = false;
   const student: Student = await signUpStudent(members[0]!.client());
   const subjectId = await createSubject(student);
   const model: Model = { sessionId: undefined, status: undefined, elapsedMs: 0 };
   const watchers: Watcher[] = [];
-  const as = (on: number) => members[on]!.client().withToken(student.accessToken);
+  const as = (on: number) => instance(on).client().withToken(student.accessToken);
   const transition = async (on: number, doc: SessionIdDocument, next: Model['status'], allowed: boolean) => {
     const res = await as(on).request(doc, { id: model.sessionId! });
     if (cut && allowed) exercised.changesWhileCut++;
@@ -138,21 +173,41 @@ async function runOnce(steps: Step[]): Promise<void> {
           break;
         case 'advance':
           clock.advance(step.ms);
+          await k?.syncClock();
           if (model.status === 'RUNNING') model.elapsedMs += step.ms;
           break;
         case 'watch': {
           if (!model.sessionId || model.status === 'STOPPED') break;
-          const ws = await connectStudent(members[step.on]!.origin, student);
+          const ws = await connectStudent(instance(step.on).origin, student);
           const sub = collect(ws.client, TIMER_UPDATED, { id: model.sessionId });
           await sub.waitFor(1, 5_000);
-          watchers.push({ sessionId: model.sessionId, sub, close: () => ws.dispose() });
+          watchers.push({ sessionId: model.sessionId, sub, ws, on: step.on === K ? k : undefined });
           break;
         }
         case 'unwatch': {
           const [gone] = watchers.splice(step.which % Math.max(1, watchers.length), 1);
-          await gone?.close();
+          if (gone) expectMonotonic(gone);
+          await gone?.ws.dispose();
           break;
         }
+        case 'kill': {
+          if (!k) break;
+          const killed = k;
+          k = undefined;
+          await killed.kill();
+          exercised.kills++;
+          for (const w of watchers.filter((w) => w.on === killed)) {
+            watchers.splice(watchers.indexOf(w), 1);
+            await eventually(() => w.ws.closes.length > 0, 5_000, 'a subscriber of the killed K to see its socket end');
+            expect(w.ws.closes[0]!.code).toBe(1006);
+            expectMonotonic(w);
+            exercised.killedSubscribers++;
+          }
+          break;
+        }
+        case 'revive':
+          if (!k) await startK();
+          break;
         case 'cut':
           redisProxy.cut();
           cut = true;
@@ -194,31 +249,32 @@ async function runOnce(steps: Step[]): Promise<void> {
       exercised.checkedSubscribers++;
       expect(lastOf(w)).toEqual(expectedLast(w));
       expect(w.sub.results.at(-1)!.data!.timerUpdated.elapsedSeconds).toBeLessThanOrEqual(expectedLast(w).elapsedSeconds);
-      const frames = w.sub.results.map((r) => r.data!.timerUpdated);
-      for (let i = 1; i < frames.length; i++) {
-        expect(frames[i]!.elapsedSeconds).toBeGreaterThanOrEqual(frames[i - 1]!.elapsedSeconds);
-      }
+      expectMonotonic(w);
     }
   } finally {
     redisProxy.restore();
-    await Promise.all(watchers.map((w) => w.close()));
+    await Promise.all(watchers.map((w) => w.ws.dispose()));
   }
 }
 
-describe('a cluster of three instances under random interleavings', () => {
-  it('agrees with the model and the database, with no backward frame, across Redis cuts', async () => {
+describe('a cluster of four instances under random interleavings', () => {
+  it('agrees with the model and the database, with no backward frame, across Redis cuts and a killed instance', async () => {
     const seed = process.env.CLUSTER_PROPERTY_SEED ? Number(process.env.CLUSTER_PROPERTY_SEED) : undefined;
-    // Every run starts a session and watches it, has one refused transition and one change while
-    // C is cut from Redis, so that each run exercises them, whatever the random steps after it do.
+    // Every run starts a session and watches it on C and on K, has one refused transition, one
+    // change while C is cut from Redis, and one change on K right before K is killed, so that
+    // each run exercises them, whatever the random steps after it do.
     const runs = fc.tuple(fc.integer({ min: 0, max: 2 }), fc.array(stepArb, { minLength: 5, maxLength: 25 }));
-    const prefix = (on: number): Step[] => [
+    const opening = (on: number): Step[] => [
       { kind: 'start', on },
       { kind: 'watch', on: 2 },
+      { kind: 'watch', on: K },
       { kind: 'resume', on: (on + 1) % 3 },
       { kind: 'cut' },
       { kind: 'pause', on },
+      { kind: 'resume', on: K },
+      { kind: 'kill' },
     ];
-    await fc.assert(fc.asyncProperty(runs, ([on, steps]) => runOnce([...prefix(on), ...steps])), {
+    await fc.assert(fc.asyncProperty(runs, ([on, steps]) => runOnce([...opening(on), ...steps])), {
       numRuns: NUM_RUNS,
       endOnFailure: true,
       ...(seed !== undefined && { seed }),
@@ -228,5 +284,7 @@ describe('a cluster of three instances under random interleavings', () => {
     expect(exercised.refused).toBeGreaterThan(0);
     expect(exercised.checkedSubscribers).toBeGreaterThan(0);
     expect(exercised.changesWhileCut).toBeGreaterThan(0);
-  }, 240_000);
+    expect(exercised.kills).toBeGreaterThanOrEqual(NUM_RUNS);
+    expect(exercised.killedSubscribers).toBeGreaterThanOrEqual(NUM_RUNS);
+  }, 300_000);
 });

@@ -3,7 +3,9 @@ import { randomBytes } from 'node:crypto';
 import { openDatabase } from '../../src/db/database.js';
 import type { TestDatabase } from './database.js';
 import type { ManualClock } from './manual-clock.js';
-import { startTestServer, type TestServer } from './server.js';
+import { GraphQLTestClient } from './graphql-client.js';
+import { startTestServer, testEnv, type TestServer } from './server.js';
+import { type ServerProcess, startServerProcess } from './server-process.js';
 
 // Cluster members in this process: each a whole server with its own pool on one shared
 // PostgreSQL database and its own Redis connections. Cluster mode is on because both
@@ -59,6 +61,62 @@ export function startClusterMember(options: ClusterMemberOptions): Promise<TestS
       return { handle, url, dispose: () => handle.close() };
     },
   });
+}
+
+/** A member in a real process of its own (test/support/clocked-member.ts), on the test's clock. */
+export interface ProcessMember {
+  process: ServerProcess;
+  origin: string;
+  /** A client with no credentials. */
+  client(): GraphQLTestClient;
+  /** Sets the member's clock to the test clock's instant; resolves once the member holds it. */
+  syncClock(): Promise<void>;
+  /** SIGKILL, as a crash: no close frame, no release, no last heartbeat. Resolves once it has exited. */
+  kill(): Promise<void>;
+}
+
+/**
+ * Starts a member as {@link startClusterMember} does (the same test environment, the shared
+ * database and Redis), but in a child process whose clock follows `options.clock` at each
+ * {@link ProcessMember.syncClock}: for crashes, which only a real process shows.
+ */
+export async function startProcessMember(options: ClusterMemberOptions): Promise<ProcessMember> {
+  const { PORT: _port, HOST: _host, ...env } = testEnv;
+  const p = await startServerProcess(
+    {
+      ...env,
+      LOG_LEVEL: 'warn',
+      DATABASE_URL: options.databaseUrl ?? options.shared.url!,
+      REDIS_URL: options.redisUrl ?? CLUSTER_REDIS_URL,
+      REDIS_KEY_PREFIX: options.prefix,
+      INSTANCE_ID: options.name,
+      ACCESS_TOKEN_TTL_SECONDS: '86400',
+      TEST_CLOCK_MS: String(options.clock.now().getTime()),
+      ...options.env,
+    },
+    'test/support/clocked-member.ts',
+  );
+  const { child } = p;
+  return {
+    process: p,
+    origin: p.origin,
+    client: () => new GraphQLTestClient(`${p.origin}/graphql`),
+    syncClock: () =>
+      new Promise((resolve, reject) => {
+        const clockMs = options.clock.now().getTime();
+        const answered = (m: { clockMs: number }) => {
+          if (m.clockMs !== clockMs) return;
+          child.off('message', answered);
+          resolve();
+        };
+        child.on('message', answered);
+        child.send({ clockMs }, (err) => err && reject(err));
+      }),
+    kill: async () => {
+      child.kill('SIGKILL');
+      await p.exited;
+    },
+  };
 }
 
 /**

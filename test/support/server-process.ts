@@ -28,15 +28,18 @@ export interface ServerProcess {
 
 const started = new Set<ServerProcess>();
 
+/** The entry point `npm start` runs. */
+const MAIN = 'src/main.ts';
+
 /**
- * Starts `src/main.ts` on a free port with the embedded in-memory database and only the
- * environment it needs (no DATABASE_URL from the test run, default scrypt cost) plus `env`
- * (a `DATABASE_URL` there replaces the embedded database);
+ * Starts `src/main.ts` (or another `entry` that serves on PORT) on a free port with the embedded
+ * in-memory database and only the environment it needs (no DATABASE_URL from the test run,
+ * default scrypt cost) plus `env` (a `DATABASE_URL` there replaces the embedded database);
  * resolves once `/healthz` answers 200, rejects with its output if it exits or is not healthy
  * within 45 s. {@link stopServerProcesses} kills whatever is left.
  */
-export async function startServerProcess(env: Record<string, string> = {}): Promise<ServerProcess> {
-  const p = await spawnServerProcess(env);
+export async function startServerProcess(env: Record<string, string> = {}, entry = MAIN): Promise<ServerProcess> {
+  const p = await spawnServerProcess(env, entry);
   const deadline = Date.now() + 45_000;
   for (;;) {
     if (p.child.exitCode !== null) throw new Error(`server exited with ${p.child.exitCode}:\n${p.stdout()}\n${p.stderr()}`);
@@ -64,9 +67,9 @@ export async function runServerProcess(
   return { code, stdout: p.stdout(), stderr: p.stderr() };
 }
 
-async function spawnServerProcess(env: Record<string, string>): Promise<ServerProcess> {
+async function spawnServerProcess(env: Record<string, string>, entry = MAIN): Promise<ServerProcess> {
   const port = await freePort();
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
+  const child = spawn(process.execPath, ['--import', 'tsx', entry], {
     cwd: projectRoot,
     env: {
       PATH: process.env.PATH,
@@ -77,8 +80,9 @@ async function spawnServerProcess(env: Record<string, string>): Promise<ServerPr
       LOG_LEVEL: 'info',
       ...env,
     },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+    // Another entry (test/support/clocked-member.ts) also gets an IPC channel, for its messages.
+    stdio: entry === MAIN ? ['ignore', 'pipe', 'pipe'] : ['ignore', 'pipe', 'pipe', 'ipc'],
+  }) as ChildProcessByStdio<null, Readable, Readable>;
   let stdout = '';
   let stderr = '';
   child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString('utf8')));
