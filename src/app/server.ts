@@ -165,7 +165,7 @@ async function openServer(options: ServerOptions, logger: Logger, opened: Releas
   const cluster = app.cluster;
   const httpApp = createHttpApp({
     config, db: database.db, server, apollo, defences, trustProxy: settings.trustProxy, metrics: scrapes.onMainPort,
-    ...(cluster && { cluster: () => ({ instance: settings.cluster!.instanceId, stream: cluster.streamState }) }),
+    ...(cluster && { cluster: () => ({ instance: settings.cluster!.instanceId, ...cluster.readiness }) }),
   });
   httpServer.on('request', httpApp);
   await app.start();

@@ -2,7 +2,7 @@ import type { HeldLogins, RevocationListener } from '../auth/revocations.js';
 import type { Logger } from '../logger.js';
 import type { StudySession } from '../sessions/session.model.js';
 import type { SessionChangeListener } from '../sessions/session.service.js';
-import type { ClusterEvent, EventStream, EventStreamCounters, GapReason, HeardEvent } from './event-stream.js';
+import type { ClusterEvent, EventStream, EventStreamCounters, GapReason, HeardEvent, StreamReadiness } from './event-stream.js';
 import { LagHistogram, type LagSnapshot } from './lag-histogram.js';
 
 /** What the cluster feeds and reads: this instance's live subscribers and the database. */
@@ -154,9 +154,9 @@ export class Cluster implements SessionChangeListener, RevocationListener {
     for (const session of await this.#peers.load({ sessionIds, userIds: [] })) this.#feed(session);
   }
 
-  /** The stream reader's state. */
-  get streamState(): string {
-    return this.stream.state;
+  /** Whether Redis is up for appends, and the stream reader's state. */
+  get readiness(): StreamReadiness {
+    return this.stream.readiness;
   }
 
   get counters(): Readonly<ClusterCounters> {

@@ -54,6 +54,12 @@ export interface EventStreamCounters {
 /** The reader's state, as `/readyz` reports it. */
 export type ReaderState = 'starting' | 'reading' | 'disconnected' | 'closed';
 
+/** What `/readyz` reports of the stream: whether the appending connection is up, and the reader's state. */
+export interface StreamReadiness {
+  redis: boolean;
+  stream: ReaderState;
+}
+
 const CONNECT_TIMEOUT_MS = 3_000;
 /** What a reader command resolves to once the stream is closed. */
 const STOPPED = Symbol('stopped');
@@ -135,8 +141,8 @@ export class EventStream {
     await Promise.race([first, new Promise((resolve) => setTimeout(resolve, CONNECT_TIMEOUT_MS).unref())]);
   }
 
-  get state(): ReaderState {
-    return this.#state;
+  get readiness(): StreamReadiness {
+    return { redis: this.#publisher.status === 'ready', stream: this.#state };
   }
 
   get counters(): Readonly<EventStreamCounters> {

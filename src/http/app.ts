@@ -19,6 +19,7 @@ import { securityHeaders } from './security-headers.js';
 import { httpRateLimit, operationsInRequest } from './http-rate-limit.js';
 import type { Defences } from '../security/defences.js';
 import { rateLimited } from '../security/request-limits.js';
+import type { StreamReadiness } from '../cluster/event-stream.js';
 
 /** Largest accepted JSON body on `/graphql`. */
 export const HTTP_BODY_LIMIT = '100kb';
@@ -34,8 +35,8 @@ export interface HttpAppDeps {
   trustProxy: TrustProxy;
   /** Answers `GET /metrics` on this port; absent, the path is 404 like any unknown one (see `src/metrics/endpoint.ts`). */
   metrics?: RequestListener;
-  /** In cluster mode: this instance and its stream reader's state, for `/readyz`. */
-  cluster?: () => { instance: string; stream: string };
+  /** In cluster mode: this instance, whether Redis is up for it and its stream reader's state, for `/readyz`. */
+  cluster?: () => { instance: string } & StreamReadiness;
 }
 
 /**
@@ -92,7 +93,7 @@ export function createHttpApp(deps: HttpAppDeps): express.Express {
 
   app.get('/readyz', async (_req, res) => {
     const database = await isDatabaseReachable(db);
-    // The stream's state is reported, not required: without Redis an instance still serves
+    // Redis and the stream are reported, not required: without Redis an instance still serves
     // everything, and other instances' changes reach it by reconcile (README, "Cluster").
     res.status(database ? 200 : 503).json({ status: database ? 'ready' : 'unavailable', database, ...(deps.cluster && { cluster: deps.cluster() }) });
   });

@@ -244,13 +244,26 @@ describe('what the stream loses, the reconcile repairs', () => {
   });
 });
 
-async function readyz(s: TestServer): Promise<{ status: string; cluster: { instance: string; stream: string } }> {
-  return (await fetch(`${s.origin}/readyz`)).json() as Promise<{ status: string; cluster: { instance: string; stream: string } }>;
+interface Readiness {
+  status: string;
+  cluster: { instance: string; redis: boolean; stream: string };
+}
+
+async function readyz(s: TestServer): Promise<Readiness> {
+  return (await fetch(`${s.origin}/readyz`)).json() as Promise<Readiness>;
 }
 
 describe('readiness', () => {
-  it('reports the instance and its stream reader', async () => {
-    expect(await readyz(b)).toEqual({ status: 'ready', database: true, cluster: { instance: 'b', stream: 'reading' } });
+  it('reports the instance, Redis and its stream reader', async () => {
+    expect(await readyz(b)).toEqual({ status: 'ready', database: true, cluster: { instance: 'b', redis: true, stream: 'reading' } });
+  });
+
+  it('reports Redis down and the reader disconnected while Redis is cut, still ready, and both back after', async () => {
+    redisProxy.cut();
+    await eventually(() => readyz(c).then((r) => !r.cluster.redis && r.cluster.stream === 'disconnected'), 5_000, 'C to notice');
+    expect(await readyz(c)).toEqual({ status: 'ready', database: true, cluster: { instance: 'c', redis: false, stream: 'disconnected' } });
+    redisProxy.restore();
+    await eventually(() => readyz(c).then((r) => r.cluster.redis && r.cluster.stream === 'reading'), 10_000, 'C to be back');
   });
 });
 
