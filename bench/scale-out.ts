@@ -18,6 +18,7 @@ import type { ChangeReport, ChurnReport, FromChangeWorker, ToChangeWorker } from
 import { cleanUpOnStop, killAllChildren, log, nextMessage, runMain, sleep, stopChild, trackChild, withTimeout } from './lib/children.js';
 import { type BenchDatabase, createBenchDatabase, makeStudents, POSTGRES, resetStudents, seedStudents } from './lib/database.js';
 import { concatSamples, LoadClient, type WindowResult } from './lib/load-client.js';
+import { CpuCap, type Throttling, throttlingBetween } from './lib/cpu-cap.js';
 import { positiveInt } from './lib/options.js';
 import { type CpuProfile, startCpuProfile, topSelfTime } from './lib/inspector.js';
 import { cpuSeconds, machineCpuSeconds, processCpuSeconds } from './lib/proc.js';
@@ -56,6 +57,8 @@ interface Options {
   poolMax: number;
   /** Whether each instance's tick window is CPU-profiled. */
   profile: boolean;
+  /** Each instance's CPU budget, in cores (a cgroup of its own); undefined: no cap. */
+  cpuCap: number | undefined;
   outDir: string;
 }
 
@@ -77,6 +80,10 @@ const USAGE = `npm run bench:scale-out -- [flags]
   --pool-max=10           DATABASE_POOL_MAX of every instance (studyclock's default: 10)
   --profile=no            yes: CPU-profile every instance's tick window (.cpuprofile beside the
                           JSON, top functions printed); a profiled run's CPU figures run high
+  --cpu-cap=none          a fraction of a core (0.4): every instance, in both modes, gets that
+                          CPU budget from a cgroup of its own (needs root), so that capacity
+                          compares instances of equal budget rather than what the load clients
+                          leave of the machine's cores; such a run measures ticking alone
   --out=artifacts/bench   where the JSON result goes
 `;
 
@@ -95,6 +102,7 @@ function parseOptions(argv: readonly string[]): Options {
     concurrency: 200,
     poolMax: 10,
     profile: false,
+    cpuCap: undefined,
     outDir: 'artifacts/bench',
   };
   const problems: string[] = [];
@@ -129,6 +137,12 @@ function parseOptions(argv: readonly string[]): Options {
           if (value !== 'yes' && value !== 'no') throw new Error('--profile: yes or no');
           options.profile = value === 'yes';
           break;
+        case 'cpu-cap': {
+          const cap = Number(value);
+          if (value !== 'none' && !(cap > 0 && cap <= 64)) throw new Error('--cpu-cap: a fraction of a core above 0 (0.4), or none');
+          options.cpuCap = value === 'none' ? undefined : cap;
+          break;
+        }
         case 'out': options.outDir = value; break;
         default: problems.push(`unknown flag --${name}`);
       }
@@ -197,7 +211,12 @@ class ChangeProcess {
 interface Instance {
   server: ServerProcess;
   load: LoadClient;
+  /** Its CPU budget (--cpu-cap). */
+  cap: CpuCap | undefined;
 }
+
+/** Every cgroup made and not yet removed, for the clean-up on a signal. */
+const caps = new Set<CpuCap>();
 
 /** Redis's own CPU seconds so far (user + system), from INFO. */
 async function redisCpuSeconds(redis: Redis): Promise<number> {
@@ -297,13 +316,15 @@ interface Snapshot {
   machine: { busy: number; idle: number };
   redisCommands: { calls: number; streamCalls: number };
   statements: Map<string, number>;
+  /** Per instance, with --cpu-cap. */
+  throttling: (Throttling | undefined)[];
 }
 
 async function snapshot(bench: Bench, instances: Instance[]): Promise<Snapshot> {
   const cpu = instances.map((i) => processCpuSeconds(i.server.pid));
   const loadCpu = instances.flatMap((i) => i.load.pids).reduce((a, pid) => a + cpuSeconds(pid), 0);
   const machine = machineCpuSeconds();
-  return { at: Date.now(), nextXid: await bench.db.nextTransactionId(), cpu: cpu.map((c) => c.user + c.system), kernelCpu: cpu.map((c) => c.system), redisCpu: await redisCpuSeconds(bench.redis), loadCpu, machine, redisCommands: await redisCommands(bench.redis), statements: bench.counter.snapshot() };
+  return { at: Date.now(), nextXid: await bench.db.nextTransactionId(), cpu: cpu.map((c) => c.user + c.system), kernelCpu: cpu.map((c) => c.system), redisCpu: await redisCpuSeconds(bench.redis), loadCpu, machine, redisCommands: await redisCommands(bench.redis), statements: bench.counter.snapshot(), throttling: instances.map((i) => i.cap?.throttling()) };
 }
 
 /**
@@ -347,6 +368,8 @@ interface TickWindow {
   machine: { cores: number; busyPercent: number; instancesPercent: number; loadClientsPercent: number; redisPercent: number; restPercent: number };
   /** Per instance: its event loop and garbage collector in the window. */
   loops: LoopReading[];
+  /** Per instance, with --cpu-cap: how often its budget held it back in the window. */
+  throttling?: Throttling[];
   presenceWrites: ReturnType<typeof presenceWrites>;
 }
 
@@ -426,6 +449,7 @@ async function measureTicks(bench: Bench, instances: Instance[]): Promise<TickWi
     redisCpuPercent: windowPercent(start, end, (s) => s.redisCpu),
     machine: machineShare(start, end),
     loops: instances.map((_, i) => loopReading(metricsBefore[i]!, metricsAfter[i]!)),
+    ...(bench.options.cpuCap !== undefined && { throttling: instances.map((_, i) => throttlingBetween(start.throttling[i]!, end.throttling[i]!)) }),
     presenceWrites: presenceWrites(start, end),
   };
 }
@@ -519,10 +543,20 @@ async function measure(bench: Bench, mode: Mode, n: number, full: boolean): Prom
   await resetStudents(bench.db.url(), [...bench.ticking, ...bench.changing, ...bench.churning]);
   const servers = await startInstances(bench, mode, `studyclock-bench-${randomBytes(4).toString('hex')}:`);
   const instances: Instance[] = [];
+  const serverCaps: CpuCap[] = [];
   // Only the first size measures changes and churn: the others measure ticking alone.
   const changes = full ? new ChangeProcess() : undefined;
   try {
     log(`${tag} ${servers.length} instance(s) up: pids ${servers.map((s) => s.pid).join(', ')}`);
+    if (bench.options.cpuCap !== undefined) {
+      for (const server of servers) {
+        const cap = CpuCap.create(`studyclock-bench-${server.pid}`, bench.options.cpuCap);
+        caps.add(cap);
+        serverCaps.push(cap);
+        cap.add(server.pid);
+      }
+      log(`${tag} each instance capped at ${bench.options.cpuCap} of a core`);
+    }
     const share = Math.ceil(n / count);
     for (const [i, server] of servers.entries()) {
       const block = nextBlock(bench);
@@ -537,7 +571,7 @@ async function measure(bench: Bench, mode: Mode, n: number, full: boolean): Prom
         tokens: bench.tokens,
         localAddress: (worker) => `127.1.${block}.${worker + 1}`,
       });
-      instances.push({ server, load });
+      instances.push({ server, load, cap: serverCaps[i] });
     }
     const rampStart = Date.now();
     const ramps = await Promise.all(instances.map(({ load }) => load.ramp(120_000 + n * 20)));
@@ -562,7 +596,7 @@ async function measure(bench: Bench, mode: Mode, n: number, full: boolean): Prom
     for (const [i, stop] of stopProfiles.entries()) bench.profiles.push({ name: `${mode}-${n}-${'ab'[i]}`, profile: await stop() });
     const t = run.ticks;
     run.held = t.missedPercent <= 0.1 && t.latencyMs.p99 <= bench.options.capacityP99Ms;
-    for (const [i, l] of t.loops.entries()) log(`${tag} instance ${'ab'[i]}: ${loopLine(l)}`);
+    for (const [i, l] of t.loops.entries()) log(`${tag} instance ${'ab'[i]}: ${loopLine(l)}${t.throttling ? `, ${throttleLine(t.throttling[i]!)}` : ''}`);
     log(`${tag} ticks: missed ${t.missedPercent.toFixed(3)} %, p50/p99 ${t.latencyMs.p50.toFixed(1)}/${t.latencyMs.p99.toFixed(1)} ms, CPU µs/sub-tick ${t.cpuPerSubscriberTickMicros.map((v) => v.toFixed(1)).join(' ')} (kernel ${t.kernelSharePercent.map((v) => `${v.toFixed(0)} %`).join(' ')}), machine ${machineLine(t.machine)}${run.held ? '' : ' (not held)'}`);
     if (changes) {
       run.changes = [];
@@ -579,6 +613,10 @@ async function measure(bench: Bench, mode: Mode, n: number, full: boolean): Prom
     await changes?.close();
     for (const { load } of instances) await load.close();
     await Promise.all(servers.map((s) => s.stop()));
+    for (const cap of serverCaps) {
+      cap.remove();
+      caps.delete(cap);
+    }
   }
 }
 
@@ -592,13 +630,17 @@ function loopLine(l: LoopReading): string {
   return `loop delay p99/max ${f(l.lagP99Ms)}/${f(l.lagMaxMs)} ms, GC ${gc || 'none'}`;
 }
 
+function throttleLine(t: Throttling): string {
+  return `held back by its CPU cap in ${f((t.throttledPeriods / t.periods) * 100, 0)} % of its 10 ms periods (${f(t.throttledMs, 0)} ms)`;
+}
+
 function machineLine(m: TickWindow['machine']): string {
   return `${f(m.busyPercent, 0)} % of ${m.cores * 100} % busy (instances ${f(m.instancesPercent, 0)}, load clients ${f(m.loadClientsPercent, 0)}, Redis ${f(m.redisPercent, 0)}, the rest ${f(m.restPercent, 0)})`;
 }
 
 function formatReport(runs: Run[], options: Options): string {
   const lines: string[] = [];
-  lines.push(`ticking alone (window ${options.windowSeconds} s; held = missed ≤ 0.1 % and p99 ≤ ${options.capacityP99Ms} ms)`);
+  lines.push(`ticking alone (window ${options.windowSeconds} s; held = missed ≤ 0.1 % and p99 ≤ ${options.capacityP99Ms} ms${options.cpuCap === undefined ? '' : `; every instance capped at ${options.cpuCap} of a core`})`);
   lines.push('mode     inst  subscribers  missed %  p50 ms  p99 ms  jitter p99  CPU µs/sub-tick per instance  CPU % per instance  held');
   for (const r of runs) {
     if (!r.ticks) {
@@ -613,7 +655,12 @@ function formatReport(runs: Run[], options: Options): string {
   lines.push('', 'where the machine\'s CPU went in each tick window (% of one core; the rest: PostgreSQL, this script, the system)');
   for (const r of runs) if (r.ticks) lines.push(`  ${r.mode.padEnd(8)} ${String(r.ticks.subscribers).padStart(6)}: ${machineLine(r.ticks.machine)}`);
   lines.push('', 'each instance\'s event loop and garbage collector in each tick window');
-  for (const r of runs) for (const [i, l] of (r.ticks?.loops ?? []).entries()) lines.push(`  ${r.mode.padEnd(8)} ${String(r.ticks!.subscribers).padStart(6)} ${'ab'[i]}: ${loopLine(l)}`);
+  for (const r of runs) {
+    for (const [i, l] of (r.ticks?.loops ?? []).entries()) {
+      const throttling = r.ticks!.throttling?.[i];
+      lines.push(`  ${r.mode.padEnd(8)} ${String(r.ticks!.subscribers).padStart(6)} ${'ab'[i]}: ${loopLine(l)}${throttling ? `, ${throttleLine(throttling)}` : ''}`);
+    }
+  }
   const bySize = new Map<number, Partial<Record<Mode, Run>>>();
   for (const r of runs) (bySize.get(r.subscribers) ?? bySize.set(r.subscribers, {}).get(r.subscribers)!)[r.mode] = r;
   lines.push('', 'cluster ÷ single, CPU per subscriber-tick (mean of the instances): goal ≤ 1.05');
@@ -676,6 +723,9 @@ async function main(): Promise<void> {
   };
   const cleanup = async () => {
     killAllChildren();
+    // The cgroups empty once their processes are gone.
+    await sleep(500);
+    for (const cap of caps) cap.remove();
     redis.disconnect();
     await counter.close().catch(() => {});
     await db.drop().catch((err: unknown) => log(`could not drop ${db.name}: ${String(err)}`));
@@ -692,13 +742,15 @@ async function main(): Promise<void> {
     for (const [i, n] of options.sizes.entries()) {
       for (const mode of options.modes) {
         if (stopped.has(mode)) continue;
-        const perInstance = Math.ceil(n / (mode === 'cluster' ? 2 : 1)) + (i === 0 ? options.changeStudents : 0);
+        const perInstance = Math.ceil(n / (mode === 'cluster' ? 2 : 1)) + (i === 0 && options.cpuCap === undefined ? options.changeStudents : 0);
         if (perInstance > MAX_SOCKETS_PER_INSTANCE) {
           stopped.add(mode);
           log(`[${mode} N=${n}] skipped: ${perInstance} sockets on one instance is over its ${MAX_SOCKETS_PER_INSTANCE}`);
           continue;
         }
-        const run = await measure(bench, mode, n, i === 0).catch((err: unknown): Run => {
+        // A capped run measures ticking alone: a budget made for the tick path would also cap the
+        // change path, whose delivery, Redis and presence figures come from an uncapped run.
+        const run = await measure(bench, mode, n, i === 0 && options.cpuCap === undefined).catch((err: unknown): Run => {
           log(`[${mode} N=${n}] failed: ${err instanceof Error ? err.message : String(err)}`);
           return { mode, instances: mode === 'cluster' ? 2 : 1, subscribers: n, error: err instanceof Error ? err.message : String(err) };
         });
