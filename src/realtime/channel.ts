@@ -1,6 +1,6 @@
 /** Where a piped {@link Channel} delivers. */
 export interface ChannelSink<T> {
-  next(value: T): void;
+  deliver(value: T): void;
   end(): void;
 }
 
@@ -28,7 +28,7 @@ export class Channel<T> implements AsyncIterableIterator<T> {
   /** Queues a value for the reader; ignored once the channel is ending or closed. */
   push(value: T): void {
     if (this.#ending || this.#closed) return;
-    if (this.#sink) return this.#sink.next(value);
+    if (this.#sink) return this.#sink.deliver(value);
     const waiter = this.#waiting.shift();
     if (waiter) return waiter({ value, done: false });
     this.#buffer.push(value);
@@ -56,7 +56,7 @@ export class Channel<T> implements AsyncIterableIterator<T> {
   pipe(sink: ChannelSink<T>): void {
     if (this.#sink || this.#closed) return;
     this.#sink = sink;
-    for (const value of this.#buffer.splice(0)) sink.next(value);
+    for (const value of this.#buffer.splice(0)) sink.deliver(value);
     if (this.#ending) {
       this.#closed = true;
       sink.end();

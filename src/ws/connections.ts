@@ -1,10 +1,21 @@
 import { WebSocket } from 'ws';
 import type { Viewer } from '../auth/authenticator.js';
 import type { HeldLogins, RevocationListener } from '../auth/revocations.js';
-import type { Clock } from '../clock.js';
+import { type Clock, systemClock } from '../clock.js';
 import { Deadlines } from '../realtime/deadlines.js';
 import { OperationWindow } from '../security/request-limits.js';
 import { closeSocket, CloseCodes, type ForbiddenReason, ForbiddenReasons } from './close-codes.js';
+
+/** How long a socket may stay open without sending `connection_init`: then 4408 (graphql-ws's default wait). */
+export const CONNECTION_INIT_WAIT_MS = 3_000;
+
+/** The registry's two timers, each one for every socket (see Deadlines). */
+interface ConnectionDeadlines {
+  /** Token expiries of the authenticated sockets. */
+  expiries: Deadlines<Connection>;
+  /** The end of each new socket's wait for `connection_init`. */
+  initWaits: Deadlines<Connection>;
+}
 
 /**
  * One socket and what is known about its student. Owns everything held on its behalf (its
@@ -24,9 +35,14 @@ export class Connection {
     readonly ip: string | undefined,
     /** The upgrade request's `User-Agent`: tells refreshing clients apart. */
     readonly userAgent: string | undefined,
-    /** Where the token's expiry is kept (the registry's one timer for every socket). */
-    private readonly expiries: Deadlines<Connection>,
+    /** Where the token's expiry and the wait for `connection_init` are kept. */
+    private readonly deadlines: ConnectionDeadlines,
   ) {}
+
+  /** `connection_init` has arrived: the socket is no longer waiting for it (whatever its outcome). */
+  initReceived(): void {
+    this.deadlines.initWaits.delete(this);
+  }
 
   /** The student, once `connection_init` was accepted. */
   get viewer(): Viewer | undefined {
@@ -42,7 +58,7 @@ export class Connection {
     this.#viewer = viewer;
     this.#releases.push(...releases);
     if (this.#released) return this.release();
-    this.expiries.set(this, viewer.tokenExpiresAt.getTime());
+    this.deadlines.expiries.set(this, viewer.tokenExpiresAt.getTime());
   }
 
   /** Closes the socket with 4403 and the fixed reason, unless it is already closing. */
@@ -55,10 +71,11 @@ export class Connection {
     closeSocket(this.socket, code, reason);
   }
 
-  /** Forgets the token's expiry and runs every release once. Called when the socket has closed. */
+  /** Forgets the token's expiry (and the wait for `connection_init`) and runs every release once. Called when the socket has closed. */
   release(): void {
     this.#released = true;
-    this.expiries.delete(this);
+    this.deadlines.initWaits.delete(this);
+    this.deadlines.expiries.delete(this);
     for (const release of this.#releases.splice(0)) release();
   }
 }
@@ -69,23 +86,39 @@ export class Connection {
  */
 export class ConnectionRegistry implements RevocationListener {
   readonly #bySocket = new Map<WebSocket, Connection>();
-  /** Token expiries of the authenticated sockets (tokens may live for weeks: see Deadlines). */
-  readonly #expiries: Deadlines<Connection>;
+  readonly #deadlines: ConnectionDeadlines;
+  /** Every socket's close listener, one function for all (`this` is the socket that closed). */
+  readonly #onClose: (this: WebSocket) => void;
 
   constructor(clock: Clock) {
-    // Due when its timer fires, as a timer per socket was: with a test's frozen clock too.
-    this.#expiries = new Deadlines(clock, (expired) => expired.forEach((c) => c.forbid('expired')), { dueWhenFired: true });
+    const bySocket = this.#bySocket;
+    this.#onClose = function (this: WebSocket) {
+      const connection = bySocket.get(this);
+      bySocket.delete(this);
+      connection?.release();
+    };
+    this.#deadlines = {
+      // Tokens may live for weeks (see Deadlines). Due when its timer fires, as a timer per
+      // socket was: with a test's frozen clock too.
+      expiries: new Deadlines(clock, (expired) => expired.forEach((c) => c.forbid('expired')), { dueWhenFired: true }),
+      // Real time, as graphql-ws's own timer per socket was (turned off: it kept a Timeout and
+      // its closure for the socket's life).
+      initWaits: new Deadlines(systemClock, (late) =>
+        late.forEach((c) => c.closeWith(CloseCodes.ConnectionInitialisationTimeout.code, CloseCodes.ConnectionInitialisationTimeout.reason)),
+      ),
+    };
   }
 
-  /** Registers a new socket; its connection is released and forgotten on the socket's own close event. */
+  /**
+   * Registers a new socket, which has {@link CONNECTION_INIT_WAIT_MS} to send `connection_init`
+   * (4408 otherwise); its connection is released and forgotten on the socket's own close event.
+   */
   open(socket: WebSocket, ip: string | undefined, userAgent: string | undefined): Connection {
-    const connection = new Connection(socket, ip, userAgent, this.#expiries);
+    const connection = new Connection(socket, ip, userAgent, this.#deadlines);
     this.#bySocket.set(socket, connection);
+    this.#deadlines.initWaits.set(connection, Date.now() + CONNECTION_INIT_WAIT_MS);
     // `on`, not `once`: a socket closes once, and `once` would cost a wrapper per socket.
-    socket.on('close', () => {
-      this.#bySocket.delete(socket);
-      connection.release();
-    });
+    socket.on('close', this.#onClose);
     return connection;
   }
 

@@ -10,7 +10,7 @@ import {
 import { MessageType } from 'graphql-ws';
 import { WebSocket } from 'ws';
 import { type CompiledPayload, compilePayload, NOT_COMPILED } from '../graphql/compiled-payload.js';
-import { Channel } from '../realtime/channel.js';
+import { Channel, type ChannelSink } from '../realtime/channel.js';
 
 /** Where one subscription's frames go: its socket and operation id, and how results are formatted. */
 export interface FrameTarget {
@@ -71,27 +71,14 @@ export class FramedSubscriptions {
       if (Symbol.asyncIterator in source) throw new Error('a subscription whose source is not a Channel');
       return refusal(source.errors ?? [new GraphQLError('Subscription failed')]);
     }
-    const frames = new Channel<never>(() => void source.return());
-    const payload = this.#payloadOf(args);
-    const prefix = `{"id":${JSON.stringify(target.id)},"type":"${MessageType.Next}","payload":`;
-    let started = false;
-    const start = () => {
-      if (started) return;
-      started = true;
-      source.pipe({ next: (event) => this.#send(target, prefix, payload, event), end: () => frames.end() });
-    };
-    const iterator: AsyncIterableIterator<never> = {
-      next: () => (start(), frames.next()),
-      return: () => frames.return(),
-      throw: (err?: unknown) => frames.throw(err),
-      [Symbol.asyncIterator]: () => iterator,
-    };
-    return iterator;
+    return new FrameStream(this, source, target, `{"id":${JSON.stringify(target.id)},"type":"${MessageType.Next}","payload":`, this.#payloadOf(args));
   };
 
-  #send(target: FrameTarget, prefix: string, payload: Payload, event: unknown): void {
+  /** Writes `event` as a `next` frame of `stream`'s subscription (for {@link FrameStream}). */
+  send(stream: FrameStream, event: unknown): void {
+    const { target } = stream;
     if (target.socket.readyState !== WebSocket.OPEN) return;
-    target.socket.send(Buffer.from(`${prefix}${this.#payload(target, payload, event)}}`), SEND_TEXT);
+    target.socket.send(Buffer.from(`${stream.prefix}${this.#payload(target, stream.payload, event)}}`), SEND_TEXT);
   }
 
   /** The serialised result of `event` for the subscription's document, computed at most once per event and key. */
@@ -134,6 +121,71 @@ export class FramedSubscriptions {
 }
 
 const SEND_TEXT = { binary: false, compress: false, fin: true } as const;
+const DONE: IteratorResult<never> = Object.freeze({ value: undefined, done: true });
+
+/**
+ * One subscription as graphql-ws reads it: an iterator that yields nothing (its frames go
+ * straight to the socket) and ends when the source does. Its first `next()` pipes the source
+ * into it; `return()` (client `complete`, socket closed) releases the source at once and
+ * settles the pending `next()`. One object with its methods on the prototype: an iterator of
+ * closures cost each subscription eight functions, their contexts and a second Channel.
+ */
+class FrameStream implements AsyncIterableIterator<never>, ChannelSink<unknown> {
+  #started = false;
+  #ended = false;
+  /** graphql-ws's pending `next()`. */
+  #waiting: ((result: IteratorResult<never>) => void) | undefined;
+
+  constructor(
+    private readonly frames: FramedSubscriptions,
+    private readonly source: Channel<unknown>,
+    readonly target: FrameTarget,
+    /** The frame up to its payload: `{"id":…,"type":"next","payload":`. */
+    readonly prefix: string,
+    readonly payload: Payload,
+  ) {}
+
+  next(): Promise<IteratorResult<never>> {
+    if (!this.#started) {
+      this.#started = true;
+      this.source.pipe(this);
+    }
+    if (this.#ended) return Promise.resolve(DONE);
+    return new Promise((resolve) => (this.#waiting = resolve));
+  }
+
+  return(): Promise<IteratorResult<never>> {
+    this.#end();
+    void this.source.return();
+    return Promise.resolve(DONE);
+  }
+
+  throw(err?: unknown): Promise<IteratorResult<never>> {
+    void this.return();
+    return Promise.reject(err instanceof Error ? err : new Error(String(err)));
+  }
+
+  [Symbol.asyncIterator](): this {
+    return this;
+  }
+
+  /** The source's events (ChannelSink). */
+  deliver(event: unknown): void {
+    this.frames.send(this, event);
+  }
+
+  /** The source has ended (ChannelSink): graphql-ws's read ends, and it sends `complete`. */
+  end(): void {
+    this.#end();
+  }
+
+  #end(): void {
+    this.#ended = true;
+    const waiting = this.#waiting;
+    this.#waiting = undefined;
+    waiting?.(DONE);
+  }
+}
 
 /**
  * How one subscription's payloads are rendered: `render` when its document compiled, else

@@ -75,6 +75,7 @@ export async function onConnect(deps: HookDeps, ctx: HookContext): Promise<false
   (ctx as { connectionParams?: ConnectionParams }).connectionParams = undefined;
   const connection = connections.get(ctx.extra.socket);
   if (!connection || !request) return false;
+  connection.initReceived();
   const presented = findPresentedToken(connectionParams, request, deps.allowQueryToken);
   let auth;
   try {
@@ -232,7 +233,9 @@ export function graphqlWsOptions(deps: HookDeps): ServerOptions<ConnectionParams
   const { format, formatResult } = deps.formatters;
   return {
     schema: deps.schema,
-    connectionInitWaitTimeout: 3_000,
+    // The wait for connection_init is the registry's (CONNECTION_INIT_WAIT_MS, one timer for
+    // every socket); graphql-ws's would keep a Timeout per socket for the socket's life.
+    connectionInitWaitTimeout: 0,
     onConnect: (ctx) => onConnect(deps, ctx),
     onSubscribe: (ctx, id, payload) => onSubscribe(deps, ctx, id, payload),
     subscribe: deps.frames.subscribe,

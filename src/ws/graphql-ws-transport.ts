@@ -1,5 +1,14 @@
 import type { IncomingMessage } from 'node:http';
-import { CloseCode, DEPRECATED_GRAPHQL_WS_PROTOCOL, GRAPHQL_TRANSPORT_WS_PROTOCOL, makeServer, MessageType, parseMessage, type ServerOptions } from 'graphql-ws';
+import {
+  CloseCode,
+  DEPRECATED_GRAPHQL_WS_PROTOCOL,
+  GRAPHQL_TRANSPORT_WS_PROTOCOL,
+  makeServer,
+  MessageType,
+  parseMessage,
+  type ServerOptions,
+  type WebSocket as ProtocolSocket,
+} from 'graphql-ws';
 import { WebSocket, type WebSocketServer } from 'ws';
 import type { Logger } from '../logger.js';
 import type { RefusedSubprotocol } from '../security/request-limits.js';
@@ -57,46 +66,45 @@ export function serveGraphqlWs(
   const { logger, keepAliveMs } = settings;
   const server = makeServer<ConnectionParams, Extra>(options);
   const keepAlive = new KeepAlive(keepAliveMs);
+  // The listeners are the same three functions for every socket (`this` is the socket, which
+  // carries its adapter): closures per socket would cost each connection a function and a
+  // context apiece for its whole life.
+  const listeners: SocketListeners = {
+    message(this: AdaptedSocket, data: Buffer) {
+      const adapter = this[ADAPTER]!;
+      const text = String(data);
+      adapter.handle?.(text).catch((err: unknown) => {
+        if (isServerOnlyMessage(text)) return closeSocket(this, CloseCodes.BadRequest.code, CloseCodes.BadRequest.reason);
+        logger.error({ err, ip: adapter.ip }, 'could not handle a WebSocket message');
+        closeSocket(this, CloseCodes.InternalServerError.code, CloseCodes.InternalServerError.reason);
+      });
+    },
+    close(this: AdaptedSocket, code: number, reason: Buffer) {
+      const adapter = this[ADAPTER]!;
+      keepAlive.unwatch(this, adapter.keepAliveSlot);
+      adapter.closed?.(code, String(reason)).catch((err: unknown) => logger.error({ err, ip: adapter.ip }, 'could not release a closed WebSocket'));
+    },
+    error(this: AdaptedSocket, err: Error & { code?: string }) {
+      logger.warn({ ip: this[ADAPTER]?.ip, error: { code: err.code, message: err.message } }, 'WebSocket closed on a protocol error');
+    },
+  };
   wss.options.handleProtocols = selectSubprotocol;
-  wss.on('connection', (socket: WebSocket, request: IncomingMessage) => {
-    const ip = settings.addressOf(request);
+  wss.on('connection', (ws: WebSocket, request: IncomingMessage) => {
+    const adapter = new SocketAdapter(ws as AdaptedSocket, settings.addressOf(request), listeners);
+    const socket = adapter.socket;
+    socket[ADAPTER] = adapter;
     // An 'error' event without a listener would be thrown into the process.
-    socket.on('error', (err: Error & { code?: string }) => {
-      logger.warn({ ip, error: { code: err.code, message: err.message } }, 'WebSocket closed on a protocol error');
-    });
+    socket.on('error', listeners.error);
     if (socket.protocol !== GRAPHQL_TRANSPORT_WS_PROTOCOL) {
       const offered = socket.protocol === '' ? 'none' : socket.protocol === DEPRECATED_GRAPHQL_WS_PROTOCOL ? 'graphql-ws' : 'other';
-      settings.subprotocolRefused(ip, offered).catch((err: unknown) => logger.warn({ err, ip }, 'could not log a refused subprotocol'));
+      settings.subprotocolRefused(adapter.ip, offered).catch((err: unknown) => logger.warn({ err, ip: adapter.ip }, 'could not log a refused subprotocol'));
       return closeSocket(socket, CloseCodes.SubprotocolNotAcceptable.code, CloseCodes.SubprotocolNotAcceptable.reason);
     }
-    const stopKeepAlive = keepAlive.watch(socket);
-    const closed = server.opened(
-      {
-        protocol: socket.protocol,
-        send: (data) =>
-          new Promise((resolve, reject) => {
-            if (socket.readyState !== WebSocket.OPEN) return resolve();
-            socket.send(data, (err) => (err ? reject(err) : resolve()));
-          }),
-        close: (code, reason) => closeSocket(socket, code ?? CloseCode.InternalServerError, reason ?? ''),
-        onMessage: (handle) =>
-          socket.on('message', (data: Buffer) => {
-            const text = String(data);
-            handle(text).catch((err: unknown) => {
-              if (isServerOnlyMessage(text)) return closeSocket(socket, CloseCodes.BadRequest.code, CloseCodes.BadRequest.reason);
-              logger.error({ err, ip }, 'could not handle a WebSocket message');
-              closeSocket(socket, CloseCodes.InternalServerError.code, CloseCodes.InternalServerError.reason);
-            });
-          }),
-      },
-      // `request` is let go once connection_init has been handled (see Extra).
-      { socket, request } satisfies Extra,
-    );
+    adapter.keepAliveSlot = keepAlive.watch(socket);
+    // `request` is let go once connection_init has been handled (see Extra).
+    adapter.closed = server.opened(adapter, { socket, request } satisfies Extra);
     // `on`, not `once`: a socket closes once, and `once` would cost a wrapper per socket.
-    socket.on('close', (code: number, reason: Buffer) => {
-      stopKeepAlive();
-      closed(code, String(reason)).catch((err: unknown) => logger.error({ err, ip }, 'could not release a closed WebSocket'));
-    });
+    socket.on('close', listeners.close);
   });
 
   return {
@@ -107,6 +115,57 @@ export function serveGraphqlWs(
       await new Promise<void>((resolve, reject) => wss.close((err) => (err ? reject(err) : resolve())));
     },
   };
+}
+
+/** Where a socket's {@link SocketAdapter} is kept on the socket itself. */
+const ADAPTER = Symbol('graphql-ws adapter');
+type AdaptedSocket = WebSocket & { [ADAPTER]?: SocketAdapter };
+
+/** The transport's listeners, shared by every socket. */
+interface SocketListeners {
+  message(this: AdaptedSocket, data: Buffer): void;
+  close(this: AdaptedSocket, code: number, reason: Buffer): void;
+  error(this: AdaptedSocket, err: Error): void;
+}
+
+/**
+ * One `ws` socket as graphql-ws's protocol core sees it (what graphql-ws/use/ws builds of
+ * closures): its methods are on the prototype, and its state is a few fields.
+ */
+class SocketAdapter implements ProtocolSocket {
+  readonly protocol: string;
+  /** graphql-ws's message handler, once it has asked for messages. */
+  handle: ((data: string) => Promise<void>) | undefined;
+  /** What graphql-ws runs when the socket has closed. */
+  closed: ((code?: number, reason?: string) => Promise<void>) | undefined;
+  /** Its slot in the keep-alive's rounds. */
+  keepAliveSlot = -1;
+
+  constructor(
+    readonly socket: AdaptedSocket,
+    /** The client address (TRUST_PROXY applied), for the log. */
+    readonly ip: string | undefined,
+    private readonly listeners: SocketListeners,
+  ) {
+    this.protocol = socket.protocol;
+  }
+
+  send(data: string): Promise<void> {
+    const { socket } = this;
+    return new Promise((resolve, reject) => {
+      if (socket.readyState !== WebSocket.OPEN) return resolve();
+      socket.send(data, (err) => (err ? reject(err) : resolve()));
+    });
+  }
+
+  close(code?: number, reason?: string): void {
+    closeSocket(this.socket, code ?? CloseCode.InternalServerError, reason ?? '');
+  }
+
+  onMessage(handle: (data: string) => Promise<void>): void {
+    this.handle = handle;
+    this.socket.on('message', this.listeners.message);
+  }
 }
 
 /**

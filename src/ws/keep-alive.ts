@@ -39,16 +39,23 @@ export class KeepAlive {
     }
   }
 
-  /** Starts pinging `socket`; returns the stop (call it when the socket closes). */
-  watch(socket: WebSocket): () => void {
-    if (!this.#timer) return () => {};
-    const slot = this.#slots[this.#joined++ % this.#slots.length]!;
-    slot.add(socket);
+  /**
+   * Starts pinging `socket`; returns its slot, for {@link unwatch} when the socket closes (a
+   * number: a stop function per socket would cost it a closure).
+   */
+  watch(socket: WebSocket): number {
+    if (!this.#timer) return -1;
+    const slot = this.#joined++ % this.#slots.length;
+    this.#slots[slot]!.add(socket);
     socket.on('pong', this.#onPong);
-    return () => {
-      slot.delete(socket);
-      socket.off('pong', this.#onPong);
-    };
+    return slot;
+  }
+
+  /** Stops pinging `socket`, which {@link watch} put in `slot`. */
+  unwatch(socket: WebSocket, slot: number): void {
+    if (slot < 0) return;
+    this.#slots[slot]?.delete(socket);
+    socket.off('pong', this.#onPong);
   }
 
   /** Stops every ping. */
