@@ -1,3 +1,4 @@
+import { setTimeout as delay } from 'node:timers/promises';
 import { CloseCodes } from '../src/ws/close-codes.js';
 import WebSocket, { type ClientOptions } from 'ws';
 import { createSubject, ME, signUpStudent, START_SESSION, type Student, studentWithSession, TIMER_UPDATED } from './support/fixtures.js';
@@ -140,6 +141,18 @@ describe('connection initialisation', () => {
     expect(waited).toBeGreaterThanOrEqual(2_900);
     expect(waited).toBeLessThan(4_000);
     expect(raw.messages).toEqual([]);
+  });
+
+  it('keeps a socket whose connection_init came within the wait open past it', async () => {
+    const student = await signUpStudent(t.client());
+    const raw = openRaw(wsUrl(t.origin));
+    await raw.opened;
+    await delay(2_000);
+    raw.send({ type: 'connection_init', payload: { token: student.accessToken } });
+    await raw.waitFor((m) => m.type === 'connection_ack', 'connection_ack');
+    // Past the 3 s the socket had for connection_init.
+    await delay(2_000);
+    await expectUsable(raw, student);
   });
 
   it('closes with 4429 on a second connection_init', async () => {
