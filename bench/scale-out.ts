@@ -742,15 +742,16 @@ async function main(): Promise<void> {
     for (const [i, n] of options.sizes.entries()) {
       for (const mode of options.modes) {
         if (stopped.has(mode)) continue;
-        const perInstance = Math.ceil(n / (mode === 'cluster' ? 2 : 1)) + (i === 0 && options.cpuCap === undefined ? options.changeStudents : 0);
+        // A capped run measures ticking alone: a budget made for the tick path would also cap the
+        // change path, whose delivery, Redis and presence figures come from an uncapped run.
+        const full = i === 0 && options.cpuCap === undefined;
+        const perInstance = Math.ceil(n / (mode === 'cluster' ? 2 : 1)) + (full ? options.changeStudents : 0);
         if (perInstance > MAX_SOCKETS_PER_INSTANCE) {
           stopped.add(mode);
           log(`[${mode} N=${n}] skipped: ${perInstance} sockets on one instance is over its ${MAX_SOCKETS_PER_INSTANCE}`);
           continue;
         }
-        // A capped run measures ticking alone: a budget made for the tick path would also cap the
-        // change path, whose delivery, Redis and presence figures come from an uncapped run.
-        const run = await measure(bench, mode, n, i === 0 && options.cpuCap === undefined).catch((err: unknown): Run => {
+        const run = await measure(bench, mode, n, full).catch((err: unknown): Run => {
           log(`[${mode} N=${n}] failed: ${err instanceof Error ? err.message : String(err)}`);
           return { mode, instances: mode === 'cluster' ? 2 : 1, subscribers: n, error: err instanceof Error ? err.message : String(err) };
         });

@@ -40,19 +40,24 @@ export interface ClusterMemberOptions {
   env?: Record<string, string>;
 }
 
+/** A member's variables (over the test environment): the shared database and Redis, its name, then `options.env`. */
+function memberEnv(options: ClusterMemberOptions): Record<string, string> {
+  return {
+    DATABASE_URL: options.databaseUrl ?? options.shared.url!,
+    REDIS_URL: options.redisUrl ?? CLUSTER_REDIS_URL,
+    REDIS_KEY_PREFIX: options.prefix,
+    INSTANCE_ID: options.name,
+    ACCESS_TOKEN_TTL_SECONDS: '86400',
+    ...options.env,
+  };
+}
+
 /** Starts one member; closing it closes its pool and leaves the shared database. */
 export function startClusterMember(options: ClusterMemberOptions): Promise<TestServer> {
   const url = options.databaseUrl ?? options.shared.url!;
   return startTestServer({
     clock: options.clock,
-    env: {
-      DATABASE_URL: url,
-      REDIS_URL: options.redisUrl ?? CLUSTER_REDIS_URL,
-      REDIS_KEY_PREFIX: options.prefix,
-      INSTANCE_ID: options.name,
-      ACCESS_TOKEN_TTL_SECONDS: '86400',
-      ...options.env,
-    },
+    env: memberEnv(options),
     database: async (config, logger) => {
       const handle = await openDatabase(
         { url, poolMax: config.DATABASE_POOL_MAX, statementTimeoutMs: config.DATABASE_STATEMENT_TIMEOUT_MS, connectTimeoutMs: config.DATABASE_CONNECT_TIMEOUT_MS },
@@ -83,17 +88,7 @@ export interface ProcessMember {
 export async function startProcessMember(options: ClusterMemberOptions): Promise<ProcessMember> {
   const { PORT: _port, HOST: _host, ...env } = testEnv;
   const p = await startServerProcess(
-    {
-      ...env,
-      LOG_LEVEL: 'warn',
-      DATABASE_URL: options.databaseUrl ?? options.shared.url!,
-      REDIS_URL: options.redisUrl ?? CLUSTER_REDIS_URL,
-      REDIS_KEY_PREFIX: options.prefix,
-      INSTANCE_ID: options.name,
-      ACCESS_TOKEN_TTL_SECONDS: '86400',
-      TEST_CLOCK_MS: String(options.clock.now().getTime()),
-      ...options.env,
-    },
+    { ...env, LOG_LEVEL: 'warn', TEST_CLOCK_MS: String(options.clock.now().getTime()), ...memberEnv(options) },
     'test/support/clocked-member.ts',
   );
   const { child } = p;
