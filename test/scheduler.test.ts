@@ -2,7 +2,7 @@ import { jest } from '@jest/globals';
 import type { Clock } from '../src/clock.js';
 import { Channel } from '../src/realtime/channel.js';
 import { MinHeap } from '../src/realtime/min-heap.js';
-import { PubSub } from '../src/realtime/pubsub.js';
+import { type Listener, PubSub } from '../src/realtime/pubsub.js';
 import { TickScheduler } from '../src/sessions/tick-scheduler.js';
 import type { TimerState } from '../src/sessions/timer.js';
 
@@ -32,6 +32,16 @@ function paused(accumulatedMs: number): TimerState {
   return { ...running(0, accumulatedMs), status: 'PAUSED', runStartedAt: null, pausedReason: 'USER' };
 }
 
+/**
+ * Registers a new holder of `sessionId` with `scheduler`; returns that holder's release (which
+ * the test may call twice, as a careless subscriber could).
+ */
+function register(scheduler: TickScheduler, sessionId: string, timer: TimerState, version: number): () => void {
+  const holder = {};
+  scheduler.register(sessionId, timer, version, holder);
+  return () => scheduler.release(sessionId, holder);
+}
+
 /** What the scheduler handed to its tick handler, as milliseconds after T0. */
 interface Tick {
   sessionId: string;
@@ -59,8 +69,8 @@ describe('TickScheduler', () => {
 
   describe('registration', () => {
     it('counts two registrations of one session as one entry and one timer', () => {
-      scheduler.register('a', running(0), 1);
-      scheduler.register('a', running(0), 1);
+      register(scheduler, 'a', running(0), 1);
+      register(scheduler, 'a', running(0), 1);
       expect(scheduler.size).toBe(1);
       expect(jest.getTimerCount()).toBe(1);
       jest.advanceTimersByTime(INTERVAL);
@@ -68,8 +78,8 @@ describe('TickScheduler', () => {
     });
 
     it('keeps ticking until the last registration is released', () => {
-      const first = scheduler.register('a', running(0), 1);
-      const second = scheduler.register('a', running(0), 1);
+      const first = register(scheduler, 'a', running(0), 1);
+      const second = register(scheduler, 'a', running(0), 1);
       first();
       expect(scheduler.size).toBe(1);
       jest.advanceTimersByTime(2 * INTERVAL);
@@ -83,8 +93,8 @@ describe('TickScheduler', () => {
     });
 
     it('ignores a release called twice, so it cannot drop another subscriber\'s registration', () => {
-      const first = scheduler.register('a', running(0), 1);
-      const second = scheduler.register('a', running(0), 1);
+      const first = register(scheduler, 'a', running(0), 1);
+      const second = register(scheduler, 'a', running(0), 1);
       first();
       first();
       expect(scheduler.size).toBe(1);
@@ -95,16 +105,28 @@ describe('TickScheduler', () => {
       expect(scheduler.size).toBe(0);
     });
 
+    it('counts one holder registering a session twice as one registration', () => {
+      const holder = {};
+      scheduler.register('a', running(0), 1, holder);
+      scheduler.register('a', running(0), 1, holder);
+      scheduler.release('a', holder);
+      expect(scheduler.size).toBe(0);
+      // A holder that never registered releases nothing.
+      register(scheduler, 'a', running(0), 1);
+      scheduler.release('a', holder);
+      expect(scheduler.size).toBe(1);
+    });
+
     it('registers afresh after every registration of a session was released', () => {
-      scheduler.register('a', running(0), 1)();
-      scheduler.register('a', running(0), 1);
+      register(scheduler, 'a', running(0), 1)();
+      register(scheduler, 'a', running(0), 1);
       expect(scheduler.size).toBe(1);
       jest.advanceTimersByTime(INTERVAL);
       expect(ticksOf('a')).toEqual([200]);
     });
 
     it('passes the freshest version it was given and ignores older ones', () => {
-      scheduler.register('a', running(0), 3);
+      register(scheduler, 'a', running(0), 3);
       scheduler.update('a', paused(0), 2);
       jest.advanceTimersByTime(INTERVAL);
       expect(ticks).toEqual([{ sessionId: 'a', at: 200, version: 3 }]);
@@ -121,9 +143,9 @@ describe('TickScheduler', () => {
 
   describe('phase', () => {
     it('ticks each session on its own phase, set by when it started', () => {
-      scheduler.register('a', running(0), 1);
+      register(scheduler, 'a', running(0), 1);
       jest.advanceTimersByTime(70);
-      scheduler.register('b', running(70), 1);
+      register(scheduler, 'b', running(70), 1);
       jest.advanceTimersByTime(1000 - 70);
       expect(ticksOf('a')).toEqual([200, 400, 600, 800, 1000]);
       expect(ticksOf('b')).toEqual([270, 470, 670, 870]);
@@ -133,7 +155,7 @@ describe('TickScheduler', () => {
 
     it('keeps the phase of a session registered in the middle of an interval', () => {
       jest.advanceTimersByTime(130);
-      scheduler.register('a', running(0), 1);
+      register(scheduler, 'a', running(0), 1);
       jest.advanceTimersByTime(600);
       expect(ticksOf('a')).toEqual([200, 400, 600]);
     });
@@ -141,13 +163,13 @@ describe('TickScheduler', () => {
     it('counts banked time into the phase of a resumed session', () => {
       // 50 ms banked before a resume at +1000: the display changes at 1000 + 150, + 350, ...
       jest.advanceTimersByTime(1000);
-      scheduler.register('a', running(1000, 50), 1);
+      register(scheduler, 'a', running(1000, 50), 1);
       jest.advanceTimersByTime(600);
       expect(ticksOf('a')).toEqual([1150, 1350, 1550]);
     });
 
     it('does not drift when a tick fires late', () => {
-      scheduler.register('a', running(0), 1);
+      register(scheduler, 'a', running(0), 1);
       // The event loop was blocked for 290 ms: the tick due at 200 runs at 490.
       jest.setSystemTime(T0 + 290);
       jest.advanceTimersByTime(200);
@@ -160,7 +182,7 @@ describe('TickScheduler', () => {
 
   describe('state changes', () => {
     it('stops ticking a session that is paused and resumes on its new phase', () => {
-      scheduler.register('a', running(0), 1);
+      register(scheduler, 'a', running(0), 1);
       jest.advanceTimersByTime(450);
       expect(ticksOf('a')).toEqual([200, 400]);
       scheduler.update('a', paused(450), 2);
@@ -179,7 +201,7 @@ describe('TickScheduler', () => {
         ticks.push({ sessionId, at: now.getTime() - T0, version: 1 }),
       );
       try {
-        timers.register('p', { ...running(0), type: 'POMODORO', focusSeconds: 1 }, 1);
+        register(timers, 'p', { ...running(0), type: 'POMODORO', focusSeconds: 1 }, 1);
         jest.advanceTimersByTime(1000);
         expect(ticksOf('p')).toEqual([300, 600, 900, 1000]);
         // Nobody settled it: the scheduler looks again one interval later instead of spinning.
@@ -197,7 +219,7 @@ describe('TickScheduler', () => {
         release();
       });
       try {
-        release = timers.register('a', running(0), 1);
+        release = register(timers, 'a', running(0), 1);
         jest.advanceTimersByTime(1000);
         expect(ticksOf('a')).toEqual([200]);
         expect(timers.size).toBe(0);
@@ -209,9 +231,9 @@ describe('TickScheduler', () => {
 
   describe('close', () => {
     it('stops the timer and forgets every registration', () => {
-      scheduler.register('a', running(0), 1);
+      register(scheduler, 'a', running(0), 1);
       jest.advanceTimersByTime(70);
-      scheduler.register('b', running(70), 1);
+      register(scheduler, 'b', running(70), 1);
       jest.advanceTimersByTime(180);
       expect(ticks).toHaveLength(1);
       scheduler.close();
@@ -284,39 +306,53 @@ describe('MinHeap', () => {
 });
 
 describe('PubSub', () => {
-  it('counts listeners across topics, twice for a function subscribed twice', () => {
+  /** A listener that records what it receives under `name`, or does `onReceive`. */
+  const listener = <T>(got: string[], name: string, onReceive?: (payload: T) => void): Listener<T> => ({
+    receive: onReceive ?? ((payload: T) => void got.push(`${name} ${String(payload)}`)),
+  });
+
+  it('counts listeners across topics, a listener subscribed twice to a topic once, and removes each once', () => {
     const pubsub = new PubSub<number>();
-    const got: number[] = [];
-    const listener = (n: number) => got.push(n);
-    const offA1 = pubsub.subscribe('a', listener);
-    const offA2 = pubsub.subscribe('a', listener);
-    const offB = pubsub.subscribe('b', listener);
+    const got: string[] = [];
+    const first = listener<number>(got, 'first');
+    const second = listener<number>(got, 'second');
+    pubsub.subscribe('a', first);
+    pubsub.subscribe('a', first);
+    pubsub.subscribe('a', second);
+    pubsub.subscribe('b', first);
     expect(pubsub.listenerCount).toBe(3);
     pubsub.publish('a', 1);
-    expect(got).toEqual([1, 1]);
-    offA1();
-    offA1();
+    expect(got).toEqual(['first 1', 'second 1']);
+    pubsub.unsubscribe('a', first);
+    pubsub.unsubscribe('a', first);
     expect(pubsub.listenerCount).toBe(2);
     pubsub.publish('a', 2);
-    expect(got).toEqual([1, 1, 2]);
-    offA2();
+    expect(got).toEqual(['first 1', 'second 1', 'second 2']);
+    // Back to one listener, then none: the topic goes.
+    pubsub.subscribe('a', first);
+    pubsub.unsubscribe('a', second);
+    pubsub.publish('a', 3);
+    expect(got).toEqual(['first 1', 'second 1', 'second 2', 'first 3']);
+    pubsub.unsubscribe('a', first);
     expect(pubsub.hasListeners('a')).toBe(false);
     expect(pubsub.hasListeners('b')).toBe(true);
-    offB();
+    // Not subscribed to that topic: nothing changes.
+    pubsub.unsubscribe('b', second);
+    expect(pubsub.listenerCount).toBe(1);
+    pubsub.unsubscribe('b', first);
     expect(pubsub.listenerCount).toBe(0);
     expect(pubsub.hasListeners('b')).toBe(false);
+    expect([...pubsub.topics()]).toEqual([]);
   });
 
   it('delivers a topic only to its own listeners', () => {
     const pubsub = new PubSub<string>();
-    const a: string[] = [];
-    const b: string[] = [];
-    pubsub.subscribe('a', (v) => a.push(v));
-    pubsub.subscribe('b', (v) => b.push(v));
+    const got: string[] = [];
+    pubsub.subscribe('a', listener(got, 'a'));
+    pubsub.subscribe('b', listener(got, 'b'));
     pubsub.publish('a', 'for a');
-    pubsub.publish('nobody', 'lost');
-    expect(a).toEqual(['for a']);
-    expect(b).toEqual([]);
+    expect(pubsub.publish('nobody', 'lost')).toBe(0);
+    expect(got).toEqual(['a for a']);
   });
 
   it('reports a throwing listener and still delivers to the others', () => {
@@ -324,12 +360,15 @@ describe('PubSub', () => {
     const pubsub = new PubSub<number>((err) => failures.push(err));
     const got: string[] = [];
     const boom = new Error('listener failed');
-    pubsub.subscribe('a', (n) => got.push(`first ${n}`));
-    pubsub.subscribe('a', () => {
-      throw boom;
-    });
-    pubsub.subscribe('a', (n) => got.push(`third ${n}`));
-    pubsub.publish('a', 7);
+    pubsub.subscribe('a', listener(got, 'first'));
+    pubsub.subscribe(
+      'a',
+      listener(got, 'second', () => {
+        throw boom;
+      }),
+    );
+    pubsub.subscribe('a', listener(got, 'third'));
+    expect(pubsub.publish('a', 7)).toBe(2);
     expect(got).toEqual(['first 7', 'third 7']);
     expect(failures).toEqual([boom]);
   });
@@ -337,18 +376,21 @@ describe('PubSub', () => {
   it('lets a listener unsubscribe another during delivery without skipping the rest', () => {
     const pubsub = new PubSub<number>();
     const got: string[] = [];
-    let offSecond = () => {};
-    pubsub.subscribe('a', () => {
-      got.push('first');
-      offSecond();
-    });
-    offSecond = pubsub.subscribe('a', () => got.push('second'));
-    pubsub.subscribe('a', () => got.push('third'));
+    const second = listener<number>(got, 'second');
+    pubsub.subscribe(
+      'a',
+      listener<number>(got, 'first', (n) => {
+        got.push(`first ${n}`);
+        pubsub.unsubscribe('a', second);
+      }),
+    );
+    pubsub.subscribe('a', second);
+    pubsub.subscribe('a', listener(got, 'third'));
     pubsub.publish('a', 1);
     // The payload goes to everyone subscribed when it was published.
-    expect(got).toEqual(['first', 'second', 'third']);
+    expect(got).toEqual(['first 1', 'second 1', 'third 1']);
     pubsub.publish('a', 2);
-    expect(got).toEqual(['first', 'second', 'third', 'first', 'third']);
+    expect(got).toEqual(['first 1', 'second 1', 'third 1', 'first 2', 'third 2']);
     expect(pubsub.listenerCount).toBe(2);
   });
 });

@@ -6,7 +6,7 @@ export interface ChannelSink<T> {
 
 /**
  * A push-fed async iterator for subscriptions. Unlike an async generator, `return()` settles at
- * once even while a `next()` is pending, and runs `onClose` exactly once, so a client leaving
+ * once even while a `next()` is pending, and runs `onClose` ({@link released}) exactly once, so a client leaving
  * can never be stuck behind an await (graphql-ws waits for every `return()` before it runs its
  * disconnect hooks).
  *
@@ -20,8 +20,9 @@ export class Channel<T> implements AsyncIterableIterator<T> {
   #closed = false;
   #sink: ChannelSink<T> | undefined;
 
+  /** @param onClose run once when the channel is released (a subclass may override {@link released} instead). */
   constructor(
-    private readonly onClose: () => void,
+    private readonly onClose?: () => void,
     private readonly maxBuffered = 16,
   ) {}
 
@@ -101,7 +102,12 @@ export class Channel<T> implements AsyncIterableIterator<T> {
   #release(): void {
     if (this.#released) return;
     this.#released = true;
-    this.onClose();
+    this.released();
+  }
+
+  /** Runs once when the channel ends or is returned: releases what it holds. */
+  protected released(): void {
+    this.onClose?.();
   }
 
   #finishWaiters(): void {

@@ -1,21 +1,23 @@
 import type { Clock } from '../clock.js';
 import { nextTickAt, type TimerState } from './timer.js';
 import { Deadlines } from '../realtime/deadlines.js';
+import { addMember, hasMember, type Members, removeMember } from '../realtime/members.js';
 
 /** A session the scheduler ticks, with the freshest stored state it has seen. */
 interface Entry {
   readonly sessionId: string;
   timer: TimerState;
   version: number;
-  refs: number;
+  /** Who registered it: it ticks until the last of them releases it. */
+  holders: Members<object>;
 }
 
 /** What the scheduler calls when a session's tick is due. */
 export type TickHandler = (sessionId: string, timer: TimerState, version: number, now: Date) => void;
 
 /**
- * The one process-wide timer behind every ticking session. Sessions are registered (reference
- * counted: every subscriber of a session shares one registration) with their stored state;
+ * The one process-wide timer behind every ticking session. Sessions are registered (by holder:
+ * every subscriber of a session shares one registration) with their stored state;
  * each is due at the instant its displayed value changes (`nextTickAt`: its own phase), and one
  * timer ({@link Deadlines}) is armed for the earliest. Ten thousand sessions thus cost one timer
  * and spread their ticks across the interval instead of firing in one burst.
@@ -47,28 +49,31 @@ export class TickScheduler {
   }
 
   /**
-   * Registers interest in ticks of `sessionId`. Returns the release function (idempotent); the
-   * session stops ticking when its last registration is released.
+   * Registers `holder`'s interest in ticks of `sessionId` (every holder of a session shares one
+   * registration); the session stops ticking when its last holder {@link release}s it. The
+   * holder is any object that stands for the interest (a subscription): a holder registering
+   * again, or releasing twice, changes nothing, so one subscriber cannot drop another's ticks.
    */
-  register(sessionId: string, timer: TimerState, version: number): () => void {
-    let entry = this.#entries.get(sessionId);
+  register(sessionId: string, timer: TimerState, version: number, holder: object): void {
+    const entry = this.#entries.get(sessionId);
     if (entry) {
-      entry.refs++;
+      entry.holders = addMember(entry.holders, holder);
       this.update(sessionId, timer, version);
     } else {
-      entry = { sessionId, timer, version, refs: 1 };
-      this.#entries.set(sessionId, entry);
-      this.#schedule(entry, this.clock.now());
+      const created: Entry = { sessionId, timer, version, holders: holder };
+      this.#entries.set(sessionId, created);
+      this.#schedule(created, this.clock.now());
     }
-    const registered = entry;
-    let released = false;
-    return () => {
-      if (released) return;
-      released = true;
-      if (--registered.refs > 0) return;
-      this.#entries.delete(sessionId);
-      this.#due.delete(registered);
-    };
+  }
+
+  /** Ends `holder`'s registration of `sessionId` (none: nothing changes). */
+  release(sessionId: string, holder: object): void {
+    const entry = this.#entries.get(sessionId);
+    if (!entry || !hasMember(entry.holders, holder)) return;
+    const left = removeMember(entry.holders, holder);
+    if (left !== undefined) return void (entry.holders = left);
+    this.#entries.delete(sessionId);
+    this.#due.delete(entry);
   }
 
   /** Replaces the stored state of a registered session (older versions are ignored). */

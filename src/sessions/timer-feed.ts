@@ -1,7 +1,7 @@
 import type { Clock } from '../clock.js';
 import type { Logger } from '../logger.js';
 import { Channel } from '../realtime/channel.js';
-import { PubSub } from '../realtime/pubsub.js';
+import { type Listener, PubSub } from '../realtime/pubsub.js';
 import type { StudySession } from './session.model.js';
 import type { SessionChangeListener } from './session.service.js';
 import type { SessionStatusValue } from './session.table.js';
@@ -62,6 +62,8 @@ export class TimerFeed implements SessionChangeListener {
   readonly #scheduler: TickScheduler;
   readonly #active: ActiveSessionFeed;
   readonly #channels = new Set<Channel<TimerUpdate>>();
+  /** What every {@link SessionWatch} works with. */
+  readonly #watches: WatchDeps;
   readonly #completing = new Set<string>();
   #ticksDelivered = 0;
 
@@ -81,10 +83,12 @@ export class TimerFeed implements SessionChangeListener {
     this.#ticks = new PubSub(onListenerError);
     this.#scheduler = new TickScheduler(clock, ticks.intervalMs, (id, timer, version, now) => this.#tick(id, timer, version, now), ticks.batchMs);
     this.#active = new ActiveSessionFeed((sessionId, timer, version, onTick) => {
-      const unsubscribe = this.#ticks.subscribe(sessionId, onTick);
-      const release = this.#scheduler.register(sessionId, timer, version);
-      return () => (unsubscribe(), release());
+      const follower: Listener<TimerUpdate> = { receive: onTick };
+      this.#ticks.subscribe(sessionId, follower);
+      this.#scheduler.register(sessionId, timer, version, follower);
+      return () => (this.#ticks.unsubscribe(sessionId, follower), this.#scheduler.release(sessionId, follower));
     });
+    this.#watches = { pubsub: this.#pubsub, scheduler: this.#scheduler, channels: this.#channels };
   }
 
   /** Called by the session service after every committed change, whichever transport caused it. */
@@ -112,38 +116,17 @@ export class TimerFeed implements SessionChangeListener {
   async watch(sessionId: string, load: () => Promise<StudySession>): Promise<AsyncIterableIterator<TimerUpdate>> {
     // Listen before loading so that no change committed in between is missed; the version
     // tells whether what arrived meanwhile is newer than what was loaded.
-    const early: TimerUpdate[] = [];
-    let ready = false;
-    let latest = 0;
-    let release = () => {};
-    const channel: Channel<TimerUpdate> = new Channel(() => {
-      unsubscribe();
-      release();
-      this.#channels.delete(channel);
-    });
-    const deliver = (update: TimerUpdate) => {
-      if (!ready) return void early.push(update);
-      // A change must be newer than what the subscriber has (an echo or a reconcile of the same
-      // version is not a new frame); a tick is of the version it has.
-      if (update.version < latest || (update.version === latest && !update.tick)) return;
-      latest = update.version;
-      channel.push(update);
-      if (isFinished(update.status)) channel.end();
-    };
-    const unsubscribe = this.#pubsub.subscribe(sessionId, deliver);
+    const watch = new SessionWatch(this.#watches, sessionId);
+    this.#pubsub.subscribe(sessionId, watch);
     let session: StudySession;
     try {
       session = await load();
     } catch (err) {
-      await channel.return();
+      await watch.return();
       throw err;
     }
-    this.#channels.add(channel);
-    ready = true;
-    const freshest = [fromSession(session), ...early].reduce((a, b) => (b.version > a.version ? b : a));
-    deliver(freshest);
-    if (!channel.closed) release = this.#scheduler.register(sessionId, freshest.timer, freshest.version);
-    return channel;
+    watch.loaded(fromSession(session));
+    return watch;
   }
 
   /**
@@ -197,5 +180,62 @@ export class TimerFeed implements SessionChangeListener {
     const update = timerUpdate(sessionId, timer, version, now, true);
     this.#ticksDelivered += this.#pubsub.publish(sessionId, update);
     this.#ticks.publish(sessionId, update);
+  }
+}
+
+/** What a {@link SessionWatch} subscribes to, registers with and is counted in. */
+interface WatchDeps {
+  pubsub: PubSub<TimerUpdate>;
+  scheduler: TickScheduler;
+  channels: Set<Channel<TimerUpdate>>;
+}
+
+/**
+ * One `timerUpdated` subscription: the channel its frames are read from, and the listener of
+ * its session's topic. One object, with the changes heard before its load in an array only
+ * when there are any: closures per subscriber (listener, release) cost a few hundred bytes each.
+ */
+class SessionWatch extends Channel<TimerUpdate> implements Listener<TimerUpdate> {
+  /** Until the load's state is known: what arrived meanwhile (undefined while nothing did). */
+  #early: TimerUpdate[] | undefined;
+  #ready = false;
+  /** The version of the last update handed on. */
+  #latest = 0;
+  #registered = false;
+
+  constructor(
+    private readonly deps: WatchDeps,
+    readonly sessionId: string,
+  ) {
+    super();
+  }
+
+  /** The session's topic (Listener). */
+  receive(update: TimerUpdate): void {
+    if (!this.#ready) return void (this.#early ??= []).push(update);
+    // A change must be newer than what the subscriber has (an echo or a reconcile of the same
+    // version is not a new frame); a tick is of the version it has.
+    if (update.version < this.#latest || (update.version === this.#latest && !update.tick)) return;
+    this.#latest = update.version;
+    this.push(update);
+    if (isFinished(update.status)) this.end();
+  }
+
+  /** The load's state: the first frame is the freshest of it and what arrived meanwhile; ticks start from it. */
+  loaded(loaded: TimerUpdate): void {
+    this.deps.channels.add(this);
+    this.#ready = true;
+    const freshest = (this.#early ?? []).reduce((a, b) => (b.version > a.version ? b : a), loaded);
+    this.#early = undefined;
+    this.receive(freshest);
+    if (this.closed) return;
+    this.deps.scheduler.register(this.sessionId, freshest.timer, freshest.version, this);
+    this.#registered = true;
+  }
+
+  protected override released(): void {
+    this.deps.pubsub.unsubscribe(this.sessionId, this);
+    if (this.#registered) this.deps.scheduler.release(this.sessionId, this);
+    this.deps.channels.delete(this);
   }
 }

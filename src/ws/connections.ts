@@ -9,6 +9,8 @@ import { closeSocket, CloseCodes, type ForbiddenReason, ForbiddenReasons } from 
 /** How long a socket may stay open without sending `connection_init`: then 4408 (graphql-ws's default wait). */
 export const CONNECTION_INIT_WAIT_MS = 3_000;
 
+const NO_RELEASES: readonly (() => void)[] = Object.freeze([]);
+
 /** The registry's two timers, each one for every socket (see Deadlines). */
 interface ConnectionDeadlines {
   /** Token expiries of the authenticated sockets. */
@@ -26,7 +28,8 @@ export class Connection {
   /** The socket's operations this minute (OPERATIONS_PER_CONNECTION_PER_MINUTE). */
   readonly operations = new OperationWindow();
   #viewer: Viewer | undefined;
-  #releases: (() => void)[] = [];
+  /** Run once when the socket has closed; the caller's own array (exactly its length), not a copy. */
+  #releases: readonly (() => void)[] = NO_RELEASES;
   #released = false;
 
   constructor(
@@ -54,9 +57,9 @@ export class Connection {
    * close), and closes the socket with 4403 `Token expired` at the token's expiry instant. On a
    * connection already released, runs `releases` at once.
    */
-  authenticated(viewer: Viewer, releases: (() => void)[]): void {
+  authenticated(viewer: Viewer, releases: readonly (() => void)[]): void {
     this.#viewer = viewer;
-    this.#releases.push(...releases);
+    this.#releases = this.#releases.length === 0 ? releases : [...this.#releases, ...releases];
     if (this.#released) return this.release();
     this.deadlines.expiries.set(this, viewer.tokenExpiresAt.getTime());
   }
@@ -76,7 +79,9 @@ export class Connection {
     this.#released = true;
     this.deadlines.initWaits.delete(this);
     this.deadlines.expiries.delete(this);
-    for (const release of this.#releases.splice(0)) release();
+    const releases = this.#releases;
+    this.#releases = NO_RELEASES;
+    for (const release of releases) release();
   }
 }
 

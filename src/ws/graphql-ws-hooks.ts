@@ -179,19 +179,28 @@ const VALID_DOCUMENTS_KEPT = 500;
  * parsing and validating it again on every subscribe.
  */
 export class DocumentAdmission {
-  readonly #valid = new Map<string, DocumentNode>();
+  /** By text: the text as first seen (which every later payload of it is given) and its document. */
+  readonly #valid = new Map<string, { query: string; document: DocumentNode }>();
 
   constructor(
     private readonly limits: OperationLimits,
     private readonly schema: GraphQLSchema,
   ) {}
 
+  /**
+   * Admits `payload`'s document. A kept one's text replaces `payload.query`: graphql-ws holds
+   * the payload for a subscription's life, and every client's own copy of the same text would
+   * cost each subscription its length again.
+   */
   admit(payload: SubscribePayload): { document: DocumentNode } | readonly GraphQLError[] {
-    let document = this.#valid.get(payload.query);
-    if (document) {
+    let document: DocumentNode;
+    const kept = this.#valid.get(payload.query);
+    if (kept) {
       // Most recently used last.
-      this.#valid.delete(payload.query);
-      this.#valid.set(payload.query, document);
+      this.#valid.delete(kept.query);
+      this.#valid.set(kept.query, kept);
+      (payload as { query: string }).query = kept.query;
+      document = kept.document;
     } else {
       try {
         document = this.limits.parse(payload.query);
@@ -200,7 +209,7 @@ export class DocumentAdmission {
       }
       const errors = this.limits.validate(this.schema, document);
       if (errors.length > 0) return errors.map((e) => withCode(e, 'GRAPHQL_VALIDATION_FAILED'));
-      this.#valid.set(payload.query, document);
+      this.#valid.set(payload.query, { query: payload.query, document });
       if (this.#valid.size > VALID_DOCUMENTS_KEPT) this.#valid.delete(this.#valid.keys().next().value!);
     }
     // graphql-ws's own answer has no code.

@@ -76,7 +76,7 @@ const scheduled = await measure((onTick) => {
     buildPayload(id, timer, now);
     onTick();
   });
-  for (const s of byId.values()) scheduler.register(s.id, s.timer, 1);
+  for (const s of byId.values()) scheduler.register(s.id, s.timer, 1, s);
   return () => scheduler.close();
 });
 
