@@ -233,6 +233,40 @@ describe('operation ids', () => {
   });
 });
 
+describe('the rest of the protocol', () => {
+  it('answers ping with pong, with the ping\'s payload when it has one, before and after connection_init', async () => {
+    const raw = openRaw(wsUrl(t.origin));
+    await raw.opened;
+    raw.send({ type: 'ping' });
+    await raw.waitFor((m) => m.type === 'pong', 'pong');
+    raw.send({ type: 'connection_init', payload: { token: (await signUpStudent(t.client())).accessToken } });
+    await raw.waitFor((m) => m.type === 'connection_ack', 'connection_ack');
+    raw.send({ type: 'ping', payload: { sentAt: 42 } });
+    await raw.waitFor((m) => m.type === 'pong' && m.payload !== undefined, 'pong with a payload');
+    raw.send({ type: 'pong', payload: { unasked: true } });
+    expect(raw.messages).toEqual([{ type: 'pong' }, expect.objectContaining({ type: 'connection_ack' }), { type: 'pong', payload: { sentAt: 42 } }]);
+  });
+
+  it('never starts a subscription completed while it was being admitted, and lets its id be used again', async () => {
+    const { student, sessionId } = await studentWithRunningSession();
+    const raw = await connectRaw(student);
+    // Back to back: the complete arrives while the subscribe waits for its ownership check.
+    subscribe(raw, 'timer', TIMER_UPDATED, { id: sessionId });
+    raw.send({ id: 'timer', type: 'complete' });
+    await expectUsable(raw, student);
+    // Ticks every 100 ms: a subscription that had started would have sent frames by now.
+    await delay(300);
+    expect(nextsFor(raw, 'timer')).toEqual([]);
+    await eventually(() => t.server.stats().tickerRegistrations === 0, 5_000, 'no tick registration left');
+    subscribe(raw, 'timer', TIMER_UPDATED, { id: sessionId });
+    const first = await raw.waitFor(isNext('timer'), 'first timer update of the second subscribe');
+    expect(first.payload.data.timerUpdated).toMatchObject({ sessionId, status: 'RUNNING' });
+    raw.send({ id: 'timer', type: 'complete' });
+    await eventually(() => t.server.stats().tickerRegistrations === 0, 5_000, 'the registration released by complete');
+    expect(raw.closedWith).toBeUndefined();
+  });
+});
+
 const UNKNOWN_OPERATION = { query: 'query A { me { id } } query B { me { email } }', operationName: 'C' };
 
 describe('errors that fail one operation and keep the socket', () => {

@@ -6,9 +6,8 @@ export interface ChannelSink<T> {
 
 /**
  * A push-fed async iterator for subscriptions. Unlike an async generator, `return()` settles at
- * once even while a `next()` is pending, and runs `onClose` ({@link released}) exactly once, so a client leaving
- * can never be stuck behind an await (graphql-ws waits for every `return()` before it runs its
- * disconnect hooks).
+ * once even while a `next()` is pending, and runs `onClose` ({@link released}) exactly once, so
+ * a client leaving can never be stuck behind an await.
  *
  * Values superseding each other (timer states) are buffered up to `maxBuffered`; beyond that
  * the oldest is dropped, so a slow reader costs bounded memory and still ends on the latest.

@@ -106,8 +106,8 @@ export class ConnectionRegistry implements RevocationListener {
       // Tokens may live for weeks (see Deadlines). Due when its timer fires, as a timer per
       // socket was: with a test's frozen clock too.
       expiries: new Deadlines(clock, (expired) => expired.forEach((c) => c.forbid('expired')), { dueWhenFired: true }),
-      // Real time, as graphql-ws's own timer per socket was (turned off: it kept a Timeout and
-      // its closure for the socket's life).
+      // Real time, as graphql-ws's own timer per socket was (it kept a Timeout and its closure
+      // for the socket's life).
       initWaits: new Deadlines(systemClock, (late) =>
         late.forEach((c) => c.closeWith(CloseCodes.ConnectionInitialisationTimeout.code, CloseCodes.ConnectionInitialisationTimeout.reason)),
       ),

@@ -12,28 +12,27 @@ import { WebSocket } from 'ws';
 import { type CompiledPayload, compilePayload, NOT_COMPILED } from '../graphql/compiled-payload.js';
 import { Channel, type ChannelSink } from '../realtime/channel.js';
 
-/** Where one subscription's frames go: its socket and operation id, and how results are formatted. */
-export interface FrameTarget {
-  socket: WebSocket;
-  /** The operation id of the `subscribe` message. */
-  id: string;
-  /** Formats a result's errors as the transport does for any other result. */
-  format: (result: ExecutionResult) => FormattedExecutionResult;
+/** What a subscription's frames are written for: its socket's protocol session. */
+export interface FrameOwner {
+  readonly socket: WebSocket;
+  /** The stream of operation `id` has ended after its last frame: the operation is complete. */
+  streamEnded(id: string, stream: FrameStream): void;
 }
 
 /**
- * The WebSocket side's `subscribe` for graphql-ws: subscriptions whose events reach every
- * subscriber as one shared object (the timer feed's ticks) are executed once per event and
- * distinct document, serialised once, and written to each socket as a ready `next` frame,
- * without graphql-ws's per-message work (execute, onNext, stringify) per subscriber.
+ * The subscriptions of the WebSocket side: subscriptions whose events reach every subscriber as
+ * one shared object (the timer feed's ticks) are executed once per event and distinct
+ * document, serialised once, and written to each socket as a ready `next` frame, without work
+ * per message and subscriber (execute, format, stringify).
  *
  * - The source stream is created as graphql-js does (`createSourceEventStream`: the
  *   subscription's `subscribe` resolver runs, with its ownership check). A refusal there (a
- *   foreign or missing session: NOT_FOUND) becomes a protocol `error` message, never a `next`
- *   a client could take for a result.
- * - Frames start when graphql-ws starts reading (the operation is registered by then), and the
- *   returned iterator ends when the source ends, so graphql-ws sends `complete` after the last
- *   frame; its `return()` (client `complete`, socket closed) releases the source at once.
+ *   foreign or missing session: NOT_FOUND) is returned as errors, for a protocol `error`
+ *   message, never a `next` a client could take for a result.
+ * - Frames start when the protocol session calls {@link FrameStream.start} (the operation is
+ *   registered by then), and the owner hears when the source ends, after the last frame, to
+ *   send `complete`; {@link FrameStream.stop} (client `complete`, socket closed) releases the
+ *   source at once.
  * - A document {@link compilePayload} can compile (the timer's) is rendered without `execute`;
  *   any other, and any event the compiled form cannot render exactly, is executed.
  * - Payloads are cached for the event being delivered (events are immutable and published to a
@@ -41,7 +40,6 @@ export interface FrameTarget {
  *   and variables when executed.
  */
 export class FramedSubscriptions {
-  readonly #targets = new WeakMap<object, FrameTarget>();
   /**
    * The payloads of the event being delivered: a publish hands one event to all of a session's
    * subscribers in a row, so the last event's payloads are all a cache needs (no allocation per
@@ -53,36 +51,38 @@ export class FramedSubscriptions {
     payload: '',
     more: new Map(),
   };
-  /** Per document seen: a number naming it in payload keys, and its compiled payloads by operation name (null: not compilable). */
-  readonly #documents = new WeakMap<DocumentNode, { number: number; compiled: Map<string, CompiledPayload | null> }>();
+  /**
+   * Per document seen: a number naming it in payload keys, and its compiled payloads by
+   * operation name (null: not compilable), each one object shared by every subscription of it.
+   */
+  readonly #documents = new WeakMap<DocumentNode, { number: number; compiled: Map<string, Payload | null> }>();
   #documentsSeen = 0;
 
-  /** Says where the frames of the operation run with `contextValue` go. */
-  target(contextValue: object, target: FrameTarget): void {
-    this.#targets.set(contextValue, target);
-  }
+  /** @param format formats an executed result's errors as the transport does for any other result. */
+  constructor(private readonly format: (result: ExecutionResult) => FormattedExecutionResult) {}
 
-  /** graphql-ws's `subscribe` option. */
-  readonly subscribe = async (args: ExecutionArgs): Promise<AsyncIterableIterator<never> | ExecutionResult> => {
-    const target = typeof args.contextValue === 'object' && args.contextValue !== null ? this.#targets.get(args.contextValue) : undefined;
-    if (!target) throw new Error('a WebSocket subscription without a frame target');
+  /**
+   * Opens the subscription `args` of operation `id` for `owner`: its stream, not yet started,
+   * or the errors that refused it.
+   */
+  async open(args: ExecutionArgs, owner: FrameOwner, id: string): Promise<FrameStream | readonly GraphQLError[]> {
     const source = await createSourceEventStream(args);
     if (!(source instanceof Channel)) {
       if (Symbol.asyncIterator in source) throw new Error('a subscription whose source is not a Channel');
-      return refusal(source.errors ?? [new GraphQLError('Subscription failed')]);
+      return source.errors ?? [new GraphQLError('Subscription failed')];
     }
-    return new FrameStream(this, source, target, `{"id":${JSON.stringify(target.id)},"type":"${MessageType.Next}","payload":`, this.#payloadOf(args));
-  };
+    return new FrameStream(this, source, owner, id, `{"id":${JSON.stringify(id)},"type":"${MessageType.Next}","payload":`, this.#payloadOf(args));
+  }
 
   /** Writes `event` as a `next` frame of `stream`'s subscription (for {@link FrameStream}). */
   send(stream: FrameStream, event: unknown): void {
-    const { target } = stream;
-    if (target.socket.readyState !== WebSocket.OPEN) return;
-    target.socket.send(Buffer.from(`${stream.prefix}${this.#payload(target, stream.payload, event)}}`), SEND_TEXT);
+    const { socket } = stream.owner;
+    if (socket.readyState !== WebSocket.OPEN) return;
+    socket.send(Buffer.from(`${stream.prefix}${this.#payload(stream.payload, event)}}`), SEND_TEXT);
   }
 
   /** The serialised result of `event` for the subscription's document, computed at most once per event and key. */
-  #payload(target: FrameTarget, { key, render, args }: Payload, event: unknown): string {
+  #payload({ key, render, args }: Payload, event: unknown): string {
     const cache = this.#cache;
     if (event !== cache.event) {
       cache.event = event;
@@ -97,7 +97,7 @@ export class FramedSubscriptions {
       // schema change this fast path does not support, and fails loudly rather than slowly.
       const result = execute({ ...args, rootValue: event });
       if (result instanceof Promise) throw new Error('a subscription payload that resolves asynchronously');
-      payload = JSON.stringify(target.format(result));
+      payload = JSON.stringify(this.format(result));
     }
     if (cache.key === undefined) {
       cache.key = key;
@@ -108,65 +108,57 @@ export class FramedSubscriptions {
     return payload;
   }
 
-  /** How the subscription of `args` renders: compiled (compiled once per document and operation), or executed. */
+  /**
+   * How the subscription of `args` renders: compiled (compiled once per document and operation,
+   * and then one Payload for all its subscriptions), or executed with `args`.
+   */
   #payloadOf(args: ExecutionArgs): Payload {
     let document = this.#documents.get(args.document);
     if (!document) this.#documents.set(args.document, (document = { number: ++this.#documentsSeen, compiled: new Map() }));
     const name = args.operationName ?? '';
     let compiled = document.compiled.get(name);
-    if (compiled === undefined) document.compiled.set(name, (compiled = compilePayload(args.schema, args.document, args.operationName) ?? null));
-    if (compiled) return { key: compiled, render: compiled, args };
+    if (compiled === undefined) {
+      const render = compilePayload(args.schema, args.document, args.operationName);
+      // Its fields have no resolvers of their own and no variables: executing it (an event the
+      // compiled form cannot render) needs the document only, and no subscriber's context.
+      const { schema, document: ast, operationName } = args;
+      document.compiled.set(name, (compiled = render ? { key: render, render, args: { schema, document: ast, operationName } } : null));
+    }
+    if (compiled) return compiled;
     return { key: `${document.number}\n${name}\n${JSON.stringify(args.variableValues ?? {})}`, render: undefined, args };
   }
 }
 
 const SEND_TEXT = { binary: false, compress: false, fin: true } as const;
-const DONE: IteratorResult<never> = Object.freeze({ value: undefined, done: true });
-
 /**
- * One subscription as graphql-ws reads it: an iterator that yields nothing (its frames go
- * straight to the socket) and ends when the source does. Its first `next()` pipes the source
- * into it; `return()` (client `complete`, socket closed) releases the source at once and
- * settles the pending `next()`. One object with its methods on the prototype: an iterator of
- * closures cost each subscription eight functions, their contexts and a second Channel.
+ * One subscription's frames: its source piped straight to the socket. {@link start} pipes the
+ * source (its buffered first state first); when the source ends, the owner hears it after the
+ * last frame; {@link stop} releases the source at once. One object with its methods on the
+ * prototype: closures per subscription cost it a few hundred bytes.
  */
-class FrameStream implements AsyncIterableIterator<never>, ChannelSink<unknown> {
-  #started = false;
+export class FrameStream implements ChannelSink<unknown> {
   #ended = false;
-  /** graphql-ws's pending `next()`. */
-  #waiting: ((result: IteratorResult<never>) => void) | undefined;
 
   constructor(
     private readonly frames: FramedSubscriptions,
     private readonly source: Channel<unknown>,
-    readonly target: FrameTarget,
+    readonly owner: FrameOwner,
+    /** The operation id of the `subscribe` message. */
+    readonly id: string,
     /** The frame up to its payload: `{"id":…,"type":"next","payload":`. */
     readonly prefix: string,
     readonly payload: Payload,
   ) {}
 
-  next(): Promise<IteratorResult<never>> {
-    if (!this.#started) {
-      this.#started = true;
-      this.source.pipe(this);
-    }
-    if (this.#ended) return Promise.resolve(DONE);
-    return new Promise((resolve) => (this.#waiting = resolve));
+  /** Starts the frames (the operation is registered by now). */
+  start(): void {
+    this.source.pipe(this);
   }
 
-  return(): Promise<IteratorResult<never>> {
-    this.#end();
+  /** Releases the source (client `complete`, socket closed); the owner is not told. */
+  stop(): void {
+    this.#ended = true;
     void this.source.return();
-    return Promise.resolve(DONE);
-  }
-
-  throw(err?: unknown): Promise<IteratorResult<never>> {
-    void this.return();
-    return Promise.reject(err instanceof Error ? err : new Error(String(err)));
-  }
-
-  [Symbol.asyncIterator](): this {
-    return this;
   }
 
   /** The source's events (ChannelSink). */
@@ -174,23 +166,19 @@ class FrameStream implements AsyncIterableIterator<never>, ChannelSink<unknown> 
     this.frames.send(this, event);
   }
 
-  /** The source has ended (ChannelSink): graphql-ws's read ends, and it sends `complete`. */
+  /** The source has ended (ChannelSink): the owner sends `complete`. */
   end(): void {
-    this.#end();
-  }
-
-  #end(): void {
+    if (this.#ended) return;
     this.#ended = true;
-    const waiting = this.#waiting;
-    this.#waiting = undefined;
-    waiting?.(DONE);
+    this.owner.streamEnded(this.id, this);
   }
 }
 
 /**
  * How one subscription's payloads are rendered: `render` when its document compiled, else
  * `execute` with `args`; `key` names the payload in the per-event cache (the compiled function,
- * or document, operation and variables).
+ * or document, operation and variables). A compiled one is shared by every subscription of its
+ * document and operation, and its `args` are the schema and document only.
  */
 interface Payload {
   key: PayloadKey;
@@ -198,21 +186,3 @@ interface Payload {
   args: ExecutionArgs;
 }
 type PayloadKey = CompiledPayload | string;
-
-/**
- * An iterator whose first `next()` rejects with the first refusal: graphql-ws answers it with a
- * protocol `error` message (formatted by its `onError`, which unwraps graphql-ws's own wrapper
- * so that the code and path of the refusal reach the client).
- */
-function refusal(errors: readonly GraphQLError[]): AsyncIterableIterator<never> {
-  const thrown = errors[0]!;
-  let done = false;
-  return {
-    next: () => (done ? Promise.resolve({ value: undefined, done: true }) : ((done = true), Promise.reject(thrown))),
-    return: () => ((done = true), Promise.resolve({ value: undefined, done: true })),
-    throw: (err?: unknown) => Promise.reject(err),
-    [Symbol.asyncIterator]() {
-      return this;
-    },
-  };
-}

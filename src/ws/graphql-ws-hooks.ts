@@ -1,4 +1,3 @@
-import type { IncomingMessage } from 'node:http';
 import {
   type DocumentNode,
   type ExecutionArgs,
@@ -9,8 +8,7 @@ import {
   type GraphQLFormattedError,
   type GraphQLSchema,
 } from 'graphql';
-import type { Context, ServerOptions, SubscribePayload } from 'graphql-ws';
-import type { WebSocket } from 'ws';
+import type { SubscribePayload } from 'graphql-ws';
 import { AppError } from '../errors.js';
 import type { GraphQLContext, ServerContext } from '../graphql/context.js';
 import { formatError } from '../graphql/format-error.js';
@@ -22,18 +20,9 @@ import type { Defences } from '../security/defences.js';
 import { CloseCodes } from './close-codes.js';
 import type { ConnectionRegistry } from './connections.js';
 import type { FramedSubscriptions } from './framed-subscriptions.js';
+import type { ConnectionParams, ProtocolHooks, ProtocolSession } from './graphql-ws-transport.js';
 import { findPresentedToken } from './token-sources.js';
 import type { RememberedAuthentications } from './upgrade-guard.js';
-
-/**
- * What graphql-ws gives each hook beside the message: the socket and its upgrade request. The
- * request (headers, cookies, the query string: where a token may be) is needed by
- * `connection_init` only, and is let go there: graphql-ws keeps `extra` for the socket's life,
- * and a request held for hours is a kilobyte or more per connection.
- */
-export type Extra = { socket: WebSocket; request: IncomingMessage | undefined };
-export type ConnectionParams = Record<string, unknown> | undefined;
-type HookContext = Context<ConnectionParams, Extra>;
 
 /** What the hooks work with; nothing else reaches them. */
 export interface HookDeps {
@@ -64,16 +53,13 @@ export interface HookDeps {
  * `Try again later` when the token cannot be checked. The acknowledgement's payload tells the
  * client who it is and when its token expires.
  */
-export async function onConnect(deps: HookDeps, ctx: HookContext): Promise<false | Record<string, unknown>> {
+export async function onConnect(deps: HookDeps, session: ProtocolSession, connectionParams: ConnectionParams): Promise<false | Record<string, unknown>> {
   const { server, defences, connections } = deps;
-  const { request } = ctx.extra;
-  const { connectionParams } = ctx;
-  // graphql-ws runs this hook once per socket (a second connection_init closes it with 4429),
-  // and keeps its context for the socket's life: the request and the params (the token, a few
-  // hundred bytes a socket) are let go here, so no credential stays in memory with the socket.
-  ctx.extra.request = undefined;
-  (ctx as { connectionParams?: ConnectionParams }).connectionParams = undefined;
-  const connection = connections.get(ctx.extra.socket);
+  const { request } = session;
+  // Run once per socket (a second connection_init closes it with 4429). The request is let go
+  // here, and the params (the token) are not kept: no credential stays in memory with the socket.
+  session.request = undefined;
+  const connection = connections.get(session.socket);
   if (!connection || !request) return false;
   connection.initReceived();
   const presented = findPresentedToken(connectionParams, request, deps.allowQueryToken);
@@ -93,7 +79,7 @@ export async function onConnect(deps: HookDeps, ctx: HookContext): Promise<false
     return false;
   }
   // The socket may have gone while the token was being checked.
-  if (!connections.get(ctx.extra.socket) || !presented) return false;
+  if (!connections.get(session.socket) || !presented) return false;
   const { viewer } = auth;
   // WS_MAX_SOCKETS_PER_STUDENT, for tokens the upgrade did not carry (connectionParams): on
   // this instance first (no query), then, in a cluster, on all of them (presence).
@@ -126,14 +112,9 @@ export async function onConnect(deps: HookDeps, ctx: HookContext): Promise<false
  * parse, validation and operation resolution with the same limits and answers as over HTTP.
  * A refusal is an `error` message for this operation only.
  */
-export async function onSubscribe(
-  deps: HookDeps,
-  ctx: HookContext,
-  id: string,
-  payload: SubscribePayload,
-): Promise<ExecutionArgs | readonly GraphQLError[]> {
+export async function onSubscribe(deps: HookDeps, session: ProtocolSession, id: string, payload: SubscribePayload): Promise<ExecutionArgs | readonly GraphQLError[]> {
   const { server, defences, schema } = deps;
-  const connection = deps.connections.get(ctx.extra.socket);
+  const connection = deps.connections.get(session.socket);
   if (!connection?.viewer) return [unauthenticated('missing').toGraphQLError()];
   const limitContext = { transport: 'ws', ip: connection.ip, userId: connection.viewer.userId } as const;
   const tooFast = defences.requests.socketOperations(connection.operations, 1, limitContext);
@@ -149,14 +130,12 @@ export async function onSubscribe(
   }
   const tooMany = await defences.requests.studentOperations(viewer.userId, 1, limitContext);
   if (tooMany) return [rateLimited(tooMany).toGraphQLError()];
-  if (Object.keys(ctx.subscriptions).length > deps.maxOperations) {
+  if (session.operationCount > deps.maxOperations) {
     return [new AppError('TOO_MANY_OPERATIONS', undefined, { limit: deps.maxOperations }).toGraphQLError()];
   }
   const admitted = deps.documents.admit(payload);
   if (!('document' in admitted)) return admitted;
   const contextValue: GraphQLContext = { ...server, viewer, authFailure: null, ip: connection.ip, userAgent: connection.userAgent, cookies: null };
-  // Subscriptions write their frames straight to the socket (see FramedSubscriptions).
-  deps.frames.target(contextValue, { socket: ctx.extra.socket, id, format: deps.formatters.formatResult });
   server.logger.debug({ id, operationName: payload.operationName }, 'websocket operation');
   return {
     schema,
@@ -172,35 +151,26 @@ const VALID_DOCUMENTS_KEPT = 500;
 
 /**
  * Parses, validates and resolves the operation of a `subscribe` payload, answering as Apollo
- * does over HTTP: GRAPHQL_PARSE_FAILED, GRAPHQL_VALIDATION_FAILED, OPERATION_RESOLUTION_FAILURE.
- * Parsed here because, left to graphql-ws 6, a syntax error closes the whole socket with 4500.
+ * does over HTTP: GRAPHQL_PARSE_FAILED, GRAPHQL_VALIDATION_FAILED, OPERATION_RESOLUTION_FAILURE
+ * (an `error` message: the socket stays; graphql-ws 6's own core closed it with 4500).
  * A document that passed is kept (up to {@link VALID_DOCUMENTS_KEPT}, least recently used
  * first out), so the thousands of clients of one app share one parsed, validated AST instead of
  * parsing and validating it again on every subscribe.
  */
 export class DocumentAdmission {
-  /** By text: the text as first seen (which every later payload of it is given) and its document. */
-  readonly #valid = new Map<string, { query: string; document: DocumentNode }>();
+  readonly #valid = new Map<string, DocumentNode>();
 
   constructor(
     private readonly limits: OperationLimits,
     private readonly schema: GraphQLSchema,
   ) {}
 
-  /**
-   * Admits `payload`'s document. A kept one's text replaces `payload.query`: graphql-ws holds
-   * the payload for a subscription's life, and every client's own copy of the same text would
-   * cost each subscription its length again.
-   */
   admit(payload: SubscribePayload): { document: DocumentNode } | readonly GraphQLError[] {
-    let document: DocumentNode;
-    const kept = this.#valid.get(payload.query);
-    if (kept) {
+    let document = this.#valid.get(payload.query);
+    if (document) {
       // Most recently used last.
-      this.#valid.delete(kept.query);
-      this.#valid.set(kept.query, kept);
-      (payload as { query: string }).query = kept.query;
-      document = kept.document;
+      this.#valid.delete(payload.query);
+      this.#valid.set(payload.query, document);
     } else {
       try {
         document = this.limits.parse(payload.query);
@@ -209,10 +179,9 @@ export class DocumentAdmission {
       }
       const errors = this.limits.validate(this.schema, document);
       if (errors.length > 0) return errors.map((e) => withCode(e, 'GRAPHQL_VALIDATION_FAILED'));
-      this.#valid.set(payload.query, { query: payload.query, document });
+      this.#valid.set(payload.query, document);
       if (this.#valid.size > VALID_DOCUMENTS_KEPT) this.#valid.delete(this.#valid.keys().next().value!);
     }
-    // graphql-ws's own answer has no code.
     if (!getOperationAST(document, payload.operationName)) {
       const message = payload.operationName
         ? `Unknown operation named "${payload.operationName}".`
@@ -237,22 +206,15 @@ export function socketFormatters(logger: Logger, limits: OperationLimits): Socke
   return { format, formatResult };
 }
 
-/** graphql-ws's server options with the hooks above bound to `deps`. */
-export function graphqlWsOptions(deps: HookDeps): ServerOptions<ConnectionParams, Extra> {
+/** The protocol core's hooks: the ones above bound to `deps`; subscriptions write their frames straight to the socket (see FramedSubscriptions). */
+export function protocolHooks(deps: HookDeps): ProtocolHooks {
   const { format, formatResult } = deps.formatters;
   return {
-    schema: deps.schema,
-    // The wait for connection_init is the registry's (CONNECTION_INIT_WAIT_MS, one timer for
-    // every socket); graphql-ws's would keep a Timeout per socket for the socket's life.
-    connectionInitWaitTimeout: 0,
-    onConnect: (ctx) => onConnect(deps, ctx),
-    onSubscribe: (ctx, id, payload) => onSubscribe(deps, ctx, id, payload),
-    subscribe: deps.frames.subscribe,
-    // Queries and mutations over the socket; subscriptions format their own frames.
-    onNext: (_ctx, _id, _payload, _args, result) => (result.errors ? formatResult(result) : undefined),
-    // graphql-ws wraps an error thrown while reading a subscription in a GraphQLError of its
-    // own message only; the GraphQL error inside keeps the code, path and locations.
-    onError: (_ctx, _id, _payload, errors) => errors.map((e) => format(e.originalError instanceof GraphQLError ? e.originalError : e)),
+    connect: (session, params) => onConnect(deps, session, params),
+    subscribe: (session, id, payload) => onSubscribe(deps, session, id, payload),
+    stream: (args, owner, id) => deps.frames.open(args, owner, id),
+    formatResult,
+    formatError: format,
   };
 }
 

@@ -6,7 +6,7 @@ import { closeSocket, CloseCodes } from './close-codes.js';
 import { ConnectionRegistry } from './connections.js';
 import { FramedSubscriptions } from './framed-subscriptions.js';
 import { serveGraphqlWs } from './graphql-ws-transport.js';
-import { DocumentAdmission, graphqlWsOptions, type HookDeps, socketFormatters } from './graphql-ws-hooks.js';
+import { DocumentAdmission, type HookDeps, protocolHooks, socketFormatters } from './graphql-ws-hooks.js';
 import { watchSlowConsumers } from './slow-consumers.js';
 import type { WsSettings } from './settings.js';
 import { RememberedAuthentications, upgradeListener } from './upgrade-guard.js';
@@ -31,10 +31,10 @@ export interface WsEndpoint {
 }
 
 /**
- * graphql-ws (subprotocol `graphql-transport-ws`) on `/graphql` of the HTTP server:
+ * GraphQL over WebSocket (subprotocol `graphql-transport-ws`) on `/graphql` of the HTTP server:
  * routes upgrades (404 elsewhere) through the guard (`admitUpgrade`: 403/429 before the
  * upgrade completes), keeps a {@link ConnectionRegistry} that revocations close, and runs the
- * hooks of `graphql-ws-hooks.ts` on graphql-ws's core (`serveGraphqlWs`).
+ * hooks of `graphql-ws-hooks.ts` on the protocol core (`serveGraphqlWs`).
  */
 export function attachWebSocketServer(deps: WsServerDeps): WsEndpoint {
   const { httpServer, settings, trustProxy, server } = deps;
@@ -54,11 +54,11 @@ export function attachWebSocketServer(deps: WsServerDeps): WsEndpoint {
   // Registered before the transport's own handler, so a connection exists before any of its messages is handled.
   wss.on('connection', (socket: WebSocket, request: IncomingMessage) => connections.open(socket, addressOf(request), request.headers['user-agent']));
   const formatters = socketFormatters(server.logger, deps.limits);
-  const frames = new FramedSubscriptions();
+  const frames = new FramedSubscriptions(formatters.formatResult);
   const documents = new DocumentAdmission(deps.limits, deps.schema);
   const hooks = { ...deps, connections, frames, formatters, remembered, documents, maxOperations: settings.maxOperations, allowQueryToken: settings.allowQueryToken };
   const subprotocolRefused = deps.defences.requests.subprotocolRefused.bind(deps.defences.requests);
-  const graphqlWs = serveGraphqlWs(wss, graphqlWsOptions(hooks), { logger: server.logger, keepAliveMs: settings.keepAliveMs, addressOf, subprotocolRefused });
+  const graphqlWs = serveGraphqlWs(wss, protocolHooks(hooks), { logger: server.logger, keepAliveMs: settings.keepAliveMs, addressOf, subprotocolRefused });
   const stopWatchingSlowConsumers = watchSlowConsumers({
     sockets: () => connections.sockets(),
     maxBufferedBytes: settings.maxBufferedBytes,
