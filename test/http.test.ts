@@ -305,6 +305,33 @@ describe('graceful shutdown of the real process', () => {
     expect(signalled).toBeGreaterThanOrEqual(0);
     expect(signalled).toBeLessThan(completed);
   }, 60_000);
+  it('does not wait for an idle keep-alive connection, and cuts a request still in flight after SHUTDOWN_TIMEOUT_SECONDS', async () => {
+    const p = await startServerProcess({ SHUTDOWN_TIMEOUT_SECONDS: '1' });
+    // An idle keep-alive connection: one request answered, the socket left open.
+    const idle = connect(p.port, '127.0.0.1');
+    await new Promise((resolve) => idle.once('connect', resolve));
+    idle.write('GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: keep-alive\r\n\r\n');
+    await new Promise((resolve) => idle.once('data', resolve));
+    const idleClosed = new Promise((resolve) => idle.once('close', resolve));
+    // A request whose body never comes: in flight until it is cut.
+    const stuck = connect(p.port, '127.0.0.1');
+    await new Promise((resolve) => stuck.once('connect', resolve));
+    stuck.write('POST /graphql HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{"query":');
+    let stuckClosedAt = 0;
+    const stuckClosed = new Promise((resolve) => stuck.once('close', () => resolve((stuckClosedAt = Date.now()))));
+    stuck.on('error', () => {});
+    await delay(200);
+    const signalledAt = Date.now();
+    p.child.kill('SIGTERM');
+    await idleClosed;
+    expect(Date.now() - signalledAt).toBeLessThan(1_000);
+    const outcome = await Promise.race([p.exited, delay(5_000, 'still running 5 s after SIGTERM', { ref: false })]);
+    expect(outcome).toBe(0);
+    await stuckClosed;
+    // Cut at the grace, not before.
+    expect(stuckClosedAt - signalledAt).toBeGreaterThanOrEqual(1_000);
+    expect(p.logs().map((l) => l.msg)).toEqual(expect.arrayContaining(['shut down']));
+  }, 60_000);
 });
 
 describe('subscriptions over HTTP', () => {

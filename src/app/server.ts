@@ -3,7 +3,6 @@ import { createServer, type Server } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { ApolloServer } from '@apollo/server';
-import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
 import { withDevelopmentSecret } from '../auth/development-secret.js';
 import { createExternalAuth } from '../auth/external-token.js';
 import { type Clock, systemClock } from '../clock.js';
@@ -13,7 +12,7 @@ import { migrateToLatest } from '../db/migrator.js';
 import type { GraphQLContext, ServerContext, Services } from '../graphql/context.js';
 import { formatError } from '../graphql/format-error.js';
 import { buildSchema } from '../graphql/schema.js';
-import { httpAnswerFromErrors, landingPagePlugin, metricsPlugin, refuseSubscriptionsOverHttp } from '../http/apollo-plugins.js';
+import { drainHttpServerPlugin, httpAnswerFromErrors, landingPagePlugin, metricsPlugin, refuseSubscriptionsOverHttp } from '../http/apollo-plugins.js';
 import { createHttpApp } from '../http/app.js';
 import { createLogger, type Logger } from '../logger.js';
 import { metricsEndpoint } from '../metrics/endpoint.js';
@@ -150,7 +149,7 @@ async function openServer(options: ServerOptions, logger: Logger, opened: Releas
     // main.ts owns SIGTERM/SIGINT; Apollo's own handlers would race it into a second stop().
     stopOnTerminationSignals: false,
     plugins: [
-      ApolloServerPluginDrainHttpServer({ httpServer, stopGracePeriodMillis: config.SHUTDOWN_TIMEOUT_SECONDS * 1000 }),
+      drainHttpServerPlugin(httpServer, config.SHUTDOWN_TIMEOUT_SECONDS * 1000),
       // Sockets are closed (1001 Going away) when Apollo drains, before the HTTP server stops.
       { serverWillStart: async () => ({ drainServer: () => ws.dispose() }) },
       refuseSubscriptionsOverHttp,

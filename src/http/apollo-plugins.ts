@@ -1,3 +1,4 @@
+import type { Server } from 'node:http';
 import { type ApolloServerPlugin, HeaderMap } from '@apollo/server';
 import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
 import { ApolloServerPluginLandingPageLocalDefault } from '@apollo/server/plugin/landingPage/default';
@@ -85,5 +86,39 @@ export function metricsPlugin(metrics: Pick<ServerMetrics, 'operationAnswered' |
     }),
     contextCreationDidFail: async ({ error }) => metrics.requestRefused(error),
     invalidRequestWasReceived: async ({ error }) => metrics.requestRefused(error),
+  };
+}
+
+/**
+ * Apollo's drain of the HTTP server, without keeping anything per connection: Apollo's own
+ * plugin (`ApolloServerPluginDrainHttpServer`) keeps every socket the server accepts in a map,
+ * with a close listener, for the socket's life: WebSockets too, a few hundred bytes each at
+ * tens of thousands of them. This one counts on Node's HTTP server, which knows its HTTP
+ * connections (upgraded sockets are no longer among them: the WebSocket side closes those).
+ *
+ * When Apollo drains: the server stops accepting and closes its idle keep-alive connections
+ * (`server.close()`); a request in flight finishes, and its connection is closed once it is
+ * idle; after `graceMs`, every HTTP connection left is cut (`closeAllConnections`). Resolves
+ * when the server has closed.
+ */
+export function drainHttpServerPlugin(server: Server, graceMs: number): ApolloServerPlugin {
+  let draining = false;
+  // One function for every response (no closure per request); a connection is idle only once
+  // its response has finished, hence the turn of the loop.
+  const closeIdle = () => void (draining && setImmediate(() => server.closeIdleConnections()));
+  server.on('request', (_req, res) => res.on('finish', closeIdle));
+  return {
+    serverWillStart: async () => ({
+      drainServer: async () => {
+        draining = true;
+        const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+        const cutoff = setTimeout(() => server.closeAllConnections(), graceMs);
+        try {
+          await closed;
+        } finally {
+          clearTimeout(cutoff);
+        }
+      },
+    }),
   };
 }
