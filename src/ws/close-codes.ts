@@ -2,8 +2,9 @@ import { WebSocket } from 'ws';
 
 /**
  * Every WebSocket close code a studyclock client can see, with its fixed reason. The codes in
- * the 44xx range are the `graphql-transport-ws` protocol's codes (graphql-ws's `CloseCode`,
- * raised by the protocol core or by studyclock's hooks for the same meaning); the README's close-code table is written from this list.
+ * the 44xx range are the `graphql-transport-ws` protocol's (graphql-ws's `CloseCode`), raised
+ * by the protocol core or by studyclock's hooks for the same meaning; the README's close-code
+ * table is written from this list.
  */
 export const CloseCodes = {
   /** Server shutting down (graceful). Reconnect later. */
