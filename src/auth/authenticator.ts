@@ -3,6 +3,7 @@ import type { Kysely } from 'kysely';
 import type { Clock } from '../clock.js';
 import type { Database } from '../db/database.js';
 import { isUniqueViolation } from '../db/failures.js';
+import { ReadBatcher } from '../db/read-batcher.js';
 import type { Logger } from '../logger.js';
 import { insertUser } from '../users/user.repository.js';
 import type { UserRow } from '../users/user.table.js';
@@ -10,7 +11,7 @@ import { type AccessTokenSettings, type TokenRejection, verifyAccessToken } from
 import { isEmailAddress } from './credentials.js';
 import { EXTERNAL_IDENTITY_KEY, findUserByExternalIdentity, insertExternalIdentity } from './external-identity.repository.js';
 import type { ExternalAuth, ExternalClaims } from './external-token.js';
-import { findActiveUserForLogin } from './refresh-token.repository.js';
+import { findActiveLogins } from './refresh-token.repository.js';
 
 /** The authenticated caller of an operation. */
 export interface Viewer {
@@ -52,13 +53,18 @@ function acceptedUntil(settings: ToleranceSettings, expiresAt: Date): Date {
 /**
  * The built-in access tokens: HS256 with JWT_SECRET and nothing else (so `alg: none`, or HS256
  * "signed" with a provider's public key, is refused). Handles every token no other strategy
- * took, so it goes last. The user must exist, be enabled, and the log-in not be revoked.
+ * took, so it goes last. The user must exist, be enabled, and the log-in not be revoked: the
+ * tokens checked in one turn of the event loop (a reconnect burst) are looked up in one query.
  */
 export class BuiltInTokens implements AuthenticationStrategy {
+  readonly #logins: ReadBatcher<{ userId: string; familyId: string }, boolean>;
+
   constructor(
-    private readonly db: Kysely<Database>,
+    db: Kysely<Database>,
     private readonly settings: AccessTokenSettings,
-  ) {}
+  ) {
+    this.#logins = new ReadBatcher((logins) => findActiveLogins(db, logins));
+  }
 
   handles(): boolean {
     return true;
@@ -68,8 +74,7 @@ export class BuiltInTokens implements AuthenticationStrategy {
     const verified = verifyAccessToken(this.settings, token, now);
     if (!verified.ok) return verified;
     const { userId, familyId, expiresAt } = verified.claims;
-    const user = await findActiveUserForLogin(this.db, userId, familyId);
-    if (!user) return { ok: false, reason: 'revoked' };
+    if (!(await this.#logins.load({ userId, familyId }))) return { ok: false, reason: 'revoked' };
     return { ok: true, viewer: { userId, familyId, tokenExpiresAt: acceptedUntil(this.settings, expiresAt) } };
   }
 }

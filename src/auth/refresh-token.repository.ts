@@ -1,6 +1,5 @@
 import { type Kysely, sql } from 'kysely';
 import type { Database } from '../db/database.js';
-import type { UserRow } from '../users/user.table.js';
 
 /** The client a log-in was created or last refreshed from, as stored on its family. */
 export interface LoginClient {
@@ -163,21 +162,33 @@ export async function revokeOtherFamilies(
   return rows.map((r) => r.id);
 }
 
-/** The user behind an access token, provided the user is enabled and the log-in is not revoked. */
-export async function findActiveUserForLogin(
+/**
+ * Which of these log-ins (an access token's user and refresh-token family) are active: the
+ * family is the user's and not revoked, and the user is enabled. One query for all of them,
+ * answered in order; the ownership of the family is part of the query, so a family paired with
+ * another user is not active.
+ */
+export async function findActiveLogins(
   db: Kysely<Database>,
-  userId: string,
-  familyId: string,
-): Promise<UserRow | undefined> {
-  return db
-    .selectFrom('users')
-    .innerJoin('refresh_token_families', 'refresh_token_families.user_id', 'users.id')
-    .selectAll('users')
-    .where('users.id', '=', userId)
-    .where('refresh_token_families.id', '=', familyId)
+  logins: readonly { userId: string; familyId: string }[],
+): Promise<boolean[]> {
+  const rows = await db
+    .selectFrom('refresh_token_families')
+    .innerJoin('users', 'users.id', 'refresh_token_families.user_id')
+    .select(['refresh_token_families.id', 'refresh_token_families.user_id'])
+    .where((eb) =>
+      eb(
+        eb.refTuple('refresh_token_families.id', 'refresh_token_families.user_id'),
+        'in',
+        logins.map((l) => eb.tuple(l.familyId, l.userId)),
+      ),
+    )
     .where('refresh_token_families.revoked_at', 'is', null)
     .where('users.disabled_at', 'is', null)
-    .executeTakeFirst();
+    .execute();
+  const active = new Set(rows.map((r) => `${r.id} ${r.user_id}`));
+  // PostgreSQL writes uuids in lower case, and compares them whatever their case.
+  return logins.map((l) => active.has(`${l.familyId} ${l.userId}`.toLowerCase()));
 }
 
 /**

@@ -75,6 +75,25 @@ export async function findSessionForOwner(
   return row && toRecord(row);
 }
 
+/**
+ * Of these (owner, session) pairs, each session if and only if its owner owns it, in order:
+ * {@link findSessionForOwner} for many at once, ownership still part of the query.
+ */
+export async function findSessionsForOwners(
+  db: Kysely<Database>,
+  owners: readonly { userId: string; sessionId: string }[],
+): Promise<(SessionRecord | undefined)[]> {
+  const rows = await selectSessions(db)
+    .where((eb) => eb(eb.refTuple('s.id', 's.user_id'), 'in', owners.map((o) => eb.tuple(o.sessionId, o.userId))))
+    .execute();
+  const found = new Map(rows.map((row) => [row.id, toRecord(row)]));
+  return owners.map(({ userId, sessionId }) => {
+    // PostgreSQL writes uuids in lower case, and compares them whatever their case.
+    const record = found.get(sessionId.toLowerCase());
+    return record?.userId === userId.toLowerCase() ? record : undefined;
+  });
+}
+
 /** The owner's unfinished (RUNNING or PAUSED) session, of which the database allows one. */
 export async function findActiveSession(
   db: Db,

@@ -3,6 +3,7 @@ import type { Kysely, Transaction } from 'kysely';
 import type { Clock } from '../clock.js';
 import type { Database } from '../db/database.js';
 import { isUniqueViolation } from '../db/failures.js';
+import { ReadBatcher } from '../db/read-batcher.js';
 import { AppError, badInput, sessionNotFound, subjectNotFound } from '../errors.js';
 import { isUuid, parseId } from '../ids.js';
 import { findSubjectForOwner } from '../subjects/subject.repository.js';
@@ -15,6 +16,7 @@ import {
   findExpiredSessions,
   findPomodoroDay,
   findSessionForOwner,
+  findSessionsForOwners,
   findWatchedSessions,
   insertSession,
   listSessions,
@@ -63,11 +65,16 @@ export interface SessionPage {
  * so a foreign id and a missing id both end in NOT_FOUND without touching anything.
  */
 export class SessionService {
+  /** {@link get}'s reads: the subscribes of a reconnect burst read their sessions in one query. */
+  readonly #owned: ReadBatcher<{ userId: string; sessionId: string }, SessionRecord>;
+
   constructor(
     private readonly db: Kysely<Database>,
     private readonly clock: Clock,
     private readonly hooks: SessionServiceHooks,
-  ) {}
+  ) {
+    this.#owned = new ReadBatcher((owners) => findSessionsForOwners(db, owners));
+  }
 
   /**
    * Starts a RUNNING session. BAD_USER_INPUT for a malformed subject id, out-of-range
@@ -182,7 +189,7 @@ export class SessionService {
   /** One of the student's sessions. BAD_USER_INPUT for a malformed id, NOT_FOUND for a foreign or missing one. */
   async get(userId: string, sessionId: string): Promise<StudySession> {
     const id = parseId('id', sessionId);
-    const record = await findSessionForOwner(this.db, { userId, sessionId: id });
+    const record = await this.#owned.load({ userId, sessionId: id });
     if (!record) throw sessionNotFound();
     return this.#view(record, this.clock.now());
   }
