@@ -22,9 +22,13 @@ export class KeepAlive {
   readonly #awaiting = new WeakSet<WebSocket>();
   /** One listener shared by every socket (`this` is the socket that got a pong). */
   readonly #onPong: (this: WebSocket) => void;
-  readonly #timer: NodeJS.Timeout | undefined;
+  /** Between one slot's pings and the next; undefined while no socket is watched (an idle server does not wake up for nothing). */
+  #timer: NodeJS.Timeout | undefined;
+  readonly #periodMs: number;
   #joined = 0;
+  #watched = 0;
   #turn = 0;
+  #closed = false;
 
   constructor(intervalMs: number) {
     const awaiting = this.#awaiting;
@@ -33,10 +37,7 @@ export class KeepAlive {
     };
     const on = intervalMs > 0 && Number.isFinite(intervalMs);
     this.#slots = Array.from({ length: on ? Math.max(1, Math.round(intervalMs / SLOT_MS)) : 0 }, () => new Set());
-    if (on) {
-      this.#timer = setInterval(() => this.#ping(), intervalMs / this.#slots.length);
-      this.#timer.unref();
-    }
+    this.#periodMs = on ? intervalMs / this.#slots.length : 0;
   }
 
   /**
@@ -44,24 +45,35 @@ export class KeepAlive {
    * number: a stop function per socket would cost it a closure).
    */
   watch(socket: WebSocket): number {
-    if (!this.#timer) return -1;
+    if (this.#slots.length === 0 || this.#closed) return -1;
     const slot = this.#joined++ % this.#slots.length;
     this.#slots[slot]!.add(socket);
     socket.on('pong', this.#onPong);
+    if (this.#watched++ === 0) {
+      this.#timer = setInterval(() => this.#ping(), this.#periodMs);
+      this.#timer.unref();
+    }
     return slot;
   }
 
   /** Stops pinging `socket`, which {@link watch} put in `slot`. */
   unwatch(socket: WebSocket, slot: number): void {
-    if (slot < 0) return;
-    this.#slots[slot]?.delete(socket);
+    if (slot < 0 || !this.#slots[slot]?.delete(socket)) return;
     socket.off('pong', this.#onPong);
+    if (--this.#watched === 0) this.#stop();
   }
 
   /** Stops every ping. */
   close(): void {
-    clearInterval(this.#timer);
+    this.#closed = true;
+    this.#stop();
     for (const slot of this.#slots) slot.clear();
+    this.#watched = 0;
+  }
+
+  #stop(): void {
+    clearInterval(this.#timer);
+    this.#timer = undefined;
   }
 
   #ping(): void {
