@@ -10,6 +10,8 @@ interface Entry {
   version: number;
   /** Who registered it: it ticks until the last of them releases it. */
   holders: Members<object>;
+  /** Still registered: false once its last holder released it (a flag, not a map lookup per tick). */
+  registered: boolean;
 }
 
 /** What the scheduler calls when a session's tick is due. */
@@ -60,7 +62,7 @@ export class TickScheduler {
       entry.holders = addMember(entry.holders, holder);
       this.update(sessionId, timer, version);
     } else {
-      const created: Entry = { sessionId, timer, version, holders: holder };
+      const created: Entry = { sessionId, timer, version, holders: holder, registered: true };
       this.#entries.set(sessionId, created);
       this.#schedule(created, this.clock.now());
     }
@@ -72,6 +74,7 @@ export class TickScheduler {
     if (!entry || !hasMember(entry.holders, holder)) return;
     const left = removeMember(entry.holders, holder);
     if (left !== undefined) return void (entry.holders = left);
+    entry.registered = false;
     this.#entries.delete(sessionId);
     this.#due.delete(entry);
   }
@@ -87,6 +90,7 @@ export class TickScheduler {
 
   /** Stops the timer and forgets every registration. */
   close(): void {
+    for (const entry of this.#entries.values()) entry.registered = false;
     this.#entries.clear();
     this.#due.close();
   }
@@ -101,10 +105,10 @@ export class TickScheduler {
 
   #fire(due: Entry[], now: Date): void {
     for (const entry of due) {
-      if (this.#entries.get(entry.sessionId) !== entry) continue;
+      if (!entry.registered) continue;
       this.onTick(entry.sessionId, entry.timer, entry.version, now);
       // Still registered (the handler may have released or updated it): schedule its next tick.
-      if (this.#entries.get(entry.sessionId) === entry) this.#schedule(entry, now);
+      if (entry.registered) this.#schedule(entry, now);
     }
   }
 }

@@ -11,6 +11,7 @@ import { MessageType } from 'graphql-ws';
 import { WebSocket } from 'ws';
 import { type CompiledPayload, compilePayload, NOT_COMPILED } from '../graphql/compiled-payload.js';
 import { Channel, type ChannelSink } from '../realtime/channel.js';
+import { sendTextFrame } from './text-frames.js';
 
 /** What a subscription's frames are written for: its socket's protocol session. */
 export interface FrameOwner {
@@ -78,7 +79,7 @@ export class FramedSubscriptions {
   send(stream: FrameStream, event: unknown): void {
     const { socket } = stream.owner;
     if (socket.readyState !== WebSocket.OPEN) return;
-    socket.send(Buffer.from(`${stream.prefix}${this.#payload(stream.payload, event)}}`), SEND_TEXT);
+    sendTextFrame(socket, `${stream.prefix}${this.#payload(stream.payload, event)}}`);
   }
 
   /** The serialised result of `event` for the subscription's document, computed at most once per event and key. */
@@ -129,7 +130,6 @@ export class FramedSubscriptions {
   }
 }
 
-const SEND_TEXT = { binary: false, compress: false, fin: true } as const;
 /**
  * One subscription's frames: its source piped straight to the socket. {@link start} pipes the
  * source (its buffered first state first); when the source ends, the owner hears it after the

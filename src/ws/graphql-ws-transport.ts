@@ -16,6 +16,7 @@ import type { RefusedSubprotocol } from '../security/request-limits.js';
 import { closeSocket, CloseCodes } from './close-codes.js';
 import type { FrameOwner, FrameStream } from './framed-subscriptions.js';
 import { KeepAlive } from './keep-alive.js';
+import { sendTextFrame } from './text-frames.js';
 
 /** What {@link serveGraphqlWs} reports through, and how often it pings. */
 export interface GraphqlWsTransportSettings {
@@ -281,7 +282,7 @@ class GraphqlWsSession implements ProtocolSession, FrameOwner {
   }
 
   #send(text: string): void {
-    if (this.socket.readyState === WebSocket.OPEN) this.socket.send(text);
+    if (this.socket.readyState === WebSocket.OPEN) sendTextFrame(this.socket, text);
   }
 
   #close(close: { code: number; reason: string }): void {
