@@ -31,23 +31,26 @@ export interface SlowConsumerOptions {
  */
 export function watchSlowConsumers(options: SlowConsumerOptions): () => void {
   const { sockets, maxBufferedBytes, onSlowConsumer } = options;
-  const overAtLastCheck = new WeakSet<WebSocket>();
+  // The sockets over the limit at the previous check, and only those: a healthy socket costs
+  // no lookup, and a socket gone since is not kept.
+  let overAtLastCheck = new Set<WebSocket>();
   const timer = setInterval(() => {
+    const over = new Set<WebSocket>();
     for (const socket of sockets()) {
       if (socket.readyState !== WebSocket.OPEN) continue;
       const buffered = socket.bufferedAmount;
-      if (buffered <= maxBufferedBytes) {
-        overAtLastCheck.delete(socket);
-      } else if (!overAtLastCheck.has(socket)) {
-        overAtLastCheck.add(socket);
-      } else {
-        onSlowConsumer(socket, buffered);
-        socket.close(CloseCodes.SlowConsumer.code, CloseCodes.SlowConsumer.reason);
-        const cutoff = setTimeout(() => socket.terminate(), SLOW_CONSUMER_CLOSE_GRACE_MS);
-        cutoff.unref();
-        socket.once('close', () => clearTimeout(cutoff));
+      if (buffered <= maxBufferedBytes) continue;
+      if (!overAtLastCheck.has(socket)) {
+        over.add(socket);
+        continue;
       }
+      onSlowConsumer(socket, buffered);
+      socket.close(CloseCodes.SlowConsumer.code, CloseCodes.SlowConsumer.reason);
+      const cutoff = setTimeout(() => socket.terminate(), SLOW_CONSUMER_CLOSE_GRACE_MS);
+      cutoff.unref();
+      socket.once('close', () => clearTimeout(cutoff));
     }
+    overAtLastCheck = over;
   }, SLOW_CONSUMER_CHECK_MS);
   timer.unref();
   return () => clearInterval(timer);
