@@ -8,7 +8,7 @@ import {
   GraphQLError,
 } from 'graphql';
 import { MessageType } from 'graphql-ws';
-import { WebSocket } from 'ws';
+import type { WebSocket } from 'ws';
 import { type CompiledPayload, compilePayload, NOT_COMPILED } from '../graphql/compiled-payload.js';
 import { Channel, type ChannelSink } from '../realtime/channel.js';
 import { sendTextFrame } from './text-frames.js';
@@ -77,9 +77,7 @@ export class FramedSubscriptions {
 
   /** Writes `event` as a `next` frame of `stream`'s subscription (for {@link FrameStream}). */
   send(stream: FrameStream, event: unknown): void {
-    const { socket } = stream.owner;
-    if (socket.readyState !== WebSocket.OPEN) return;
-    sendTextFrame(socket, `${stream.prefix}${this.#payload(stream.payload, event)}}`);
+    sendTextFrame(stream.owner.socket, `${stream.prefix}${this.#payload(stream.payload, event)}}`);
   }
 
   /** The serialised result of `event` for the subscription's document, computed at most once per event and key. */

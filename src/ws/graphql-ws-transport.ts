@@ -282,7 +282,7 @@ class GraphqlWsSession implements ProtocolSession, FrameOwner {
   }
 
   #send(text: string): void {
-    if (this.socket.readyState === WebSocket.OPEN) sendTextFrame(this.socket, text);
+    sendTextFrame(this.socket, text);
   }
 
   #close(close: { code: number; reason: string }): void {

@@ -1,5 +1,5 @@
 import type { Duplex } from 'node:stream';
-import type { WebSocket } from 'ws';
+import { WebSocket } from 'ws';
 
 /** How `ws` 8 keeps a socket's sending side (private: read defensively, see {@link sendTextFrame}). */
 interface WsInternals {
@@ -11,7 +11,7 @@ interface WsInternals {
 const SENDER_WRITING_THROUGH = 0;
 
 /**
- * Sends `text` on an open socket as one final, unmasked, uncompressed text frame, in a single
+ * Sends `text` as one final, unmasked, uncompressed text frame, in a single
  * write of one buffer: header and payload built together. `ws`'s own `send` writes the header
  * and the payload as two chunks (cork, two writes, uncork: a `writev` with its array and
  * request per frame), which was a tenth of a tick's CPU for thousands of small frames a second.
@@ -21,8 +21,10 @@ const SENDER_WRITING_THROUGH = 0;
  * when it is not (it never is here: permessage-deflate is off and no Blob is sent), or if a
  * later `ws` keeps these fields differently, this falls back to `ws`'s `send`, which queues
  * behind what it is doing. The bytes are what `ws`'s Sender would write (tested against it).
+ * Nothing is sent on a socket that is not open: after a close frame, no frame may follow.
  */
 export function sendTextFrame(socket: WebSocket, text: string): void {
+  if (socket.readyState !== WebSocket.OPEN) return;
   const { _socket: raw, _sender: sender } = socket as unknown as WsInternals;
   if (raw && sender?._state === SENDER_WRITING_THROUGH && sender._queue?.length === 0) raw.write(encodeTextFrame(text));
   else socket.send(text, { binary: false, compress: false, fin: true });
